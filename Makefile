@@ -1,0 +1,64 @@
+# 社银合作管理平台 — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test assets translations setup lint typecheck migrations-check pytest browser-deps bench clean
+
+run: setup
+	$(MANAGE) runserver $(HOST)
+
+setup: install assets translations
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_reference
+	$(MANAGE) seed_demo
+	$(MANAGE) audit_seal
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+assets: node_modules/.package-lock.json
+	$(PY) scripts/copy_assets.py
+
+translations: install
+	$(MANAGE) compile_translations
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@command -v pdftoppm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+typecheck: install-test
+	$(VENV)/bin/mypy sheyin config
+
+migrations-check: install-test
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: install-test assets translations browser-deps
+	$(VENV)/bin/pytest -n 2 -q
+
+test: lint typecheck migrations-check pytest
+
+clean:
+	rm -rf $(VENV) node_modules sheyin/static/vendor db.sqlite3*

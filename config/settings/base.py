@@ -1,0 +1,203 @@
+"""Settings shared by every environment. Values come from the environment (12-factor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("SHEYIN_DEBUG", default=False)
+# Demo mode: demo accounts with published passwords exist. Never on in production.
+DEMO_MODE = env.bool("SHEYIN_DEMO_MODE", default=True)
+SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default="insecure-development-key-change-me-" + "x" * 20)
+ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "huey.contrib.djhuey",
+    "sheyin.common",
+    "sheyin.accounts",
+    "sheyin.audit",
+    "sheyin.institutions",
+    "sheyin.notifications",
+    "sheyin.dashboards",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sheyin.audit.context.AuditContextMiddleware",
+    "sheyin.accounts.middleware.AccountStateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "sheyin.common.access.AccessRuleMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "sheyin" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sheyin.common.context_processors.shell",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and the writer work at the same time; IMMEDIATE avoids upgrade deadlocks.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("SHEYIN_CACHE_URL", default="locmemcache://")}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "sheyin.accounts.backends.RoleBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("SHEYIN_PASSWORD_MIN_LENGTH", default=8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "sheyin.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "sheyin.accounts.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
+]
+SHEYIN_PASSWORD_MAX_AGE_DAYS = env.int("SHEYIN_PASSWORD_MAX_AGE_DAYS", default=90)
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboards:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# 等保 level 3: lock after 5 failures for 10 minutes, by user name (and address).
+AXES_FAILURE_LIMIT = env.int("SHEYIN_LOCK_FAILURES", default=5)
+AXES_COOLOFF_TIME = env.float("SHEYIN_LOCK_MINUTES", default=10) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+
+# Staff sessions end after 10 idle minutes: the cookie is renewed on every request.
+SESSION_COOKIE_AGE = env.int("SHEYIN_IDLE_SECONDS", default=600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "sheyin" / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "sheyin" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = env.path("SHEYIN_MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media-protected/"  # never served directly: files go through permission-checked views
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Strict CSP: no inline script or style anywhere; every asset from this server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Personal data: SM4-GCM encryption key and HMAC-SM3 blind-index key (hex, 16 and 32 bytes).
+SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default="00112233445566778899aabbccddeeff")
+SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="0f1e2d3c4b5a69788796a5b4c3d2e1f0" * 2)
+
+# Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data.
+SHEYIN_NOTIFICATION_SENDERS = env.list(
+    "SHEYIN_NOTIFICATION_SENDERS", default=["sheyin.notifications.senders.LogSender"]
+)
+
+VAR_DIR = env.path("SHEYIN_VAR_DIR", default=BASE_DIR / "var")
+Path(VAR_DIR).mkdir(parents=True, exist_ok=True)
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "sheyin",
+    "filename": str(Path(VAR_DIR) / "huey.sqlite3"),
+    "immediate": env.bool("SHEYIN_HUEY_IMMEDIATE", default=False),
+}
+if env.str("REDIS_URL", default=""):
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "sheyin", "url": env.str("REDIS_URL"), "immediate": False}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("SHEYIN_LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# Lock-out is by account (等保: the account is locked), not by address: a bank's whole network sits behind
+# one NAT address, and locking it would stop every outlet of that bank.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

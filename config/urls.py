@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from sheyin.common import views as common_views
+
+urlpatterns = [
+    path("", include("sheyin.dashboards.urls")),
+    path("accounts/", include("sheyin.accounts.urls")),
+    path("institutions/", include("sheyin.institutions.urls")),
+    path("audit/", include("sheyin.audit.urls")),
+    path("notifications/", include("sheyin.notifications.urls")),
+    path("i18n/setlang/", common_views.set_language, name="set_language"),
+]
+
+handler400 = "sheyin.common.views.error_400"
+handler403 = "sheyin.common.views.error_403"
+handler404 = "sheyin.common.views.error_404"
+handler500 = "sheyin.common.views.error_500"

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from sheyin.institutions.models import Agency, Bank, Outlet
+
+from .roles import Role
+
+
+class BootstrapMixin:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            widget.attrs.setdefault("class", css)
+
+
+class LoginForm(BootstrapMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("账号或密码错误。连续失败5次，账号将被锁定10分钟。"),
+        "inactive": _("该账号已停用。"),
+    }
+
+
+class UserCreateForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label=_("账号"), max_length=150)
+    display_name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.RegexField(label=_("手机号"), regex=r"^1\d{10}$", required=False,
+                             error_messages={"invalid": _("请输入11位手机号。")})  # fmt: skip
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, strip=False)
+
+
+class RoleAssignForm(BootstrapMixin, forms.Form):
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    agency = forms.ModelChoiceField(label=_("经办机构"), queryset=Agency.objects.all(), required=False)
+    bank = forms.ModelChoiceField(label=_("银行"), queryset=Bank.objects.all(), required=False)
+    outlet = forms.ModelChoiceField(label=_("网点"), queryset=Outlet.objects.none(), required=False)
+
+    def __init__(self, *args: Any, outlets: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if outlets is not None:
+            self.fields["outlet"].queryset = outlets  # type: ignore[attr-defined]
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

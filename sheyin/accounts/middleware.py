@@ -1,0 +1,39 @@
+"""Per-request account checks: revoked sessions end at once; an expired password must be changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+LOGIN_AT = "sheyin_login_at"
+
+
+class AccountStateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            login_at = request.session.get(LOGIN_AT)
+            cutoff = user.sessions_valid_after
+            if cutoff and (login_at is None or login_at < cutoff.timestamp()):
+                logout(request)
+                messages.warning(request, _("您的会话已被终止（权限变更或被撤销），请重新登录。"))
+                return redirect(settings.LOGIN_URL)
+            change_url = reverse("accounts:password_change")
+            allowed = (change_url, reverse("accounts:logout"), reverse("set_language"))
+            max_age = dt.timedelta(days=settings.SHEYIN_PASSWORD_MAX_AGE_DAYS)
+            if request.path not in allowed and timezone.now() - user.password_changed_at > max_age:
+                messages.info(request, _("您的密码已超过有效期，请先修改密码。"))
+                return redirect(change_url)
+        return self.get_response(request)

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sheyin.common.access import login_required, permission_required, public
+from sheyin.common.forms import apply_errors
+from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.institutions.selectors import outlets_for
+
+from . import services
+from .forms import BootstrapMixin, LoginForm, ReasonForm, RoleAssignForm, UserCreateForm
+from .models import RoleAssignment
+from .scope import level_labels
+from .selectors import users_for
+
+
+@method_decorator(public, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+LoginView.sheyin_access = ("public", ())  # type: ignore[attr-defined]
+
+
+@method_decorator(login_required, name="dispatch")
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+LogoutView.sheyin_access = ("login", ())  # type: ignore[attr-defined]
+
+
+class _PasswordChangeForm(BootstrapMixin, PasswordChangeForm):
+    pass
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = _PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_password(
+                user=request.user, new_password=form.cleaned_data["new_password1"], by=request.user
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="new_password1")
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("dashboards:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "assignments": request.user.assignments.select_related("agency", "bank", "outlet"),
+            "levels": level_labels(request.user),
+        },
+    )
+
+
+USER_LIST = ListSpec(
+    search_fields=("username", "display_name"), filters={"role": "assignments__role"}, order_by=("username",)
+)
+
+
+@permission_required("accounts.view_users")
+def user_list(request: HttpRequest) -> HttpResponse:
+    qs = apply(users_for(request.user), request, USER_LIST).distinct()
+    from .roles import Role
+
+    return render(
+        request, "accounts/user_list.html", {"page_obj": paginate(qs, request), "roles": Role.choices}
+    )
+
+
+@permission_required("accounts.manage_users")
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(**form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="password")
+        else:
+            messages.success(request, _("用户已创建。"))
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@permission_required("accounts.view_users")
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    form = RoleAssignForm(outlets=outlets_for(request.user))
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"target": target, "assign_form": form, "reason_form": ReasonForm(),
+         "assignments": target.assignments.select_related("agency", "bank", "outlet")},
+    )  # fmt: skip
+
+
+@require_POST
+@permission_required("accounts.assign_roles")
+def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    form = RoleAssignForm(request.POST, outlets=outlets_for(request.user))
+    if form.is_valid():
+        try:
+            services.role_assign(user=target, **form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            for msgs in exc.message_dict.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, _("角色已分配。"))
+    else:
+        messages.error(request, _("请检查填写的内容。"))
+    return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@permission_required("accounts.assign_roles")
+def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    assignment = get_object_or_404(RoleAssignment, pk=assignment_pk, user=target)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        services.role_revoke(assignment=assignment, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, _("角色已撤销，该用户的会话已终止。"))
+    else:
+        messages.error(request, _("撤销角色须填写原因。"))
+    return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@permission_required("accounts.unlock")
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    services.user_unlock(user=target, by=request.user)
+    messages.success(request, _("账号已解锁。"))
+    return redirect("accounts:user_detail", pk=pk)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sheyin.common.access import permission_required
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+
+from .chain import verify
+from .models import Outcome
+from .selectors import events_for
+
+EVENT_LIST = ListSpec(
+    search_fields=("actor_name", "object_repr", "reason", "object_id"),
+    filters={"action": "action", "outcome": "outcome", "object_type": "object_type", "actor": "actor_name"},
+    order_by=("-id",),
+)
+COLUMNS = [
+    Column(gettext_lazy("时间"), lambda e: e.at),
+    Column(gettext_lazy("操作人账号"), lambda e: e.actor_name),
+    Column(gettext_lazy("角色"), lambda e: e.role),
+    Column(gettext_lazy("机构"), lambda e: e.organisation),
+    Column(gettext_lazy("操作"), lambda e: e.action),
+    Column(gettext_lazy("对象类型"), lambda e: e.object_type),
+    Column(gettext_lazy("对象编号"), lambda e: e.object_id),
+    Column(gettext_lazy("对象"), lambda e: e.object_repr),
+    Column(gettext_lazy("结果"), lambda e: e.get_outcome_display()),
+    Column(gettext_lazy("事由"), lambda e: e.reason),
+    Column(gettext_lazy("客户端地址"), lambda e: e.client_address),
+    Column(gettext_lazy("链序号"), lambda e: e.seq),
+    Column(gettext_lazy("哈希"), lambda e: e.hash),
+]
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@permission_required("audit.view")
+def event_list(request: HttpRequest) -> HttpResponse:
+    qs = apply(events_for(request.user), request, EVENT_LIST)
+    start, end = _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
+    if start:
+        qs = qs.filter(at__date__gte=start)
+    if end:
+        qs = qs.filter(at__date__lte=end)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response("audit", _("审计日志"), COLUMNS, qs.iterator(chunk_size=2000))
+    actions = events_for(request.user).values_list("action", flat=True).distinct().order_by("action")
+    return render(
+        request,
+        "audit/event_list.html",
+        {"page_obj": paginate(qs, request, per_page=30), "actions": actions, "outcomes": Outcome.choices},
+    )
+
+
+@permission_required("audit.view")
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(events_for(request.user), pk=pk)
+    return render(request, "audit/event_detail.html", {"event": event})
+
+
+@permission_required("audit.view")
+def chain_status(request: HttpRequest) -> HttpResponse:
+    return render(request, "audit/_chain_status.html", {"verdict": verify()})

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .nav import menu_for
+from .shell import header_extras
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """What the page shell needs: the menu for this user and the header extras apps contribute."""
+    user = getattr(request, "user", None)
+    ctx: dict[str, Any] = {"DEMO_MODE": settings.DEMO_MODE}
+    if user is not None and user.is_authenticated:
+        ctx["nav_menu"] = menu_for(user)
+        ctx.update(header_extras(request))
+    return ctx

@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InstitutionsConfig(AppConfig):
+    name = "sheyin.institutions"
+    label = "institutions"
+    verbose_name = _("机构管理")
+
+    def ready(self) -> None:
+        from sheyin.common.nav import NavItem, register
+
+        section = _("机构管理")
+        register(
+            NavItem(
+                section,
+                _("合作网点"),
+                "institutions:outlet_list",
+                icon="shop",
+                perm="institutions.view",
+                order=100,
+            ),
+            NavItem(
+                section,
+                _("合作银行"),
+                "institutions:bank_list",
+                icon="bank",
+                perm="institutions.view",
+                order=110,
+            ),
+            NavItem(
+                section,
+                _("经办机构"),
+                "institutions:agency_list",
+                icon="building",
+                perm="institutions.view",
+                order=120,
+            ),
+        )

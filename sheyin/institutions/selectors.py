@@ -1,0 +1,43 @@
+"""Scoped reads of the registry. Every list, detail, search, export and picker goes through these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from sheyin.accounts.scope import scoped
+
+from .models import Agency, Bank, Branch, Outlet, OutletStatus
+
+
+def outlets_for(user: Any) -> QuerySet[Outlet]:
+    return scoped(Outlet.objects.select_related("bank", "district", "branch"), user)
+
+
+def banks_for(user: Any) -> QuerySet[Bank]:
+    return scoped(Bank.objects.all(), user).annotate(
+        outlet_count=Count("outlets", filter=Q(outlets__status=OutletStatus.OPERATING))
+    )
+
+
+def branches_for(user: Any) -> QuerySet[Branch]:
+    return scoped(Branch.objects.select_related("bank", "district"), user)
+
+
+def agencies_for(user: Any) -> QuerySet[Agency]:
+    return scoped(Agency.objects.all(), user)
+
+
+def districts() -> QuerySet[Agency]:
+    """The 16 district agencies (public reference data)."""
+    return Agency.objects.filter(level=Agency.Level.DISTRICT).order_by("code")
+
+
+def municipal_center() -> Agency:
+    return Agency.objects.get(level=Agency.Level.MUNICIPAL)
+
+
+def offices() -> QuerySet[Agency]:
+    """SI agency offices with a location (layout rules keep outlets away from them, R8.4)."""
+    return Agency.objects.filter(lon__isnull=False, lat__isnull=False)

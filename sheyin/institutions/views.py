@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sheyin.common.access import permission_required
+from sheyin.common.forms import apply_errors
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+
+from . import selectors, services
+from .forms import AgencyForm, BankForm, OutletForm
+from .models import Bank, OutletStatus
+
+OUTLET_LIST = ListSpec(
+    search_fields=("name", "address", "code"),
+    filters={"district": "district_id", "bank": "bank_id", "status": "status"},
+    order_by=("district__code", "code"),
+)
+OUTLET_COLUMNS = [
+    Column(gettext_lazy("网点编号"), lambda o: o.code),
+    Column(gettext_lazy("网点名称"), lambda o: o.name),
+    Column(gettext_lazy("银行"), lambda o: o.bank.name),
+    Column(gettext_lazy("所在区"), lambda o: o.district.district_name),
+    Column(gettext_lazy("地址"), lambda o: o.address),
+    Column(gettext_lazy("经度"), lambda o: o.lon),
+    Column(gettext_lazy("纬度"), lambda o: o.lat),
+    Column(gettext_lazy("营业时间"), lambda o: o.opening_hours),
+    Column(gettext_lazy("人工窗口数"), lambda o: o.windows),
+    Column(gettext_lazy("自助终端数"), lambda o: o.terminals),
+    Column(gettext_lazy("状态"), lambda o: o.get_status_display()),
+]
+
+
+@permission_required("institutions.view")
+def outlet_list(request: HttpRequest) -> HttpResponse:
+    qs = apply(selectors.outlets_for(request.user), request, OUTLET_LIST)
+    if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("institutions.export"):
+            messages.error(request, _("您没有导出权限。"))
+            return redirect(request.path)
+        return xlsx_response("outlets", _("合作网点"), OUTLET_COLUMNS, qs.iterator(chunk_size=2000))
+    ctx = {
+        "page_obj": paginate(qs, request),
+        "districts": selectors.districts(),
+        "banks": selectors.banks_for(request.user),
+        "statuses": OutletStatus.choices,
+    }
+    template = "institutions/_outlet_rows.html" if request.htmx else "institutions/outlet_list.html"
+    return render(request, template, ctx)
+
+
+@permission_required("institutions.view")
+def outlet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
+    return render(request, "institutions/outlet_detail.html", {"outlet": outlet})
+
+
+@permission_required("institutions.view")
+def outlet_pick(request: HttpRequest) -> JsonResponse:
+    """Picker/autocomplete: only outlets in the user's scope, at most 20."""
+    q = request.GET.get("q", "").strip()[:50]
+    qs = selectors.outlets_for(request.user)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return JsonResponse({"results": [{"id": o.pk, "text": f"{o.code} {o.name}"} for o in qs[:20]]})
+
+
+def _outlet_form(request: HttpRequest, instance=None) -> OutletForm:  # type: ignore[no-untyped-def]
+    return OutletForm(
+        request.POST or None,
+        instance=instance,
+        banks=selectors.banks_for(request.user),
+        branches=selectors.branches_for(request.user),
+    )
+
+
+@permission_required("institutions.create_outlet")
+def outlet_create(request: HttpRequest) -> HttpResponse:
+    form = _outlet_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outlet = services.outlet_create(data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("网点已登记。"))
+            return redirect("institutions:outlet_detail", pk=outlet.pk)
+    return render(request, "institutions/outlet_form.html", {"form": form})
+
+
+@permission_required("institutions.edit_outlet")
+def outlet_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
+    form = _outlet_form(request, instance=selectors.outlets_for(request.user).get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outlet_update(outlet=outlet, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("网点信息已保存。"))
+            return redirect("institutions:outlet_detail", pk=outlet.pk)
+    return render(request, "institutions/outlet_form.html", {"form": form, "outlet": outlet})
+
+
+BANK_LIST = ListSpec(
+    search_fields=("name", "short_name", "uscc"), filters={"status": "status"}, order_by=("name",)
+)
+BANK_COLUMNS = [
+    Column(gettext_lazy("银行名称"), lambda b: b.name),
+    Column(gettext_lazy("简称"), lambda b: b.short_name),
+    Column(gettext_lazy("统一社会信用代码"), lambda b: b.uscc),
+    Column(gettext_lazy("合作状态"), lambda b: b.get_status_display()),
+    Column(gettext_lazy("运营网点数"), lambda b: b.outlet_count),
+]
+
+
+@permission_required("institutions.view")
+def bank_list(request: HttpRequest) -> HttpResponse:
+    qs = apply(selectors.banks_for(request.user), request, BANK_LIST)
+    if request.GET.get("export") == "xlsx" and request.user.has_perm("institutions.export"):
+        return xlsx_response("banks", _("合作银行"), BANK_COLUMNS, qs)
+    return render(
+        request,
+        "institutions/bank_list.html",
+        {"page_obj": paginate(qs, request), "statuses": Bank.Status.choices},
+    )
+
+
+@permission_required("institutions.view")
+def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bank = get_object_or_404(selectors.banks_for(request.user), pk=pk)
+    outlets = selectors.outlets_for(request.user).filter(bank=bank)
+    return render(
+        request, "institutions/bank_detail.html", {"bank": bank, "outlets": paginate(outlets, request)}
+    )
+
+
+@permission_required("institutions.create_bank")
+def bank_create(request: HttpRequest) -> HttpResponse:
+    form = BankForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bank = services.bank_create(data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("银行已登记。"))
+            return redirect("institutions:bank_detail", pk=bank.pk)
+    return render(request, "institutions/bank_form.html", {"form": form})
+
+
+@permission_required("institutions.edit_bank")
+def bank_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    bank = get_object_or_404(selectors.banks_for(request.user), pk=pk)
+    form = BankForm(request.POST or None, instance=Bank.objects.get(pk=bank.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bank_update(bank=bank, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("银行信息已保存。"))
+            return redirect("institutions:bank_detail", pk=bank.pk)
+    return render(request, "institutions/bank_form.html", {"form": form, "bank": bank})
+
+
+@permission_required("institutions.view")
+def agency_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "institutions/agency_list.html", {"agencies": selectors.agencies_for(request.user)}
+    )
+
+
+@permission_required("institutions.edit_agency")
+def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = get_object_or_404(selectors.agencies_for(request.user), pk=pk)
+    form = AgencyForm(request.POST or None, instance=type(agency).objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_update(agency=agency, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("经办机构信息已保存。"))
+            return redirect("institutions:agency_list")
+    return render(request, "institutions/agency_form.html", {"form": form, "agency": agency})

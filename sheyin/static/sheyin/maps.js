@@ -1,0 +1,35 @@
+// ECharts maps on Beijing's district boundaries (served by this site; no tiles, no CDN).
+(function () {
+  "use strict";
+  var cache = null;
+  function boundaries(url) {
+    if (!cache) {
+      cache = fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    }
+    return cache;
+  }
+  function outletMap(el) {
+    var lon = parseFloat(el.dataset.lon), lat = parseFloat(el.dataset.lat);
+    boundaries(el.dataset.mapUrl).then(function (geo) {
+      echarts.registerMap("beijing", geo);
+      var chart = echarts.init(el);
+      chart.setOption({
+        tooltip: { trigger: "item" },
+        geo: {
+          map: "beijing", roam: true, center: [lon, lat], zoom: 6,
+          itemStyle: { areaColor: "#eef3fb", borderColor: "#7a95c2" },
+          label: { show: true, fontSize: 10, color: "#5a6270" },
+          emphasis: { itemStyle: { areaColor: "#dbe7ff" } }
+        },
+        series: [{
+          type: "effectScatter", coordinateSystem: "geo", symbolSize: 12,
+          itemStyle: { color: "#d9480f" },
+          data: [{ name: el.dataset.name, value: [lon, lat] }]
+        }]
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  document.querySelectorAll("#outlet-map").forEach(outletMap);
+  window.sheyinMaps = { boundaries: boundaries };
+})();
