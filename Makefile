@@ -14,6 +14,7 @@ run: setup
 setup: install assets translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_reference
+	$(MANAGE) seed_calendar
 	$(MANAGE) seed_demo
 	$(MANAGE) audit_seal
 

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from config.api import api
 from sheyin.common import views as common_views
 
 urlpatterns = [
@@ -8,6 +9,11 @@ urlpatterns = [
     path("institutions/", include("sheyin.institutions.urls")),
     path("audit/", include("sheyin.audit.urls")),
     path("notifications/", include("sheyin.notifications.urls")),
+    path("catalogue/", include("sheyin.catalogue.urls")),
+    path("cooperation/", include("sheyin.cooperation.urls")),
+    path("staffing/", include("sheyin.staffing.urls")),
+    path("planning/", include("sheyin.planning.urls")),
+    path("api/v1/", api.urls),
     path("i18n/setlang/", common_views.set_language, name="set_language"),
 ]
 

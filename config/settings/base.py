@@ -35,6 +35,12 @@ INSTALLED_APPS = [
     "sheyin.audit",
     "sheyin.institutions",
     "sheyin.notifications",
+    "sheyin.notices",
+    "sheyin.catalogue",
+    "sheyin.cooperation",
+    "sheyin.staffing",
+    "sheyin.planning",
+    "sheyin.api",
     "sheyin.dashboards",
 ]
 
@@ -201,3 +207,8 @@ LOGGING = {
 # Lock-out is by account (等保: the account is locked), not by address: a bank's whole network sits behind
 # one NAT address, and locking it would stop every outlet of that bank.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# PDFs embed a Simplified-Chinese TrueType font (subset); see docs/decisions/0003-pdf-cjk-font.md.
+SHEYIN_PDF_FONT = env.str("SHEYIN_PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+# Uploads (scans, floor plans, photos, evidence): allowed types and the size limit.
+SHEYIN_UPLOAD_MAX_BYTES = env.int("SHEYIN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)

@@ -89,3 +89,14 @@ PERMISSIONS: dict[str, set[Role]] = {
 
 def permissions_of(role: str) -> set[str]:
     return {code for code, roles in PERMISSIONS.items() if role in roles}
+
+
+def register(perms: dict[str, set[Role]]) -> None:
+    """Each domain app declares its own permission codes in its `permissions.py` and registers them
+    from `AppConfig.ready()`, so the policy of a capability lives beside it."""
+    for code, roles in perms.items():
+        PERMISSIONS.setdefault(code, set()).update(roles)
+
+
+BUSINESS_ROLES = frozenset(_BUSINESS)
+AGENCY_ROLES = frozenset(_AGENCY)

@@ -170,3 +170,35 @@ class Outlet(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HolidaySchedule(models.Model):
+    """A year's official holiday schedule (国务院办公厅放假安排), published by the municipal center."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday rule: a holiday on a weekday, or a make-up working day (调休)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("日历例外日")
+        verbose_name_plural = _("日历例外日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
