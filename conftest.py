@@ -15,3 +15,44 @@ def reference(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def calendar(db):  # type: ignore[no-untyped-def]
     call_command("seed_calendar", verbosity=0)
+
+
+# --- Browser tests (Playwright driving Debian's chromium; never a downloaded browser) -------------
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    import os
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):  # type: ignore[no-untyped-def]
+    """A desktop-sized page; `page.goto(live_server.url + path)`. Console errors fail the test."""
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit] >> nth=0")
+    page.wait_for_load_state("networkidle")

@@ -15,6 +15,7 @@ from sheyin.accounts import services as account_services
 from sheyin.accounts.models import User
 from sheyin.accounts.roles import Role
 from sheyin.common import geo
+from sheyin.common.hooks import app_modules
 from sheyin.common.identifiers import make_uscc
 from sheyin.institutions import services as inst_services
 from sheyin.institutions.models import Agency, Bank, Branch, Outlet, OutletStatus
@@ -90,6 +91,10 @@ class Command(BaseCommand):
             banks = self._banks()
             self._outlets(banks, rng)
             self._accounts(banks)
+        # Each app's demo data, after the registry and accounts: `<app>/demo.py: seed(rng, stdout)`.
+        for module in app_modules("demo"):
+            with transaction.atomic():
+                module.seed(rng, self.stdout)
         self.stdout.write(
             f"demo data: {Bank.objects.count()} banks, {Branch.objects.count()} branches, "
             f"{Outlet.objects.count()} outlets, {User.objects.count()} users"

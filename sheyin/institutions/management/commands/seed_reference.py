@@ -8,6 +8,7 @@ from shapely.geometry import Point
 
 from sheyin.audit.services import record
 from sheyin.common import geo
+from sheyin.common.hooks import app_modules
 from sheyin.institutions.models import Agency
 
 # Defaults from domain.md (R8.4 layout rule, coverage radius); the municipal center edits them later.
@@ -71,3 +72,6 @@ class Command(BaseCommand):
                 created += 1
                 record(action="agency.seed", obj=agency)
         self.stdout.write(f"reference data: {created} agencies created, {Agency.objects.count()} in all")
+        # Other apps' reference data (e.g. the default service catalogue): `<app>/reference.py: load(stdout)`.
+        for module in app_modules("reference"):
+            module.load(self.stdout)
