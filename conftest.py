@@ -56,3 +56,13 @@ def login(page, live_server, username: str, password: str) -> None:  # type: ign
     page.fill("input[name=password]", password)
     page.click("form button[type=submit] >> nth=0")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def login_as(page, live_server):  # type: ignore[no-untyped-def]
+    """`login_as(username, password)` logs the browser page in through the real login form."""
+
+    def _login(username: str, password: str) -> None:
+        login(page, live_server, username, password)
+
+    return _login
