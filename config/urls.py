@@ -4,7 +4,8 @@ from config.api import api
 from sheyin.common import views as common_views
 
 urlpatterns = [
-    path("", include("sheyin.dashboards.urls")),
+    path("", include("sheyin.portal.urls")),
+    path("workbench/", include("sheyin.dashboards.urls")),
     path("accounts/", include("sheyin.accounts.urls")),
     path("institutions/", include("sheyin.institutions.urls")),
     path("audit/", include("sheyin.audit.urls")),
@@ -13,6 +14,9 @@ urlpatterns = [
     path("cooperation/", include("sheyin.cooperation.urls")),
     path("staffing/", include("sheyin.staffing.urls")),
     path("planning/", include("sheyin.planning.urls")),
+    path("coresystem/", include("sheyin.coresystem.urls")),
+    path("casework/", include("sheyin.casework.urls")),
+    path("kiosk/", include("sheyin.kiosk.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", common_views.set_language, name="set_language"),
 ]

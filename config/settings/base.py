@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "sheyin.cooperation",
     "sheyin.staffing",
     "sheyin.planning",
+    "sheyin.coresystem",
+    "sheyin.casework",
+    "sheyin.kiosk",
+    "sheyin.portal",
     "sheyin.api",
     "sheyin.dashboards",
 ]
