@@ -13,13 +13,15 @@ from .models import AuditEvent, Outcome
 
 # Fields never copied into before/after snapshots (secrets and encrypted personal data).
 SECRET_FIELDS = {"password", "id_number_enc", "id_number_index", "secret", "key"}
+# Bookkeeping that changes on every save and says nothing about the change itself.
+NOISE_FIELDS = {"created_at", "updated_at"}
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """A JSON-safe copy of a model's concrete fields, for before/after."""
     data: dict[str, Any] = {}
     for f in obj._meta.concrete_fields:
-        if f.name in SECRET_FIELDS or (fields is not None and f.name not in fields):
+        if f.name in SECRET_FIELDS or f.name in NOISE_FIELDS or (fields is not None and f.name not in fields):
             continue
         data[f.attname] = f.value_from_object(obj)
     return _jsonable(data)

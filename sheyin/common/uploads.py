@@ -44,5 +44,7 @@ def check_upload(f: UploadedFile, allowed: tuple[str, ...] = DOCUMENTS, max_byte
     kind = sniff(head)
     if kind not in allowed:
         names = "、".join(k.upper() for k in allowed)
-        raise ValidationError(_("文件“%(name)s”类型不支持，仅接受%(types)s。") % {"name": name, "types": names})
+        raise ValidationError(
+            _("文件“%(name)s”类型不支持，仅接受%(types)s。") % {"name": name, "types": names}
+        )
     return kind

@@ -59,7 +59,9 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         return 0
     exc = _exceptions(start, end)
     pub = _published(set(range(start.year, end.year + 1)))
-    return sum(1 for i in range(1, (end - start).days + 1) if _is_workday(start + dt.timedelta(days=i), exc, pub))
+    return sum(
+        1 for i in range(1, (end - start).days + 1) if _is_workday(start + dt.timedelta(days=i), exc, pub)
+    )
 
 
 def unpublished_years(today: dt.date | None = None) -> list[int]:

@@ -45,8 +45,11 @@ class BranchFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试支行{n}")
     district = factory.LazyFunction(lambda: district("110105"))
     address = "北京市朝阳区测试路1号"
-    lon = factory.LazyAttribute(lambda o: point_in(o.district.code)[0])
-    lat = factory.LazyAttribute(lambda o: point_in(o.district.code)[1])
+    lon = factory.LazyAttribute(lambda o: o.point[0])
+    lat = factory.LazyAttribute(lambda o: o.point[1])
+
+    class Params:
+        point = factory.LazyAttribute(lambda o: point_in(o.district.code))
 
 
 class OutletFactory(factory.django.DjangoModelFactory):
@@ -61,21 +64,24 @@ class OutletFactory(factory.django.DjangoModelFactory):
     district = factory.LazyFunction(lambda: district("110105"))
     address = "北京市朝阳区测试路8号"
     status = OutletStatus.OPERATING
+    lon = factory.LazyAttribute(lambda o: o.point[0])
+    lat = factory.LazyAttribute(lambda o: o.point[1])
 
-    @factory.lazy_attribute
-    def lon(self) -> float:
-        self._point = point_in(self.district.code)  # type: ignore[attr-defined]
-        return self._point[0]  # type: ignore[attr-defined]
-
-    @factory.lazy_attribute
-    def lat(self) -> float:
-        return self._point[1]  # type: ignore[attr-defined]
+    class Params:
+        point = factory.LazyAttribute(lambda o: point_in(o.district.code))
 
 
 def outlet_data(**overrides: Any) -> dict[str, Any]:
     """Valid input for `outlet_create`."""
     d = overrides.pop("district", None) or district("110105")
     lon, lat = point_in(d.code)
-    data = {"name": "新网点", "district": d, "address": "北京市朝阳区某路1号", "lon": lon, "lat": lat, "windows": 1}
+    data = {
+        "name": "新网点",
+        "district": d,
+        "address": "北京市朝阳区某路1号",
+        "lon": lon,
+        "lat": lat,
+        "windows": 1,
+    }
     data.update(overrides)
     return data

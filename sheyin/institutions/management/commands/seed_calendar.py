@@ -36,9 +36,15 @@ class Command(BaseCommand):
                 if work != (day.weekday() < 5):
                     _, holiday_name = chinese_calendar.get_holiday_detail(day)
                     CalendarDay.objects.update_or_create(
-                        date=day, defaults={"is_workday": work, "name": "调休上班" if work else CHINESE_NAMES.get(holiday_name, "")}
+                        date=day,
+                        defaults={
+                            "is_workday": work,
+                            "name": "调休上班" if work else CHINESE_NAMES.get(holiday_name, ""),
+                        },
                     )
                 day += dt.timedelta(days=1)
-            HolidaySchedule.objects.get_or_create(year=year, defaults={"source": "国务院办公厅放假安排（chinesecalendar）"})
+            HolidaySchedule.objects.get_or_create(
+                year=year, defaults={"source": "国务院办公厅放假安排（chinesecalendar）"}
+            )
             loaded.append(year)
         self.stdout.write(f"calendar: schedules loaded for {loaded or 'no year'}")

@@ -1,0 +1,88 @@
+"""Role assignment: 三员分立, organisation per level, permission to assign, audit."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from sheyin.accounts import services
+from sheyin.accounts.models import RoleAssignment
+from sheyin.accounts.roles import Role
+from sheyin.accounts.tests.factories import UserFactory, user_with_role
+from sheyin.audit.models import AuditEvent
+from sheyin.institutions.tests.factories import district, municipal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def security_admin(reference):  # type: ignore[no-untyped-def]
+    return user_with_role(Role.SECURITY_ADMIN, agency=municipal())
+
+
+def fresh():  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN),
+        (Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN),
+        (Role.AUDIT_ADMIN, Role.SECURITY_ADMIN),
+    ],
+)
+def test_a_user_cannot_hold_two_of_the_three_admin_roles(security_admin, first, second) -> None:  # type: ignore[no-untyped-def]
+    user = fresh()
+    services.role_assign(user=user, role=first, agency=municipal(), by=security_admin)
+    with pytest.raises(ValidationError) as exc:
+        services.role_assign(user=user, role=second, agency=municipal(), by=security_admin)
+    assert "三员分立" in str(exc.value)
+    assert list(user.assignments.values_list("role", flat=True)) == [first]
+
+
+def test_the_database_also_refuses_two_admin_roles(security_admin) -> None:  # type: ignore[no-untyped-def]
+    user = fresh()
+    RoleAssignment.objects.create(user=user, role=Role.SYSTEM_ADMIN, agency=municipal())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=user, role=Role.AUDIT_ADMIN, agency=municipal())
+
+
+def test_a_district_role_needs_a_district_agency(security_admin) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match="区级经办机构"):
+        services.role_assign(user=fresh(), role=Role.DISTRICT_OFFICER, agency=municipal(), by=security_admin)
+    a = services.role_assign(user=fresh(), role=Role.DISTRICT_OFFICER, agency=district(), by=security_admin)
+    assert a.agency == district()
+
+
+def test_only_the_security_admin_assigns_roles(reference) -> None:  # type: ignore[no-untyped-def]
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    with pytest.raises(PermissionDenied):
+        services.role_assign(user=fresh(), role=Role.MUNICIPAL_OFFICER, agency=municipal(), by=sys_admin)
+
+
+def test_the_system_admin_reads_neither_the_audit_trail_nor_personal_data(reference) -> None:  # type: ignore[no-untyped-def]
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    assert not sys_admin.has_perm("audit.view")
+    assert not sys_admin.has_perm("pii.reveal")
+
+
+def test_assigning_and_revoking_a_role_is_audited_and_ends_sessions(security_admin) -> None:  # type: ignore[no-untyped-def]
+    user = fresh()
+    a = services.role_assign(user=user, role=Role.MUNICIPAL_OFFICER, agency=municipal(), by=security_admin)
+    services.role_revoke(assignment=a, reason="调岗", by=security_admin)
+    user.refresh_from_db()
+    assert user.sessions_valid_after is not None
+    actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", "reason"))
+    assert ("role.assign", "") in actions and ("role.revoke", "调岗") in actions
+
+
+def test_creating_a_user_checks_the_password_policy(reference) -> None:  # type: ignore[no-untyped-def]
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    with pytest.raises(ValidationError):
+        services.user_create(username="new", display_name="新用户", password="weak", by=sys_admin)
+    user = services.user_create(username="new", display_name="新用户", password="Strong-pass-1", by=sys_admin)
+    assert user.check_password("Strong-pass-1")
