@@ -52,7 +52,7 @@ def test_four_failures_do_not_lock_and_the_error_is_in_chinese(client) -> None: 
 
 def test_the_lock_lasts_ten_minutes_by_default() -> None:
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == pytest.approx(10 / 60)
+    assert pytest.approx(10 / 60) == settings.AXES_COOLOFF_TIME
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -33,7 +35,7 @@ def test_sealing_links_every_event_to_the_previous_one() -> None:
     rows = list(AuditEvent.objects.order_by("seq"))
     assert [e.seq for e in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert {e.pk for e in events} == {e.pk for e in rows}
 
 

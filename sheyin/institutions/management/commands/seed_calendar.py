@@ -11,7 +11,6 @@ from django.db import transaction
 
 from sheyin.institutions.models import CalendarDay, HolidaySchedule
 
-
 CHINESE_NAMES = {h.value: h.chinese for h in Holiday}
 
 
