@@ -6,12 +6,12 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test assets translations setup lint typecheck migrations-check pytest browser-deps bench clean
+.PHONY: run test install install-test assets translations fonts setup lint typecheck migrations-check pytest browser-deps clean
 
 run: setup
 	$(MANAGE) runserver $(HOST)
 
-setup: install assets translations
+setup: install assets translations fonts
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_reference
 	$(MANAGE) seed_calendar
@@ -41,9 +41,18 @@ assets: node_modules/.package-lock.json
 translations: install
 	$(MANAGE) compile_translations
 
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	@command -v pdftoppm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils)
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
+
+# The CJK TrueType font embedded in PDFs (docs/decisions/0003-pdf-cjk-font.md).
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ($(SUDO) apt-get update -qq && $(APT) fonts-wqy-zenhei)
+
+# Debian's chromium for browser tests (never a downloaded browser) and poppler for PDF checks.
+browser-deps: fonts
+	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) chromium)
+	@command -v pdftoppm >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) poppler-utils)
+	@command -v msgfmt >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) gettext)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -22,9 +22,6 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 
-    # Personal to each user, whatever their level.
-    SCOPE = {lv: ("user_id", "user_id") for lv in ("all", "district", "bank", "outlet", "self")}
-
     class Meta:
         verbose_name = _("消息")
         verbose_name_plural = _("消息")

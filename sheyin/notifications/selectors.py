@@ -4,13 +4,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from sheyin.accounts.scope import scoped
-
 from .models import Notification
 
 
 def notifications_for(user: Any) -> QuerySet[Notification]:
-    return scoped(Notification.objects.all(), user)
+    """Personal to each user whatever their role (仅本人), even before any role is assigned."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=user.pk)
 
 
 def unread_count(user: Any) -> int:

@@ -61,7 +61,7 @@ def expected_outlets(role: Role) -> set[str]:
 
 
 FOUNDATION = {"institutions.Outlet", "institutions.Bank", "institutions.Agency", "institutions.Branch",
-              "accounts.User", "notifications.Notification", "notices.PublicNotice"}  # fmt: skip
+              "accounts.User", "notices.PublicNotice"}  # fmt: skip
 
 
 def test_every_scoped_model_is_walked_by_a_scope_test() -> None:
@@ -160,12 +160,12 @@ def test_user_directory_stays_in_scope(world, role) -> None:  # type: ignore[no-
 
 @pytest.mark.parametrize("role", list(Role))
 def test_notifications_are_personal_whatever_the_level(world, role) -> None:  # type: ignore[no-untyped-def]
-    from sheyin.notifications.models import Notification
+    from sheyin.notifications.selectors import notifications_for
     from sheyin.notifications.services import notify
 
     users = list(world["users"].values())
     notify(users=users, title="测试")
-    mine = scoped(Notification.objects.all(), world["users"][role])
+    mine = notifications_for(world["users"][role])
     assert list(mine.values_list("user_id", flat=True)) == [world["users"][role].pk]
 
 
