@@ -75,6 +75,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "institutions.create_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER},
     "institutions.edit_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER, Role.BANK_ADMIN},
     "institutions.edit_agency": {Role.MUNICIPAL_ADMIN},
+    "institutions.edit_calendar": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER},
     # accounts (三员: the system admin runs accounts, the security admin grants roles and unlocks)
     "accounts.view_users": {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN},
     "accounts.manage_users": {Role.SYSTEM_ADMIN},

@@ -12,6 +12,7 @@ from sheyin.common import geo
 from sheyin.common.access import login_required
 from sheyin.institutions.models import OutletStatus
 from sheyin.institutions.selectors import banks_for, outlets_for
+from sheyin.institutions.workdays import unpublished_years
 from sheyin.notifications.selectors import notifications_for
 
 
@@ -33,6 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .annotate(n=Count("pk"))
             .order_by("-n")[:16]
         )
+    if user.has_perm("institutions.edit_calendar"):
+        ctx["unpublished_years"] = unpublished_years()
     ctx["recent_notifications"] = notifications_for(user)[:5]
     return render(request, "dashboards/home.html", ctx)
 

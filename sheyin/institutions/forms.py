@@ -73,6 +73,21 @@ class AgencyForm(BootstrapMixin, forms.ModelForm):
         ]
 
 
+class CalendarDayForm(BootstrapMixin, forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label=_("类型"),
+        choices=[("0", _("放假（工作日休息）")), ("1", _("调休上班（周末上班）"))],
+        coerce=lambda v: v == "1",
+    )
+    name = forms.CharField(label=_("说明"), max_length=50, required=False)
+
+
+class HolidayYearForm(BootstrapMixin, forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    source = forms.CharField(label=_("来源"), max_length=200, initial="国务院办公厅关于部分节假日安排的通知")
+
+
 def branch_choices(qs: Any) -> Any:
     return qs.select_related("bank")
 

@@ -173,3 +173,48 @@ def agency_update(*, agency: Agency, data: dict[str, Any], by: Any) -> Agency:
         b, a = changes(before, snapshot(locked))
         record(action="agency.update", by=by, obj=locked, before=b, after=a)
     return locked
+
+
+def calendar_day_set(*, date: Any, is_workday: bool, name: str, by: Any) -> None:
+    """Record a holiday on a weekday or a make-up working day; a day that matches the weekday rule is
+    simply the default, so the exception is removed."""
+    import datetime as dt
+
+    from .models import CalendarDay
+
+    require(by, "institutions.edit_calendar")
+    if not isinstance(date, dt.date):
+        raise ValidationError({"date": _("请填写有效日期。")})
+    with transaction.atomic():
+        before = CalendarDay.objects.filter(date=date).values("is_workday", "name").first()
+        if is_workday == (date.weekday() < 5):
+            CalendarDay.objects.filter(date=date).delete()
+        else:
+            CalendarDay.objects.update_or_create(
+                date=date, defaults={"is_workday": is_workday, "name": name.strip()}
+            )
+        record(
+            action="calendar.set_day",
+            by=by,
+            object_type="institutions.calendarday",
+            object_id=date.isoformat(),
+            before=before,
+            after={"is_workday": is_workday, "name": name.strip()},
+        )
+
+
+def holiday_schedule_publish(*, year: int, source: str, by: Any) -> None:
+    """Mark a year's schedule as entered and published: deadlines stop using the fallback rule."""
+    from .models import HolidaySchedule
+
+    require(by, "institutions.edit_calendar")
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("年度无效。")})
+    with transaction.atomic():
+        schedule, created = HolidaySchedule.objects.get_or_create(
+            year=year, defaults={"source": source.strip()}
+        )
+        if created:
+            record(
+                action="calendar.publish_year", by=by, obj=schedule, after={"year": year, "source": source}
+            )

@@ -15,4 +15,5 @@ urlpatterns = [
     path("banks/<int:pk>/edit/", views.bank_edit, name="bank_edit"),
     path("agencies/", views.agency_list, name="agency_list"),
     path("agencies/<int:pk>/edit/", views.agency_edit, name="agency_edit"),
+    path("calendar/", views.calendar, name="calendar"),
 ]

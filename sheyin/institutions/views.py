@@ -189,3 +189,55 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("经办机构信息已保存。"))
             return redirect("institutions:agency_list")
     return render(request, "institutions/agency_form.html", {"form": form, "agency": agency})
+
+
+@permission_required("institutions.edit_calendar")
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The holiday calendar the municipal center maintains (design rule 9)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .forms import CalendarDayForm, HolidayYearForm
+    from .models import CalendarDay, HolidaySchedule
+    from .workdays import unpublished_years
+
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    day_form = CalendarDayForm(request.POST if request.POST.get("form") == "day" else None)
+    year_form = HolidayYearForm(
+        request.POST if request.POST.get("form") == "year" else None, initial={"year": year}
+    )
+    if request.method == "POST":
+        form = day_form if request.POST.get("form") == "day" else year_form
+        if form.is_valid():
+            try:
+                if form is day_form:
+                    services.calendar_day_set(**form.cleaned_data, by=request.user)
+                    year = form.cleaned_data["date"].year
+                else:
+                    services.holiday_schedule_publish(**form.cleaned_data, by=request.user)
+                    year = form.cleaned_data["year"]
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("日历已更新。"))
+                return redirect(f"{request.path}?year={year}")
+    days = CalendarDay.objects.filter(date__year=year)
+    return render(
+        request,
+        "institutions/calendar.html",
+        {
+            "year": year,
+            "years": range(today.year - 1, today.year + 2),
+            "days": days,
+            "published": HolidaySchedule.objects.filter(year=year).first(),
+            "unpublished": unpublished_years(today),
+            "day_form": day_form,
+            "year_form": year_form,
+            "first": dt.date(year, 1, 1),
+        },
+    )
