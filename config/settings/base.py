@@ -121,6 +121,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "sheyin.accounts.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 SHEYIN_PASSWORD_MAX_AGE_DAYS = env.int("SHEYIN_PASSWORD_MAX_AGE_DAYS", default=90)
+# Two factors (TOTP) for agency and administrator roles (等保 level 3). Off by default only in demo mode,
+# so that the published demo accounts can be tried; anyone who enrols a device is always asked for it.
+SHEYIN_REQUIRE_2FA = env.bool("SHEYIN_REQUIRE_2FA", default=not DEMO_MODE)
+OTP_TOTP_ISSUER = "社银合作管理平台"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

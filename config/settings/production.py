@@ -5,6 +5,7 @@ from .base import env
 
 DEBUG = False
 DEMO_MODE = False
+SHEYIN_REQUIRE_2FA = True
 SECRET_KEY = env.str("SHEYIN_SECRET_KEY")
 SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY")
 SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY")

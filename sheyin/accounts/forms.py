@@ -51,3 +51,12 @@ class RoleAssignForm(BootstrapMixin, forms.Form):
 
 class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TokenForm(BootstrapMixin, forms.Form):
+    token = forms.RegexField(
+        label=_("动态口令"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("请输入6位数字动态口令。")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .twofactor import requires_second_factor
+
 LOGIN_AT = "sheyin_login_at"
 
 
@@ -30,8 +32,12 @@ class AccountStateMiddleware:
                 logout(request)
                 messages.warning(request, _("您的会话已被终止（权限变更或被撤销），请重新登录。"))
                 return redirect(settings.LOGIN_URL)
+            second_url = reverse("accounts:second_factor")
+            if request.path not in (second_url, reverse("accounts:logout"), reverse("set_language")):
+                if not user.is_verified() and requires_second_factor(user):
+                    return redirect(f"{second_url}?next={request.get_full_path()}")
             change_url = reverse("accounts:password_change")
-            allowed = (change_url, reverse("accounts:logout"), reverse("set_language"))
+            allowed = (change_url, second_url, reverse("accounts:logout"), reverse("set_language"))
             max_age = dt.timedelta(days=settings.SHEYIN_PASSWORD_MAX_AGE_DAYS)
             if request.path not in allowed and timezone.now() - user.password_changed_at > max_age:
                 messages.info(request, _("您的密码已超过有效期，请先修改密码。"))

@@ -155,3 +155,38 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     services.user_unlock(user=target, by=request.user)
     messages.success(request, _("账号已解锁。"))
     return redirect("accounts:user_detail", pk=pk)
+
+
+@login_required
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol a TOTP device (first time) or enter the current code (every login)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django_otp import login as otp_login
+
+    from sheyin.common.pdf import qr_svg
+
+    from . import twofactor
+    from .forms import TokenForm
+
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    device = twofactor.confirmed_device(request.user)
+    pending = None if device else twofactor.totp_pending_device(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if device:
+                device = twofactor.totp_verify(user=request.user, token=form.cleaned_data["token"])
+            else:
+                device = twofactor.totp_confirm(user=request.user, token=form.cleaned_data["token"])
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="token")
+        else:
+            otp_login(request, device)
+            return redirect(next_url or "dashboards:home")
+    ctx = {"form": form, "enrolling": pending is not None, "next": next_url}
+    if pending is not None:
+        ctx["qr"] = qr_svg(pending.config_url, scale=4)
+        ctx["secret"] = pending.key
+    return render(request, "accounts/second_factor.html", ctx)
