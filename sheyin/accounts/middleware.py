@@ -33,9 +33,9 @@ class AccountStateMiddleware:
                 messages.warning(request, _("您的会话已被终止（权限变更或被撤销），请重新登录。"))
                 return redirect(settings.LOGIN_URL)
             second_url = reverse("accounts:second_factor")
-            if request.path not in (second_url, reverse("accounts:logout"), reverse("set_language")):
-                if not user.is_verified() and requires_second_factor(user):
-                    return redirect(f"{second_url}?next={request.get_full_path()}")
+            exempt = (second_url, reverse("accounts:logout"), reverse("set_language"))
+            if request.path not in exempt and not user.is_verified() and requires_second_factor(user):
+                return redirect(f"{second_url}?next={request.get_full_path()}")
             change_url = reverse("accounts:password_change")
             allowed = (change_url, second_url, reverse("accounts:logout"), reverse("set_language"))
             max_age = dt.timedelta(days=settings.SHEYIN_PASSWORD_MAX_AGE_DAYS)

@@ -20,7 +20,7 @@ def code_for(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-@override_settings(SHEYIN_REQUIRE_2FA=True)
+@override_settings(SHEYIN_REQUIRE_2FA=True, OTP_TOTP_THROTTLE_FACTOR=0)  # no back-off between the two tries
 def test_a_district_officer_must_enrol_and_then_reaches_the_workbench(client, reference) -> None:  # type: ignore[no-untyped-def]
     officer = user_with_role(Role.DISTRICT_OFFICER, agency=district())
     client.force_login(officer)
