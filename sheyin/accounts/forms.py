@@ -24,9 +24,18 @@ class BootstrapMixin:
 
 class LoginForm(BootstrapMixin, AuthenticationForm):
     error_messages = {
-        "invalid_login": _("账号或密码错误。连续失败5次，账号将被锁定10分钟。"),
+        "invalid_login": _("账号或密码错误。连续失败%(failures)d次，账号将被锁定%(minutes)d分钟。"),
         "inactive": _("该账号已停用。"),
     }
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        from django.conf import settings
+
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={"failures": settings.AXES_FAILURE_LIMIT, "minutes": round(settings.AXES_COOLOFF_TIME * 60)},
+        )
 
 
 class UserCreateForm(BootstrapMixin, forms.Form):

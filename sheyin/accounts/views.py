@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -59,7 +61,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改。"))
             return redirect("dashboards:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    from django.conf import settings
+
+    return render(
+        request, "accounts/password_change.html", {"form": form, "max_age": settings.SHEYIN_PASSWORD_MAX_AGE_DAYS}
+    )
 
 
 @login_required
@@ -188,5 +194,5 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     ctx = {"form": form, "enrolling": pending is not None, "next": next_url}
     if pending is not None:
         ctx["qr"] = qr_svg(pending.config_url, scale=4)
-        ctx["secret"] = pending.key
+        ctx["secret"] = base64.b32encode(pending.bin_key).decode().rstrip("=")
     return render(request, "accounts/second_factor.html", ctx)

@@ -88,7 +88,7 @@ class Branch(TimeStampedModel):
     """A bank branch in Beijing (支行). It may become a cooperation outlet, or be a candidate site."""
 
     bank = models.ForeignKey(Bank, verbose_name=_("银行"), on_delete=models.PROTECT, related_name="branches")
-    name = models.CharField(_("网点名称"), max_length=100)
+    name = models.CharField(_("支行名称"), max_length=100)
     district = models.ForeignKey(
         Agency, verbose_name=_("所在区"), on_delete=models.PROTECT, related_name="branches"
     )
