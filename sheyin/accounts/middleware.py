@@ -34,7 +34,8 @@ class AccountStateMiddleware:
                 return redirect(settings.LOGIN_URL)
             second_url = reverse("accounts:second_factor")
             exempt = (second_url, reverse("accounts:logout"), reverse("set_language"))
-            if request.path not in exempt and not user.is_verified() and requires_second_factor(user):
+            verified = getattr(user, "is_verified", lambda: False)()  # set by django-otp's middleware
+            if request.path not in exempt and not verified and requires_second_factor(user):
                 return redirect(f"{second_url}?next={request.get_full_path()}")
             change_url = reverse("accounts:password_change")
             allowed = (change_url, second_url, reverse("accounts:logout"), reverse("set_language"))

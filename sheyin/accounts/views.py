@@ -7,12 +7,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import login_required, permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import ListSpec, apply, paginate
@@ -48,7 +49,7 @@ class _PasswordChangeForm(BootstrapMixin, PasswordChangeForm):
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = _PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,12 +65,14 @@ def password_change(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     return render(
-        request, "accounts/password_change.html", {"form": form, "max_age": settings.SHEYIN_PASSWORD_MAX_AGE_DAYS}
+        request,
+        "accounts/password_change.html",
+        {"form": form, "max_age": settings.SHEYIN_PASSWORD_MAX_AGE_DAYS},
     )
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
@@ -86,7 +89,7 @@ USER_LIST = ListSpec(
 
 
 @permission_required("accounts.view_users")
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(users_for(request.user), request, USER_LIST).distinct()
     from .roles import Role
 
@@ -96,7 +99,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("accounts.manage_users")
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +113,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("accounts.view_users")
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(users_for(request.user), pk=pk)
     form = RoleAssignForm(outlets=outlets_for(request.user))
     return render(
@@ -123,7 +126,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("accounts.assign_roles")
-def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def role_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(users_for(request.user), pk=pk)
     form = RoleAssignForm(request.POST, outlets=outlets_for(request.user))
     if form.is_valid():
@@ -142,7 +145,7 @@ def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("accounts.assign_roles")
-def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def role_revoke(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
     target = get_object_or_404(users_for(request.user), pk=pk)
     assignment = get_object_or_404(RoleAssignment, pk=assignment_pk, user=target)
     form = ReasonForm(request.POST)
@@ -156,7 +159,7 @@ def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespon
 
 @require_POST
 @permission_required("accounts.unlock")
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(users_for(request.user), pk=pk)
     services.user_unlock(user=target, by=request.user)
     messages.success(request, _("账号已解锁。"))
@@ -164,7 +167,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def second_factor(request: HttpRequest) -> HttpResponse:
+def second_factor(request: AuthedRequest) -> HttpResponse:
     """Enrol a TOTP device (first time) or enter the current code (every login)."""
     from django.utils.http import url_has_allowed_host_and_scheme
     from django_otp import login as otp_login

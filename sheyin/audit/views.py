@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 
@@ -44,7 +45,7 @@ def _date(value: str) -> dt.date | None:
 
 
 @permission_required("audit.view")
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(events_for(request.user), request, EVENT_LIST)
     start, end = _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
     if start:
@@ -62,11 +63,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("audit.view")
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(events_for(request.user), pk=pk)
     return render(request, "audit/event_detail.html", {"event": event})
 
 
 @permission_required("audit.view")
-def chain_status(request: HttpRequest) -> HttpResponse:
+def chain_status(request: AuthedRequest) -> HttpResponse:
     return render(request, "audit/_chain_status.html", {"verdict": verify()})

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
-def apply_errors(form: forms.Form, exc: ValidationError, default_field: str | None = None) -> None:
+def apply_errors(form: forms.BaseForm, exc: ValidationError, default_field: str | None = None) -> None:
     """Show a service's ValidationError on the form: on the named fields, else on `default_field`."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():

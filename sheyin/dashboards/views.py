@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
+from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import level_labels
 from sheyin.common import geo
 from sheyin.common.access import login_required
@@ -17,7 +18,7 @@ from sheyin.notifications.selectors import notifications_for
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     ctx: dict[str, object] = {"levels": level_labels(user), "assignments": list(user.assignments.all())}
     if user.has_perm("institutions.view"):
@@ -42,6 +43,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @cache_control(max_age=86400, private=True)
-def boundaries(request: HttpRequest) -> HttpResponse:
+def boundaries(request: AuthedRequest) -> HttpResponse:
     """Beijing district boundaries (GeoJSON) for ECharts maps: served from here, never from a CDN."""
     return HttpResponse(geo.geojson_text(), content_type="application/geo+json")

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
@@ -36,7 +37,7 @@ OUTLET_COLUMNS = [
 
 
 @permission_required("institutions.view")
-def outlet_list(request: HttpRequest) -> HttpResponse:
+def outlet_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.outlets_for(request.user), request, OUTLET_LIST)
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("institutions.export"):
@@ -54,13 +55,13 @@ def outlet_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("institutions.view")
-def outlet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def outlet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
     return render(request, "institutions/outlet_detail.html", {"outlet": outlet})
 
 
 @permission_required("institutions.view")
-def outlet_pick(request: HttpRequest) -> JsonResponse:
+def outlet_pick(request: AuthedRequest) -> JsonResponse:
     """Picker/autocomplete: only outlets in the user's scope, at most 20."""
     q = request.GET.get("q", "").strip()[:50]
     qs = selectors.outlets_for(request.user)
@@ -69,7 +70,7 @@ def outlet_pick(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": [{"id": o.pk, "text": f"{o.code} {o.name}"} for o in qs[:20]]})
 
 
-def _outlet_form(request: HttpRequest, instance=None) -> OutletForm:  # type: ignore[no-untyped-def]
+def _outlet_form(request: AuthedRequest, instance=None) -> OutletForm:  # type: ignore[no-untyped-def]
     return OutletForm(
         request.POST or None,
         instance=instance,
@@ -79,7 +80,7 @@ def _outlet_form(request: HttpRequest, instance=None) -> OutletForm:  # type: ig
 
 
 @permission_required("institutions.create_outlet")
-def outlet_create(request: HttpRequest) -> HttpResponse:
+def outlet_create(request: AuthedRequest) -> HttpResponse:
     form = _outlet_form(request)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,7 +94,7 @@ def outlet_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("institutions.edit_outlet")
-def outlet_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def outlet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
     form = _outlet_form(request, instance=selectors.outlets_for(request.user).get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -120,7 +121,7 @@ BANK_COLUMNS = [
 
 
 @permission_required("institutions.view")
-def bank_list(request: HttpRequest) -> HttpResponse:
+def bank_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.banks_for(request.user), request, BANK_LIST)
     if request.GET.get("export") == "xlsx" and request.user.has_perm("institutions.export"):
         return xlsx_response("banks", _("合作银行"), BANK_COLUMNS, qs)
@@ -132,7 +133,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("institutions.view")
-def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bank_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(selectors.banks_for(request.user), pk=pk)
     outlets = selectors.outlets_for(request.user).filter(bank=bank)
     return render(
@@ -141,7 +142,7 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("institutions.create_bank")
-def bank_create(request: HttpRequest) -> HttpResponse:
+def bank_create(request: AuthedRequest) -> HttpResponse:
     form = BankForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +156,7 @@ def bank_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("institutions.edit_bank")
-def bank_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def bank_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(selectors.banks_for(request.user), pk=pk)
     form = BankForm(request.POST or None, instance=Bank.objects.get(pk=bank.pk))
     if request.method == "POST" and form.is_valid():
@@ -170,14 +171,14 @@ def bank_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("institutions.view")
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request, "institutions/agency_list.html", {"agencies": selectors.agencies_for(request.user)}
     )
 
 
 @permission_required("institutions.edit_agency")
-def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     agency = get_object_or_404(selectors.agencies_for(request.user), pk=pk)
     form = AgencyForm(request.POST or None, instance=type(agency).objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -192,7 +193,7 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("institutions.edit_calendar")
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthedRequest) -> HttpResponse:
     """The holiday calendar the municipal center maintains (design rule 9)."""
     import datetime as dt
 

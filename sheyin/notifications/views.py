@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import login_required
 from sheyin.common.listing import paginate
 
@@ -13,7 +14,7 @@ from .selectors import notifications_for
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedRequest) -> HttpResponse:
     qs = notifications_for(request.user)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
@@ -22,7 +23,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedRequest, pk: int) -> HttpResponse:
     n = get_object_or_404(notifications_for(request.user), pk=pk)
     services.notification_mark_read(notification=n, by=request.user)
     if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
@@ -32,6 +33,6 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedRequest) -> HttpResponse:
     services.notification_mark_all_read(by=request.user)
     return redirect("notifications:list")
