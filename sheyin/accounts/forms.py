@@ -13,7 +13,7 @@ from .roles import Role
 
 class BootstrapMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
@@ -34,7 +34,10 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
         return forms.ValidationError(
             self.error_messages["invalid_login"],
             code="invalid_login",
-            params={"failures": settings.AXES_FAILURE_LIMIT, "minutes": round(settings.AXES_COOLOFF_TIME * 60)},
+            params={
+                "failures": settings.AXES_FAILURE_LIMIT,
+                "minutes": round(settings.AXES_COOLOFF_TIME * 60),
+            },
         )
 
 

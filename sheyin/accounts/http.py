@@ -9,5 +9,5 @@ from .models import User
 
 
 class AuthedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]  # AccessRuleMiddleware guarantees a logged-in user
+    user: User  # AccessRuleMiddleware guarantees a logged-in user
     htmx: HtmxDetails

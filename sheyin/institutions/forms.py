@@ -39,7 +39,7 @@ class OutletForm(BootstrapMixin, forms.ModelForm):
         try:
             self.instance = forms.models.construct_instance(self, self.instance, opts.fields, opts.exclude)
         except forms.ValidationError as e:
-            self._update_errors(e)
+            self.add_error(None, e)
 
 
 class BankForm(BootstrapMixin, forms.ModelForm):

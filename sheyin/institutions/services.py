@@ -38,7 +38,7 @@ def _outlet_errors(outlet: Outlet) -> dict[str, str]:
         clash = Outlet.objects.filter(bank_id=outlet.bank_id, name=outlet.name.strip()).exclude(pk=outlet.pk)
         if clash.exists():
             errors["name"] = _("该银行已有同名网点“%(name)s”。") % {"name": outlet.name}
-    if outlet.branch_id and outlet.branch.bank_id != outlet.bank_id:
+    if outlet.branch is not None and outlet.branch.bank_id != outlet.bank_id:
         errors["branch"] = _("所属银行网点必须属于同一银行。")
     if not 1 <= (outlet.windows or 0) <= 2:
         errors["windows"] = _("人工窗口数应为1至2个（R2.3）。")
@@ -186,7 +186,9 @@ def calendar_day_set(*, date: Any, is_workday: bool, name: str, by: Any) -> None
     if not isinstance(date, dt.date):
         raise ValidationError({"date": _("请填写有效日期。")})
     with transaction.atomic():
-        before = CalendarDay.objects.filter(date=date).values("is_workday", "name").first()
+        before = (
+            dict(CalendarDay.objects.filter(date=date).values("is_workday", "name").first() or {}) or None
+        )
         if is_workday == (date.weekday() < 5):
             CalendarDay.objects.filter(date=date).delete()
         else:

@@ -14,7 +14,7 @@ from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_respon
 
 from . import selectors, services
 from .forms import AgencyForm, BankForm, OutletForm
-from .models import Bank, OutletStatus
+from .models import Bank, Outlet, OutletStatus
 
 OUTLET_LIST = ListSpec(
     search_fields=("name", "address", "code"),
@@ -70,7 +70,7 @@ def outlet_pick(request: AuthedRequest) -> JsonResponse:
     return JsonResponse({"results": [{"id": o.pk, "text": f"{o.code} {o.name}"} for o in qs[:20]]})
 
 
-def _outlet_form(request: AuthedRequest, instance=None) -> OutletForm:  # type: ignore[no-untyped-def]
+def _outlet_form(request: AuthedRequest, instance: Outlet | None = None) -> OutletForm:
     return OutletForm(
         request.POST or None,
         instance=instance,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,7 +13,7 @@ class NotificationsConfig(AppConfig):
 
         from .selectors import unread_count
 
-        def unread(request):  # type: ignore[no-untyped-def]
+        def unread(request: HttpRequest) -> dict[str, int]:
             return {"unread_notifications": unread_count(request.user)}
 
         register_header_extra(unread)

@@ -6,6 +6,7 @@ Idempotent: every object is looked up by its natural key first. Refuses to run o
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -126,7 +127,7 @@ class Command(BaseCommand):
             return
         districts = {a.code: a for a in Agency.objects.filter(level=Agency.Level.DISTRICT)}
         per_district = allocate(OUTLETS, {c: geo.districts()[c].population for c in districts})
-        placed: list[tuple[float, float]] = [(a.lon, a.lat) for a in districts.values() if a.lon is not None]
+        placed = [(a.lon, a.lat) for a in districts.values() if a.lon is not None and a.lat is not None]
         counter = 0
         for code, n in sorted(per_district.items()):
             agency = districts[code]
@@ -207,6 +208,6 @@ class Command(BaseCommand):
                     username=username, display_name=display, password=DEMO_PASSWORD, by=None
                 )
             if not user.assignments.filter(role=role).exists():
-                org = {"municipal": {"agency": municipal}, "district": {"agency": district}, "bank": {"bank": bank},
-                       "outlet": {"outlet": outlet}}[kind]  # fmt: skip
+                org: dict[str, Any] = {"municipal": {"agency": municipal}, "district": {"agency": district},
+                                       "bank": {"bank": bank}, "outlet": {"outlet": outlet}}[kind]  # fmt: skip
                 account_services.role_assign(user=user, role=role, by=None, **org)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sheyin.audit.chain import seal_pending, verify
 
@@ -10,7 +10,7 @@ from sheyin.audit.chain import seal_pending, verify
 class Command(BaseCommand):
     help = "Verify the audit trail's hash chain and report the first broken link."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seal", action="store_true", help="seal pending events first")
 
     def handle(self, *args: object, **options: object) -> None:

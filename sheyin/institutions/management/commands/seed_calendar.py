@@ -6,7 +6,7 @@ import datetime as dt
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from sheyin.institutions.models import CalendarDay, HolidaySchedule
@@ -17,7 +17,7 @@ CHINESE_NAMES = {h.value: h.chinese for h in Holiday}
 class Command(BaseCommand):
     help = "Load official holidays and make-up working days for 2024 onwards from chinesecalendar."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from-year", type=int, default=2024)
 
     @transaction.atomic
