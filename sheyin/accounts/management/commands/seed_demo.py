@@ -208,6 +208,11 @@ class Command(BaseCommand):
                     username=username, display_name=display, password=DEMO_PASSWORD, by=None
                 )
             if not user.assignments.filter(role=role).exists():
-                org: dict[str, Any] = {"municipal": {"agency": municipal}, "district": {"agency": district},
-                                       "bank": {"bank": bank}, "outlet": {"outlet": outlet}}[kind]  # fmt: skip
+                orgs: dict[str, dict[str, Any]] = {
+                    "municipal": {"agency": municipal},
+                    "district": {"agency": district},
+                    "bank": {"bank": bank},
+                    "outlet": {"outlet": outlet},
+                }
+                org = orgs[kind]
                 account_services.role_assign(user=user, role=role, by=None, **org)
