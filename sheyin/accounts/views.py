@@ -199,3 +199,38 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
         ctx["qr"] = qr_svg(pending.config_url, scale=4)
         ctx["secret"] = base64.b32encode(pending.bin_key).decode().rstrip("=")
     return render(request, "accounts/second_factor.html", ctx)
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("停用或启用账号须填写原因。"))
+    elif target.pk == request.user.pk:
+        messages.error(request, _("不能停用自己的账号。"))
+    else:
+        active = request.POST.get("active") == "1"
+        services.user_set_active(
+            user=target, active=active, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, _("账号已启用。") if active else _("账号已停用，其会话已终止。"))
+    return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The system admin sets a temporary password; the owner must change it at the next login."""
+    target = get_object_or_404(users_for(request.user), pk=pk)
+    try:
+        services.user_set_password(
+            user=target, new_password=request.POST.get("password", ""), by=request.user
+        )
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("临时密码已设置，用户下次登录时须修改密码。"))
+    return redirect("accounts:user_detail", pk=pk)

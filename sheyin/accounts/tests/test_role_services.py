@@ -86,3 +86,30 @@ def test_creating_a_user_checks_the_password_policy(reference) -> None:  # type:
         services.user_create(username="new", display_name="新用户", password="weak", by=sys_admin)
     user = services.user_create(username="new", display_name="新用户", password="Strong-pass-1", by=sys_admin)
     assert user.check_password("Strong-pass-1")
+
+
+def test_the_system_admin_disables_a_user_and_the_session_ends(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    target = user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal())
+    client.force_login(sys_admin)
+    resp = client.post(
+        reverse("accounts:user_set_active", args=[target.pk]), {"active": "0", "reason": "离职"}
+    )
+    assert resp.status_code == 302
+    target.refresh_from_db()
+    assert not target.is_active and target.sessions_valid_after is not None
+    assert AuditEvent.objects.filter(action="user.disable", reason="离职").exists()
+
+
+def test_a_password_reset_by_the_system_admin_must_be_changed_at_next_login(reference) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    target = user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal())
+    services.user_set_password(user=target, new_password="Temp-pass-2026", by=sys_admin)
+    target.refresh_from_db()
+    assert timezone.now() - target.password_changed_at > dt.timedelta(days=365)
