@@ -17,6 +17,7 @@ urlpatterns = [
     path("coresystem/", include("sheyin.coresystem.urls")),
     path("casework/", include("sheyin.casework.urls")),
     path("kiosk/", include("sheyin.kiosk.urls")),
+    path("integration/", include("sheyin.api.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", common_views.set_language, name="set_language"),
 ]

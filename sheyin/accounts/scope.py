@@ -17,6 +17,8 @@ M = TypeVar("M", bound=Model)
 
 
 def assignments_of(user: Any) -> list[Any]:
+    """The role assignments behind a user's scope. A non-user principal (a bank's API client) provides
+    its own as `_sheyin_assignments`, objects with `role`, `agency_id`, `bank_id` and `outlet_id`."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_sheyin_assignments", None)

@@ -56,6 +56,8 @@ def record(
         if callable(describe):
             role, org = describe()
         actor_name = actor_name or by.get_username()
+    elif by is not None:
+        actor_name = actor_name or getattr(by, "audit_name", "")  # an API client principal
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

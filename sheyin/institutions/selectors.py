@@ -29,6 +29,11 @@ def agencies_for(user: Any) -> QuerySet[Agency]:
     return scoped(Agency.objects.all(), user)
 
 
+def public_outlets() -> QuerySet[Outlet]:
+    """Outlets the public may see: operating only (a suspended or terminated outlet leaves every listing)."""
+    return Outlet.objects.filter(status=OutletStatus.OPERATING).select_related("bank", "district")
+
+
 def districts() -> QuerySet[Agency]:
     """The 16 district agencies (public reference data)."""
     return Agency.objects.filter(level=Agency.Level.DISTRICT).order_by("code")

@@ -65,14 +65,15 @@ FOUNDATION = {"institutions.Outlet", "institutions.Bank", "institutions.Agency",
 
 
 def test_every_scoped_model_is_walked_by_a_scope_test() -> None:
-    """Foundation models are walked here; every other app's scoped model must be named in that app's
-    tests/test_scope.py, which walks it for every role the same way."""
+    """Foundation models are walked here; every other app's scoped model must be named in one of that
+    app's tests/test_scope*.py files, which walk it for every role the same way."""
     missing = []
     for model in apps.get_models():
         if getattr(model, "SCOPE", None) is None or model._meta.label in FOUNDATION:
             continue
-        scope_test = Path(apps.get_app_config(model._meta.app_label).path) / "tests" / "test_scope.py"
-        if not scope_test.exists() or model.__name__ not in scope_test.read_text(encoding="utf-8"):
+        tests = Path(apps.get_app_config(model._meta.app_label).path) / "tests"
+        texts = [p.read_text(encoding="utf-8") for p in tests.glob("test_scope*.py")]
+        if not any(model.__name__ in t for t in texts):
             missing.append(model._meta.label)
     assert not missing, f"scoped models without a scope test: {missing}"
 
