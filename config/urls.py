@@ -18,6 +18,9 @@ urlpatterns = [
     path("casework/", include("sheyin.casework.urls")),
     path("kiosk/", include("sheyin.kiosk.urls")),
     path("integration/", include("sheyin.api.urls")),
+    path("support/", include("sheyin.support.urls")),
+    path("supervision/", include("sheyin.supervision.urls")),
+    path("ratings/", include("sheyin.ratings.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", common_views.set_language, name="set_language"),
 ]
