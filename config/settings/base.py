@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "sheyin.audit.context.AuditContextMiddleware",
     "sheyin.accounts.middleware.AccountStateMiddleware",
+    "sheyin.staffing.middleware.StaffGrantMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sheyin.common.access.AccessRuleMiddleware",
