@@ -18,6 +18,7 @@ urlpatterns = [
     path("casework/", include("sheyin.casework.urls")),
     path("kiosk/", include("sheyin.kiosk.urls")),
     path("integration/", include("sheyin.api.urls")),
+    path("verify/", include("sheyin.kiosk.public_urls")),
     path("support/", include("sheyin.support.urls")),
     path("supervision/", include("sheyin.supervision.urls")),
     path("ratings/", include("sheyin.ratings.urls")),

@@ -1,0 +1,132 @@
+"""Archives and their handover (R9.2, Annex 10): batches within 5 working days, item-by-item confirmation,
+discrepancies, overdue alerts and the chain of custody."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from sheyin.accounts.permissions import NotAllowed
+from sheyin.accounts.roles import Role
+from sheyin.accounts.tests.factories import user_with_role
+from sheyin.casework import services
+from sheyin.casework.models import ArchiveRecord, CustodyEvent
+from sheyin.casework.workflow import ArchiveStatus, BatchStatus, TransitionError
+from sheyin.institutions.tests.factories import district
+from sheyin.notifications.models import Notification
+
+from .factories import completed, world
+
+pytestmark = pytest.mark.django_db
+
+
+def two_records(w):  # type: ignore[no-untyped-def]
+    completed(w)
+    completed(w)
+    return list(ArchiveRecord.objects.order_by("pk"))
+
+
+def test_a_batch_is_sent_confirmed_item_by_item_and_closes(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, b = two_records(w)
+    batch = services.handover_create(records=[a, b], by=w.manager)
+    assert batch.due_date == min(a.due_date, b.due_date)
+    services.handover_send(batch=batch, by=w.manager)
+    assert Notification.objects.filter(user=w.officer, title__contains=batch.number).exists()
+    services.archive_confirm(record_=a, by=w.officer)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.SENT  # one still to answer
+    services.archive_flag(record_=b, note="缺少身份证复印件", by=w.officer)
+    batch.refresh_from_db()
+    b.refresh_from_db()
+    assert batch.status == BatchStatus.CLOSED
+    assert b.status == ArchiveStatus.DISCREPANCY and b.discrepancy == "缺少身份证复印件"
+    assert Notification.objects.filter(user=w.manager, kind="alert").exists()
+
+
+def test_a_flagged_record_is_handed_over_again_in_a_new_batch(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, _b = two_records(w)
+    first = services.handover_create(records=[a], by=w.manager)
+    services.handover_send(batch=first, by=w.manager)
+    services.archive_flag(record_=a, note="扫描件不清晰", by=w.officer)
+    second = services.handover_create(records=[ArchiveRecord.objects.get(pk=a.pk)], by=w.manager)
+    services.handover_send(batch=second, by=w.manager)
+    services.archive_confirm(record_=a, by=w.officer)
+    kinds = list(a.events.values_list("kind", flat=True))
+    assert kinds == ["created", "batched", "sent", "discrepancy", "batched", "sent", "received"]
+
+
+def test_a_discrepancy_needs_a_note(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, _b = two_records(w)
+    batch = services.handover_create(records=[a], by=w.manager)
+    services.handover_send(batch=batch, by=w.manager)
+    with pytest.raises(ValidationError) as exc:
+        services.archive_flag(record_=a, note="", by=w.officer)
+    assert "请说明差异情况" in " ".join(exc.value.messages)
+
+
+def test_a_sent_batch_cannot_change_and_an_empty_one_cannot_be_sent(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, b = two_records(w)
+    batch = services.handover_create(records=[a, b], by=w.manager)
+    services.handover_remove(batch=batch, record_=b, by=w.manager)
+    services.handover_send(batch=batch, by=w.manager)
+    with pytest.raises(ValidationError):
+        services.handover_remove(batch=batch, record_=a, by=w.manager)
+    with pytest.raises(TransitionError):
+        services.handover_send(batch=batch, by=w.manager)
+    empty = services.handover_create(records=[ArchiveRecord.objects.get(pk=b.pk)], by=w.manager)
+    services.handover_remove(batch=empty, record_=b, by=w.manager)
+    with pytest.raises(ValidationError) as exc:
+        services.handover_send(batch=empty, by=w.manager)
+    assert "没有档案" in " ".join(exc.value.messages)
+
+
+def test_only_the_outlets_district_confirms(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, _b = two_records(w)
+    batch = services.handover_create(records=[a], by=w.manager)
+    services.handover_send(batch=batch, by=w.manager)
+    haidian = user_with_role(Role.DISTRICT_OFFICER, agency=district("110108"))
+    with pytest.raises(NotAllowed):
+        services.archive_confirm(record_=a, by=haidian)
+    with pytest.raises(NotAllowed):
+        services.archive_confirm(record_=a, by=w.manager)  # the outlet cannot confirm its own handover
+
+
+def test_overdue_records_alert_the_outlet_and_the_district_once(reference) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    a, b = two_records(w)
+    ArchiveRecord.objects.filter(pk=a.pk).update(due_date=timezone.localdate() - dt.timedelta(days=1))
+    assert services.archive_alert_overdue() == 1
+    assert Notification.objects.filter(user=w.manager, kind="alert").count() == 1
+    assert Notification.objects.filter(user=w.officer, kind="alert").count() == 1
+    assert a.events.filter(kind=CustodyEvent.Kind.OVERDUE).exists()
+    assert not b.events.filter(kind=CustodyEvent.Kind.OVERDUE).exists()
+    assert services.archive_alert_overdue() == 0  # idempotent
+
+
+def test_the_deadline_counts_working_days(reference, calendar) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.institutions.workdays import add_working_days
+
+    w = world()
+    case = completed(w)
+    rec = ArchiveRecord.objects.get(case=case)
+    assert rec.due_date == add_working_days(timezone.localdate(case.ended_at), services.HANDOVER_WORKING_DAYS)
+
+
+def test_termination_lists_records_not_yet_confirmed(reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.cooperation.open_items import collect
+
+    w = world()
+    a, b = two_records(w)
+    batch = services.handover_create(records=[a], by=w.manager)
+    services.handover_send(batch=batch, by=w.manager)
+    services.archive_confirm(record_=a, by=w.officer)
+    items = [i for i in collect(w.outlet) if i.get("object_type") == "casework.archiverecord"]
+    assert [i["object_id"] for i in items] == [str(b.pk)]

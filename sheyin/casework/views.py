@@ -1,0 +1,479 @@
+"""Pages: window acceptance, cases, receipts, scans, reviews, archives and handover, guided sessions, and
+the public status look-up printed on receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from sheyin.accounts.http import AuthedRequest
+from sheyin.common.access import permission_required, public
+from sheyin.common.forms import apply_errors
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.masking import mask_name
+
+from . import selectors, services
+from .forms import (
+    FlagForm,
+    GuidedFinishForm,
+    GuidedStartForm,
+    IdentifyForm,
+    ItemForm,
+    MaterialsForm,
+    ReasonForm,
+    ReviewForm,
+    UploadForm,
+)  # fmt: skip
+from .models import ArchiveRecord, CaseFile
+from .receipts import render_receipt
+from .workflow import ArchiveStatus, BatchStatus, CaseStatus
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+# --- window acceptance -------------------------------------------------------------------------------
+
+
+@permission_required("casework.accept")
+def accept_home(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            case = services.case_open(by=request.user)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            return redirect("casework:case_work", pk=case.pk)
+    ctx = {
+        "drafts": selectors.open_drafts_for(request.user),
+        "review_count": selectors.review_queue_for(request.user).count(),
+        "today": selectors.cases_for(request.user).filter(staff=request.user, status=CaseStatus.COMPLETED)[
+            :8
+        ],
+    }
+    return render(request, "casework/accept_home.html", ctx)
+
+
+@permission_required("casework.accept")
+def case_work(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The acceptance steps on one draft: item → applicant → materials and scans → submit."""
+    case = get_object_or_404(selectors.open_drafts_for(request.user), pk=pk)
+    listed = case.item.material_list if case.item else []
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    item_form = ItemForm(request.POST if step == "item" else None, items=selectors.window_items(),
+                         initial={"item": case.item_id})  # fmt: skip
+    identify_form = IdentifyForm(request.POST if step == "identify" else None)
+    materials_form = MaterialsForm(request.POST if step == "materials" else None, listed=listed,
+                                   initial={"materials": case.materials_checked})  # fmt: skip
+    upload_form = UploadForm(request.POST if step == "upload" else None, request.FILES if step == "upload" else None,
+                             listed=listed)  # fmt: skip
+    cancel_form = ReasonForm(request.POST if step == "cancel" else None)
+    try:
+        if step == "item" and item_form.is_valid():
+            services.case_choose_item(case=case, item=item_form.cleaned_data["item"], by=request.user)
+            return redirect("casework:case_work", pk=case.pk)
+        if step == "identify" and identify_form.is_valid():
+            services.case_identify(case=case, by=request.user, **identify_form.cleaned_data)
+            return redirect("casework:case_work", pk=case.pk)
+        if step == "materials" and materials_form.is_valid():
+            services.case_set_materials(
+                case=case, ticked=materials_form.cleaned_data["materials"], by=request.user
+            )
+            messages.success(request, _("材料清单已保存。"))
+            return redirect("casework:case_work", pk=case.pk)
+        if step == "upload" and upload_form.is_valid():
+            services.case_attach(case=case, material=upload_form.cleaned_data["material"],
+                                 upload=upload_form.cleaned_data["file"], by=request.user)  # fmt: skip
+            messages.success(request, _("扫描件已上传。"))
+            return redirect("casework:case_work", pk=case.pk)
+        if step == "remove_file":
+            f = get_object_or_404(CaseFile, pk=request.POST.get("file"), case=case)
+            services.case_remove_file(file=f, by=request.user)
+            return redirect("casework:case_work", pk=case.pk)
+        if step == "submit":
+            done = services.case_submit(case=case, by=request.user)
+            if done.status == CaseStatus.AWAITING_REVIEW:
+                messages.info(request, _("高风险事项已提交本网点另一名持证人员复核。"))
+            elif done.status == CaseStatus.COMPLETED:
+                messages.success(request, _("业务已办结，请打印受理回执交申请人。"))
+            else:
+                messages.warning(request, _("核心系统未予办理：%(m)s") % {"m": done.result_message})
+            return redirect("casework:case_detail", pk=case.pk)
+        if step == "cancel" and cancel_form.is_valid():
+            services.case_cancel(case=case, reason=cancel_form.cleaned_data["reason"], by=request.user)
+            messages.info(request, _("业务已取消。"))
+            return redirect("casework:accept_home")
+    except ValidationError as exc:
+        form = {"item": item_form, "identify": identify_form, "materials": materials_form, "upload": upload_form,
+                "cancel": cancel_form}.get(step)  # fmt: skip
+        if form is not None:
+            apply_errors(form, exc, next(iter(form.fields)))
+        else:
+            _error(request, exc)
+    case.refresh_from_db()
+    ctx = {
+        "case": case, "item_form": item_form, "identify_form": identify_form, "materials_form": materials_form,
+        "upload_form": upload_form, "cancel_form": cancel_form, "files": case.files.all(),
+        "missing": services._missing(case),
+    }  # fmt: skip
+    return render(request, "casework/case_work.html", ctx)
+
+
+CASE_LIST = ListSpec(
+    search_fields=("receipt_no", "applicant_masked", "item_name", "core_reference"),
+    filters={
+        "status": "status",
+        "item": "item_code",
+        "outlet": "outlet_id",
+        "from": "called_at__date__gte",
+        "to": "called_at__date__lte",
+    },
+    order_by=("-called_at", "-id"),
+)
+CASE_COLUMNS = [
+    Column(gettext_lazy("受理编号"), lambda c: c.receipt_no),
+    Column(gettext_lazy("受理网点"), lambda c: c.outlet.name),
+    Column(gettext_lazy("事项编码"), lambda c: c.item_code),
+    Column(gettext_lazy("办理事项"), lambda c: c.item_name),
+    Column(gettext_lazy("清单版本"), lambda c: c.catalogue_version.number if c.catalogue_version else ""),
+    Column(gettext_lazy("申请人"), lambda c: mask_name(c.applicant_name)),
+    Column(gettext_lazy("证件号码"), lambda c: c.applicant_masked),
+    Column(gettext_lazy("户籍地区代码"), lambda c: c.applicant_hukou),
+    Column(gettext_lazy("经办人"), lambda c: str(c.staff)),
+    Column(gettext_lazy("复核人"), lambda c: str(c.reviewer) if c.reviewer else ""),
+    Column(gettext_lazy("叫号时间"), lambda c: c.called_at),
+    Column(gettext_lazy("开始受理时间"), lambda c: c.started_at),
+    Column(gettext_lazy("办结时间"), lambda c: c.ended_at),
+    Column(gettext_lazy("状态"), lambda c: c.get_status_display()),
+    Column(gettext_lazy("核心系统业务号"), lambda c: c.core_reference),
+]
+
+
+@permission_required("casework.view")
+def case_list(request: AuthedRequest) -> HttpResponse:
+    qs = apply(selectors.cases_for(request.user), request, CASE_LIST)
+    if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("casework.export"):
+            raise PermissionDenied
+        return xlsx_response("cases", _("受理记录"), CASE_COLUMNS, qs.iterator(chunk_size=2000))
+    ctx = {"page_obj": paginate(qs, request), "statuses": CaseStatus.choices}
+    return render(request, "casework/_case_rows.html" if request.htmx else "casework/case_list.html", ctx)
+
+
+@permission_required("casework.view")
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = selectors.case_for_user(request.user, pk)
+    if case is None:
+        raise Http404
+    in_review = selectors.review_queue_for(request.user).filter(pk=pk).exists()
+    review_form = ReviewForm(request.POST if request.POST.get("action") in ("approve", "return") else None)
+    reveal_form = ReasonForm(
+        request.POST if request.POST.get("action") == "reveal" else None, prefix="reveal"
+    )
+    cancel_form = ReasonForm(
+        request.POST if request.POST.get("action") == "cancel" else None, prefix="cancel"
+    )
+    revealed = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action in ("approve", "return") and in_review and review_form.is_valid():
+                done = services.case_review(case=case, approve=action == "approve",
+                                            reason=review_form.cleaned_data["reason"], by=request.user)  # fmt: skip
+                messages.success(
+                    request,
+                    _("复核通过，业务已提交核心系统。") if action == "approve" else _("已退回经办人。"),
+                )
+                if done.status == CaseStatus.DRAFT:
+                    return redirect("casework:review_list")
+                return redirect("casework:case_detail", pk=pk)
+            if action == "reveal" and reveal_form.is_valid():
+                # Shown in this response only: never stored, never in a URL.
+                revealed = services.case_reveal_applicant_id(case=case, reason=reveal_form.cleaned_data["reason"],
+                                                             by=request.user)  # fmt: skip
+            if action == "cancel" and cancel_form.is_valid():
+                services.case_cancel(case=case, reason=cancel_form.cleaned_data["reason"], by=request.user)
+                messages.info(request, _("业务已取消。"))
+                return redirect("casework:case_detail", pk=pk)
+        except ValidationError as exc:
+            target = {
+                "approve": review_form,
+                "return": review_form,
+                "reveal": reveal_form,
+                "cancel": cancel_form,
+            }
+            form = target.get(action or "")
+            if form is not None and getattr(exc, "error_dict", None):
+                apply_errors(form, exc, "reason")
+            else:
+                _error(request, exc)
+        case.refresh_from_db()
+    ctx = {
+        "case": case, "in_review": in_review, "review_form": review_form, "reveal_form": reveal_form,
+        "cancel_form": cancel_form, "revealed": revealed, "files": case.files.all(), "reviews": case.reviews.select_related("reviewer"),
+        "archive": getattr(case, "archive", None) if case.pk else None,
+        "status_url": _status_url(request, case.receipt_no),
+        "can_files": request.user.has_perm("casework.view_files"),
+    }  # fmt: skip
+    return render(request, "casework/case_detail.html", ctx)
+
+
+def _status_url(request: HttpRequest, receipt_no: str) -> str:
+    path = reverse("casework:status", args=[receipt_no])
+    return request.build_absolute_uri(f"{path}?c={services.status_check(receipt_no)}")
+
+
+@permission_required("casework.view")
+def case_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = selectors.case_for_user(request.user, pk)
+    if case is None or case.status in (CaseStatus.DRAFT, CaseStatus.CANCELLED):
+        raise Http404
+    rating = request.build_absolute_uri(f"/rate/{case.rating_token}/") if case.rating_token else None
+    pdf = render_receipt(case, status_url=_status_url(request, case.receipt_no), rating_url=rating)
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="receipt-{case.receipt_no}.pdf"'
+    return resp
+
+
+@permission_required("casework.view_files")
+def case_file(request: AuthedRequest, pk: int, file_pk: int) -> FileResponse:
+    """A scan, only to someone who may read the case (never from MEDIA_URL)."""
+    case = selectors.case_for_user(request.user, pk)
+    if case is None:
+        raise Http404
+    f = get_object_or_404(CaseFile, pk=file_pk, case=case)
+    content_type = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}.get(
+        f.kind, "application/octet-stream"
+    )
+    resp = FileResponse(f.file.open("rb"), content_type=content_type)
+    resp["Content-Disposition"] = f'inline; filename="scan-{f.pk}.{"jpg" if f.kind == "jpeg" else f.kind}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@permission_required("casework.review")
+def review_list(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "casework/review_list.html",
+        {"page_obj": paginate(selectors.review_queue_for(request.user), request)},
+    )
+
+
+@public
+def status(request: HttpRequest, receipt_no: str) -> HttpResponse:
+    """Public: the status of a case from the receipt's QR code. Needs the check value printed with it;
+    shows only the status and masked data."""
+    case = selectors.case_by_receipt(receipt_no[:30])
+    if case is None or request.GET.get("c", "") != services.status_check(case.receipt_no):
+        raise Http404
+    return render(
+        request, "casework/status.html", {"case": case, "masked_name": mask_name(case.applicant_name)}
+    )
+
+
+# --- archives and handover ---------------------------------------------------------------------------
+
+ARCHIVE_LIST = ListSpec(
+    search_fields=("case__receipt_no", "case__item_name", "batch__number"),
+    filters={"status": "status", "outlet": "outlet_id"},
+    order_by=("due_date", "-id"),
+)
+ARCHIVE_COLUMNS = [
+    Column(gettext_lazy("受理编号"), lambda r: r.case.receipt_no),
+    Column(gettext_lazy("办理事项"), lambda r: r.case.item_name),
+    Column(gettext_lazy("网点"), lambda r: r.outlet.name),
+    Column(gettext_lazy("材料"), lambda r: "、".join(r.materials)),
+    Column(gettext_lazy("扫描件数"), lambda r: r.file_count),
+    Column(gettext_lazy("最晚移交日期"), lambda r: r.due_date),
+    Column(gettext_lazy("状态"), lambda r: r.get_status_display()),
+    Column(gettext_lazy("移交批次"), lambda r: r.batch.number if r.batch else ""),
+]
+
+
+@permission_required("casework.view_archives")
+def archive_list(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not request.user.has_perm("casework.handover"):
+            raise PermissionDenied
+        ids = [int(i) for i in request.POST.getlist("records") if i.isdigit()]
+        records = list(selectors.archives_for(request.user).filter(pk__in=ids))
+        try:
+            batch = services.handover_create(
+                records=records, by=request.user, note=request.POST.get("note", "")
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("已编制移交批次%(no)s。") % {"no": batch.number})
+            return redirect("casework:handover_detail", pk=batch.pk)
+    from django.utils import timezone
+
+    qs = apply(selectors.archives_for(request.user), request, ARCHIVE_LIST)
+    if request.GET.get("overdue"):
+        qs = qs.filter(
+            status__in=[ArchiveStatus.PENDING, ArchiveStatus.BATCHED], due_date__lt=timezone.localdate()
+        )
+    if request.GET.get("export") == "xlsx" and request.user.has_perm("casework.export"):
+        return xlsx_response("archives", _("业务档案"), ARCHIVE_COLUMNS, qs.iterator(chunk_size=2000))
+    return render(request, "casework/archive_list.html", {
+        "page_obj": paginate(qs, request), "statuses": ArchiveStatus.choices,
+        "can_batch": request.user.has_perm("casework.handover"),
+        "batchable": (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY),
+    })  # fmt: skip
+
+
+@permission_required("casework.view_archives")
+def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    rec = get_object_or_404(selectors.archives_for(request.user), pk=pk)
+    return render(request, "casework/archive_detail.html", {
+        "rec": rec, "events": rec.events.select_related("by", "batch"),
+        "files": rec.case.files.all() if request.user.has_perm("casework.view_files") else [],
+    })  # fmt: skip
+
+
+HANDOVER_LIST = ListSpec(search_fields=("number", "outlet__name"), filters={"status": "status", "outlet": "outlet_id"},
+                         order_by=("-created_at", "-id"))  # fmt: skip
+
+
+def _can_see_handovers(user: Any) -> bool:
+    return user.has_perm("casework.view_archives") or user.has_perm("casework.confirm_handover")
+
+
+@permission_required("casework.view_archives")
+def handover_list(request: AuthedRequest) -> HttpResponse:
+    qs = apply(selectors.handovers_for(request.user), request, HANDOVER_LIST)
+    return render(request, "casework/handover_list.html", {"page_obj": paginate(qs, request),
+                                                           "statuses": BatchStatus.choices})  # fmt: skip
+
+
+HANDOVER_COLUMNS = [
+    Column(gettext_lazy("序号"), lambda r: r.seq),
+    *ARCHIVE_COLUMNS[:2],
+    Column(gettext_lazy("经办人"), lambda r: str(r.staff)),
+    *ARCHIVE_COLUMNS[3:7],
+    Column(gettext_lazy("差异说明"), lambda r: r.discrepancy),
+]
+
+
+@permission_required("casework.view_archives")
+def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.handovers_for(request.user), pk=pk)
+    flag_form = FlagForm(request.POST if request.POST.get("action") == "flag" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        rec = None
+        if request.POST.get("record"):
+            rec = get_object_or_404(ArchiveRecord, pk=request.POST["record"], batch=batch)
+        try:
+            if action == "send":
+                services.handover_send(batch=batch, by=request.user)
+                messages.success(request, _("批次已移交，等待区经办机构逐件确认。"))
+            elif action == "discard":
+                services.handover_discard(batch=batch, by=request.user)
+                messages.info(request, _("批次已撤销，档案退回待移交。"))
+            elif action == "remove" and rec is not None:
+                services.handover_remove(batch=batch, record_=rec, by=request.user)
+            elif action == "receive" and rec is not None:
+                services.archive_confirm(record_=rec, by=request.user)
+            elif action == "flag" and rec is not None:
+                if flag_form.is_valid():
+                    services.archive_flag(record_=rec, note=flag_form.cleaned_data["note"], by=request.user)
+                else:
+                    raise ValidationError(_("请说明差异情况（如缺少材料、扫描件不清晰）。"))
+            return redirect("casework:handover_detail", pk=pk)
+        except ValidationError as exc:
+            _error(request, exc)
+    records = list(batch.records.select_related("case", "staff").order_by("case__receipt_no"))
+    for i, r in enumerate(records, start=1):
+        r.seq = i  # type: ignore[attr-defined]
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(f"handover-{batch.number}", _("移交清单"), HANDOVER_COLUMNS, records)
+    return render(request, "casework/handover_detail.html", {
+        "batch": batch, "records": records, "flag_form": flag_form,
+        "can_confirm": request.user.has_perm("casework.confirm_handover"),
+        "can_handover": request.user.has_perm("casework.handover"),
+    })  # fmt: skip
+
+
+@permission_required("casework.confirm_handover")
+def handover_inbox(request: AuthedRequest) -> HttpResponse:
+    """The district's view: batches handed over and waiting for item-by-item confirmation."""
+    qs = apply(selectors.handovers_for(request.user), request, HANDOVER_LIST)
+    if not request.GET.get("status"):
+        qs = qs.filter(status=BatchStatus.SENT)
+    return render(request, "casework/handover_list.html", {"page_obj": paginate(qs, request), "inbox": True,
+                                                           "statuses": BatchStatus.choices})  # fmt: skip
+
+
+# --- guided online self-service --------------------------------------------------------------------------
+
+GUIDED_LIST = ListSpec(search_fields=("service_name", "note"), filters={"outcome": "outcome", "outlet": "outlet_id",
+                       "from": "started_at__date__gte", "to": "started_at__date__lte"}, order_by=("-started_at", "-id"))  # fmt: skip
+GUIDED_COLUMNS = [
+    Column(gettext_lazy("网点"), lambda s: s.outlet.name),
+    Column(gettext_lazy("引导员"), lambda s: str(s.guide)),
+    Column(gettext_lazy("网厅服务"), lambda s: s.service_name),
+    Column(gettext_lazy("开始时间"), lambda s: s.started_at),
+    Column(gettext_lazy("结束时间"), lambda s: s.ended_at),
+    Column(gettext_lazy("时长（分钟）"), lambda s: s.duration_minutes),
+    Column(gettext_lazy("结果"), lambda s: s.get_outcome_display()),
+    Column(gettext_lazy("备注"), lambda s: s.note),
+]
+
+
+@permission_required("casework.view_guided")
+def guided_list(request: AuthedRequest) -> HttpResponse:
+    can_guide = request.user.has_perm("casework.guide")
+    start_form = GuidedStartForm(
+        request.POST if request.method == "POST" else None, items=selectors.online_items()
+    )
+    if request.method == "POST":
+        if not can_guide:
+            raise PermissionDenied
+        if start_form.is_valid():
+            try:
+                services.guided_start(item=start_form.cleaned_data["item"],
+                                      service_name=start_form.cleaned_data["service_name"], by=request.user)  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(start_form, exc, "service_name")
+            else:
+                messages.success(request, _("已开始计时，引导结束后请记录结果。"))
+                return redirect("casework:guided_list")
+    qs = apply(selectors.guided_for(request.user), request, GUIDED_LIST)
+    if request.GET.get("export") == "xlsx" and request.user.has_perm("casework.export"):
+        return xlsx_response(
+            "guided-sessions", _("网厅自助引导"), GUIDED_COLUMNS, qs.iterator(chunk_size=2000)
+        )
+    return render(request, "casework/guided_list.html", {
+        "page_obj": paginate(qs, request), "start_form": start_form, "can_guide": can_guide,
+        "open": selectors.open_guided_for(request.user) if can_guide else [], "finish_form": GuidedFinishForm(),
+        "outcomes": GuidedFinishForm.base_fields["outcome"].choices,  # type: ignore[attr-defined]
+    })  # fmt: skip
+
+
+@permission_required("casework.guide")
+@require_POST
+def guided_finish(request: AuthedRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(selectors.open_guided_for(request.user), pk=pk)
+    form = GuidedFinishForm(request.POST)
+    if form.is_valid():
+        try:
+            services.guided_finish(session=session, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("引导记录已保存。"))
+    else:
+        messages.error(request, _("请选择引导结果。"))
+    return redirect("casework:guided_list")
