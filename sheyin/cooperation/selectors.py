@@ -1,0 +1,276 @@
+"""Scoped reads of the lifecycle. Every list, detail, export and picker goes through these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from sheyin.accounts.scope import scoped
+from sheyin.institutions.models import Outlet, OutletStatus
+from sheyin.institutions.selectors import outlets_for
+
+from .models import (
+    Agreement,
+    ApplicationFile,
+    BankApplication,
+    ChecklistTemplate,
+    CooperationSettings,
+    DocumentTemplate,
+    Filing,
+    InspectionPhoto,
+    LayoutException,
+    LifecycleEvent,
+    OpenItem,
+    OutletApplication,
+    Plaque,
+    SiteInspection,
+    Suspension,
+    Termination,
+)
+from .workflow import (
+    AgreementStatus,
+    ChecklistStatus,
+    FilingStatus,
+    InspectionStatus,
+    OutletApplicationStatus,
+    PlaqueStatus,
+    TerminationStatus,
+)
+
+
+def current_settings() -> CooperationSettings:
+    """The municipal center's numbers (one row; created with the defaults if reference data is missing)."""
+    obj, _ = CooperationSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def current_template(kind: str) -> DocumentTemplate | None:
+    return DocumentTemplate.objects.filter(kind=kind, is_current=True).first()
+
+
+def templates() -> QuerySet[DocumentTemplate]:
+    return DocumentTemplate.objects.select_related("created_by").order_by("kind", "-version")
+
+
+def published_checklist() -> ChecklistTemplate | None:
+    return (
+        ChecklistTemplate.objects.filter(status=ChecklistStatus.PUBLISHED).prefetch_related("items").first()
+    )
+
+
+def checklists() -> QuerySet[ChecklistTemplate]:
+    return ChecklistTemplate.objects.prefetch_related("items").order_by("-version")
+
+
+def bank_applications_for(user: Any) -> QuerySet[BankApplication]:
+    return scoped(BankApplication.objects.select_related("bank", "reviewed_by", "decided_by"), user)
+
+
+def agreements_for(user: Any) -> QuerySet[Agreement]:
+    approved = Filing.objects.filter(agreement=OuterRef("pk"), status=FilingStatus.APPROVED)
+    pending = Filing.objects.filter(agreement=OuterRef("pk"), status=FilingStatus.SUBMITTED)
+    return scoped(
+        Agreement.objects.select_related("bank", "agency", "outlet", "template").annotate(
+            filed=Exists(approved), filing_pending=Exists(pending)
+        ),
+        user,
+    )
+
+
+def municipal_agreement_of(bank: Any) -> Agreement | None:
+    """The bank's live municipal agreement (active), if any: the gate for outlet applications (R4.2)."""
+    return Agreement.objects.filter(
+        bank=bank, kind=Agreement.Kind.MUNICIPAL, status=AgreementStatus.ACTIVE
+    ).first()
+
+
+def district_agreement_of(outlet: Any) -> Agreement | None:
+    return (
+        Agreement.objects.filter(
+            outlet=outlet,
+            kind=Agreement.Kind.DISTRICT,
+            status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def expiring(qs: QuerySet[Agreement], days: int, today: dt.date | None = None) -> QuerySet[Agreement]:
+    today = today or timezone.localdate()
+    return qs.filter(status=AgreementStatus.ACTIVE, end_date__lte=today + dt.timedelta(days=days))
+
+
+def filings_for(user: Any) -> QuerySet[Filing]:
+    return scoped(
+        Filing.objects.select_related(
+            "agreement", "outlet", "outlet__bank", "district", "submitted_by", "checked_by"
+        ),
+        user,
+    )
+
+
+def filing_queue_for(user: Any) -> QuerySet[Agreement]:
+    """Signed district agreements and where their filing stands (deadline tracked, R4.4)."""
+    return agreements_for(user).filter(kind=Agreement.Kind.DISTRICT).exclude(status=AgreementStatus.DRAFT)
+
+
+def filing_pending(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    return qs.filter(Exists(Filing.objects.filter(agreement=OuterRef("pk"), status=FilingStatus.SUBMITTED)))
+
+
+def not_filed(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Not approved and not awaiting the check (never submitted, or every submission rejected)."""
+    live = Filing.objects.filter(
+        agreement=OuterRef("pk"), status__in=[FilingStatus.SUBMITTED, FilingStatus.APPROVED]
+    )
+    return qs.filter(~Exists(live))
+
+
+def applications_for(user: Any) -> QuerySet[OutletApplication]:
+    return scoped(OutletApplication.objects.select_related("bank", "district", "outlet", "branch"), user)
+
+
+def application_files_for(user: Any) -> QuerySet[ApplicationFile]:
+    return scoped(ApplicationFile.objects.select_related("application"), user)
+
+
+def inspection_photos_for(user: Any) -> QuerySet[InspectionPhoto]:
+    return scoped(InspectionPhoto.objects.select_related("result__inspection"), user)
+
+
+def inspections_for(user: Any) -> QuerySet[SiteInspection]:
+    return scoped(
+        SiteInspection.objects.select_related(
+            "application", "outlet", "outlet__bank", "template", "inspector"
+        ),
+        user,
+    )
+
+
+def inspection_queue_for(user: Any) -> QuerySet[OutletApplication]:
+    """Applications waiting for a (re-)inspection."""
+    return applications_for(user).filter(
+        status__in=[OutletApplicationStatus.REVIEWING, OutletApplicationStatus.RECTIFYING]
+    )
+
+
+def latest_inspection(application: OutletApplication) -> SiteInspection | None:
+    return (
+        application.inspections.filter(status=InspectionStatus.COMPLETED)
+        .prefetch_related(Prefetch("results", queryset=_results()))
+        .order_by("-round")
+        .first()
+    )
+
+
+def _results() -> QuerySet[Any]:
+    from .models import InspectionResult
+
+    return InspectionResult.objects.select_related("item").prefetch_related("photos")
+
+
+def inspection_detail(inspection: SiteInspection) -> list[Any]:
+    return list(inspection.results.select_related("item").prefetch_related("photos").order_by("item__order"))
+
+
+def layout_exceptions_for(user: Any) -> QuerySet[LayoutException]:
+    return scoped(
+        LayoutException.objects.select_related("application", "application__outlet", "application__district"),
+        user,
+    )
+
+
+def plaques_for(user: Any) -> QuerySet[Plaque]:
+    return scoped(Plaque.objects.select_related("outlet", "outlet__bank", "outlet__district"), user)
+
+
+def plaque_public(number: str) -> Plaque | None:
+    """Public verification (no user): the plaque with its outlet, bank and district; nothing personal."""
+    return (
+        Plaque.objects.select_related("outlet", "outlet__bank", "outlet__district")
+        .filter(number=number.strip().upper()[:30])
+        .first()
+    )
+
+
+def suspensions_for(user: Any) -> QuerySet[Suspension]:
+    return scoped(Suspension.objects.select_related("outlet", "suspended_by", "resumed_by"), user)
+
+
+def terminations_for(user: Any) -> QuerySet[Termination]:
+    return scoped(
+        Termination.objects.select_related(
+            "outlet", "bank", "district", "agreement", "proposed_by", "parent"
+        ),
+        user,
+    )
+
+
+def open_items_for(user: Any) -> QuerySet[OpenItem]:
+    return scoped(OpenItem.objects.select_related("outlet", "termination", "closed_by"), user)
+
+
+def events_for(user: Any) -> QuerySet[LifecycleEvent]:
+    return scoped(LifecycleEvent.objects.select_related("actor"), user)
+
+
+def lifecycle_outlets_for(user: Any) -> QuerySet[Outlet]:
+    return outlets_for(user)
+
+
+def publicly_listed(qs: QuerySet[Outlet] | None = None) -> QuerySet[Outlet]:
+    """Outlets the public may be shown: operating with a valid plaque (a terminated outlet leaves every
+    public listing, R6.4). The portal builds on this."""
+    qs = qs if qs is not None else Outlet.objects.all()
+    valid = Plaque.objects.filter(outlet=OuterRef("pk"), status=PlaqueStatus.VALID)
+    return qs.filter(status=OutletStatus.OPERATING).filter(Exists(valid))
+
+
+def bank_termination_preview(agreement: Agreement) -> dict[str, Any]:
+    """What ending a bank's municipal agreement ends with it (shown before the confirmation)."""
+    live = [OutletStatus.APPLYING, OutletStatus.ACCEPTED, OutletStatus.OPERATING, OutletStatus.SUSPENDED]
+    outlets = list(
+        Outlet.objects.filter(bank=agreement.bank, status__in=live)
+        .select_related("district")
+        .order_by("district__code", "code")
+    )
+    open_apps = OutletApplication.objects.filter(bank=agreement.bank).exclude(
+        status__in=[
+            OutletApplicationStatus.ACCEPTED,
+            OutletApplicationStatus.REJECTED,
+            OutletApplicationStatus.WITHDRAWN,
+        ]
+    )
+    return {
+        "outlets": outlets,
+        "by_status": {s: sum(1 for o in outlets if o.status == s) for s in live},
+        "open_applications": open_apps.count(),
+        "count": len(outlets),
+    }
+
+
+def open_terminations(qs: QuerySet[Termination]) -> QuerySet[Termination]:
+    return qs.filter(status__in=[TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED])
+
+
+def filing_overdue(agreement: Agreement, today: dt.date | None = None) -> bool:
+    """Not yet submitted for filing after its deadline (10 working days by default)."""
+    today = today or timezone.localdate()
+    if agreement.filing_due is None or agreement.kind != Agreement.Kind.DISTRICT:
+        return False
+    submitted = agreement.filings.exclude(status=FilingStatus.REJECTED).order_by("submitted_at").first()
+    if submitted is not None:
+        return submitted.submitted_at.date() > agreement.filing_due
+    return today > agreement.filing_due
+
+
+def overdue_filings(qs: QuerySet[Agreement], today: dt.date | None = None) -> QuerySet[Agreement]:
+    today = today or timezone.localdate()
+    live = Filing.objects.filter(agreement=OuterRef("pk")).exclude(status=FilingStatus.REJECTED)
+    return qs.filter(
+        kind=Agreement.Kind.DISTRICT, status=AgreementStatus.ACTIVE, filing_due__lt=today
+    ).filter(~Q(Exists(live)))

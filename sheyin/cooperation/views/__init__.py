@@ -1,0 +1,1 @@
+"""Pages of the outlet lifecycle. Views parse input, call a service, and show its result or refusal."""

@@ -1,0 +1,48 @@
+"""Helpers shared by the lifecycle pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from sheyin.accounts.scope import assignments_of
+from sheyin.common.forms import apply_errors
+
+from ..workflow import Lifecycle, Transition
+
+
+def roles_of(user: Any) -> set[str]:
+    return {a.role for a in assignments_of(user)}
+
+
+def actions(lc: Lifecycle, status: str, user: Any) -> dict[str, Transition]:
+    """The steps this user's roles may take from this status (guards are checked when they act)."""
+    return {tr.action: tr for tr in lc.allowed(status, roles_of(user))}
+
+
+def run(request: HttpRequest, fn: Callable[[], Any], success: str, form: Any = None) -> Any:
+    """Call a service; show its success, or its refusal (field errors on the form when there is one)."""
+    try:
+        result = fn()
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            apply_errors(form, exc)
+        messages.error(request, "；".join(exc.messages))
+        return None
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
+        return None
+    messages.success(request, success)
+    return result if result is not None else True
+
+
+def form_errors_message(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errors:
+            messages.error(request, f"{label}：{e}" if label else e)

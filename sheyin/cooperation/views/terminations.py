@@ -1,0 +1,174 @@
+"""R6.2–R6.4 termination: proposal, confirmation or approval, execution, open items tracked to closure."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from sheyin.common.access import permission_required
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+
+from .. import selectors, services
+from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
+from ..models import Termination
+from ..workflow import TERMINATION, OpenItemStatus, TerminationStatus
+from .common import actions, form_errors_message, roles_of, run
+
+LIST = ListSpec(
+    search_fields=("outlet__name", "outlet__code", "bank__short_name", "reason"),
+    filters={"status": "status", "kind": "kind", "district": "district_id"},
+    order_by=("-created_at", "-id"),
+)
+COLUMNS = [
+    Column(gettext_lazy("网点"), lambda t: t.outlet.name if t.outlet_id else ""),
+    Column(gettext_lazy("银行"), lambda t: t.bank.name),
+    Column(gettext_lazy("终止方式"), lambda t: t.get_kind_display()),
+    Column(gettext_lazy("单方解除事由"), lambda t: t.get_ground_display() if t.ground else ""),
+    Column(gettext_lazy("通知日期"), lambda t: t.notice_date),
+    Column(gettext_lazy("生效日期"), lambda t: t.effective_date),
+    Column(gettext_lazy("状态"), lambda t: t.get_status_display()),
+]
+
+
+@permission_required("cooperation.view")
+def termination_list(request: HttpRequest) -> HttpResponse:
+    from sheyin.institutions.selectors import districts
+
+    qs = apply(selectors.terminations_for(request.user), request, LIST)
+    if not request.GET.get("children"):
+        qs = qs.filter(parent__isnull=True)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response("terminations", _("终止合作"), COLUMNS, qs)
+    open_items = selectors.open_items_for(request.user).filter(status=OpenItemStatus.OPEN)
+    return render(
+        request,
+        "cooperation/termination_list.html",
+        {
+            "page_obj": paginate(qs, request),
+            "statuses": TerminationStatus.choices,
+            "kinds": Termination.Kind.choices,
+            "districts": districts(),
+            "open_item_count": open_items.count(),
+        },
+    )
+
+
+@permission_required("cooperation.propose_termination")
+def termination_create(request: HttpRequest, pk: int) -> HttpResponse:
+    outlet = get_object_or_404(selectors.lifecycle_outlets_for(request.user), pk=pk)
+    form = TerminationForm(
+        request.POST or None,
+        initial={"notice_date": timezone.localdate(), "effective_date": timezone.localdate()},
+    )
+    if "bank_admin" in roles_of(request.user) and not roles_of(request.user) & {
+        "district_admin",
+        "district_officer",
+    }:
+        form.fields["kind"].choices = [(Termination.Kind.NEGOTIATED, Termination.Kind.NEGOTIATED.label)]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        t = run(
+            request,
+            lambda: services.termination_propose(
+                outlet=outlet,
+                kind=d["kind"],
+                ground=d.get("ground") or "",
+                reason=d["reason"],
+                notice_date=d.get("notice_date"),
+                effective_date=d["effective_date"],
+                by=request.user,
+            ),
+            _("终止合作已提出。"),
+            form,
+        )
+        if t:
+            return redirect("cooperation:termination_detail", pk=t.pk)
+    return render(request, "cooperation/termination_form.html", {"form": form, "o": outlet})
+
+
+@permission_required("cooperation.view")
+def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    t = get_object_or_404(selectors.terminations_for(request.user), pk=pk)
+    user = request.user
+    items = t.open_items.select_related("closed_by").order_by("status", "id")
+    roles = roles_of(user)
+    my_side_confirmed = (
+        bool(t.agency_confirmed_by_id)
+        if "district_admin" in roles
+        else (bool(t.bank_confirmed_by_id) if "bank_admin" in roles else False)
+    )
+    return render(
+        request,
+        "cooperation/termination_detail.html",
+        {
+            "t": t,
+            "acts": actions(TERMINATION, t.status, user),
+            "items": items,
+            "children": t.children.select_related("outlet", "district").order_by("outlet__code")
+            if not t.outlet_id
+            else None,
+            "events": selectors.events_for(user).filter(
+                object_type="cooperation.termination", object_id=str(t.pk)
+            ),
+            "reason_form": ReasonForm(),
+            "close_form": OpenItemCloseForm(),
+            "today": timezone.localdate(),
+            "roles": roles,
+            "my_side_confirmed": my_side_confirmed,
+        },
+    )
+
+
+STEPS = {
+    "confirm": (lambda t, r, u: services.termination_confirm(termination=t, by=u), gettext_lazy("已确认。")),
+    "approve": (
+        lambda t, r, u: services.termination_approve(termination=t, by=u),
+        gettext_lazy("单方解除已批准。"),
+    ),
+    "execute": (
+        lambda t, r, u: services.termination_execute(termination=t, by=u),
+        gettext_lazy("终止合作已生效。"),
+    ),
+    "cancel": (
+        lambda t, r, u: services.termination_cancel(termination=t, reason=r, by=u),
+        gettext_lazy("终止已撤销。"),
+    ),
+    "refresh": (
+        lambda t, r, u: services.open_items_refresh(termination=t, by=u),
+        gettext_lazy("未结事项已刷新。"),
+    ),
+}
+
+
+@require_POST
+@permission_required("cooperation.view")
+def termination_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    t = get_object_or_404(selectors.terminations_for(request.user), pk=pk)
+    step = STEPS.get(action)
+    if step is None:
+        messages.error(request, _("未知的操作。"))
+    else:
+        fn, msg = step
+        run(request, lambda: fn(t, request.POST.get("reason", ""), request.user), str(msg))
+    return redirect("cooperation:termination_detail", pk=pk)
+
+
+@require_POST
+@permission_required("cooperation.close_open_item")
+def open_item_close(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(selectors.open_items_for(request.user), pk=pk)
+    form = OpenItemCloseForm(request.POST)
+    if form.is_valid():
+        run(
+            request,
+            lambda: services.open_item_close(item=item, note=form.cleaned_data["note"], by=request.user),
+            _("事项已办结。"),
+        )
+    else:
+        form_errors_message(request, form)
+    return redirect("cooperation:termination_detail", pk=item.termination_id)
