@@ -1,0 +1,16 @@
+"""Who may plan the outlet layout (R10.1: districts plan the number and layout of outlets; R8.3: the
+municipal center oversees the whole city). Banks and outlets have no part in planning."""
+
+from __future__ import annotations
+
+from sheyin.accounts.roles import Role
+
+_MUNI = {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}
+_DISTRICT = {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER}
+
+PERMISSIONS: dict[str, set[Role]] = {
+    # The layout map, the coverage report, plan runs and imports, each within the user's scope.
+    "planning.view": _MUNI | _DISTRICT | {Role.DISTRICT_INSPECTOR},
+    # Starting and cancelling site recommendations, importing demand and candidate points.
+    "planning.run": _MUNI | _DISTRICT,
+}

@@ -1,0 +1,709 @@
+"""Layout-planning writes: point imports, plan runs and the plan-run job (R10.1, R8.4).
+
+Imports validate the whole file first (design rule 7): one bad row and nothing is written, and every row
+in error is returned with its number and reason. A plan run is queued by a person and executed by the
+job (`tasks.execute_plan_run`), which reports progress into the row, shows the greedy answer as soon as
+it has it, then the proven optimum or the proven gap; a person may ask to cancel, which the job honours
+between phases.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import logging
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from sheyin.accounts.permissions import NotAllowed, require, require_scope
+from sheyin.audit.models import Outcome
+from sheyin.audit.services import record, snapshot
+from sheyin.common import geo
+from sheyin.institutions.models import Agency
+
+from . import coverage, demand, optimizer, selectors
+from .models import (
+    ACTIVE,
+    CandidateImport,
+    CandidateSite,
+    CandidateSource,
+    DemandImport,
+    DemandPoint,
+    DemandSource,
+    PlanRun,
+    RunStatus,
+    check_transition,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED = 80 * 1024 * 1024  # a zip bomb stops here
+MAX_ACTIVE_RUNS = 3  # per district (or city): the worker is shared
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+LON_HEADERS = ("longitude", "lon", "lng", "经度")
+LAT_HEADERS = ("latitude", "lat", "纬度")
+NAME_HEADERS = ("name", "名称", "候选点名称", "网点名称", "地点")
+
+
+# --- reading an uploaded table --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    reason: str
+
+
+class ImportRejected(ValidationError):
+    """The file has rows in error; nothing was written. ``rows`` lists every one."""
+
+    def __init__(self, rows: list[RowProblem]) -> None:
+        super().__init__(
+            _("文件中有%(n)d行有误，未导入任何数据。请更正后重新上传。") % {"n": len(rows)}, code="rows"
+        )
+        self.rows = rows
+
+
+def _read_bytes(upload: UploadedFile | None) -> bytes:
+    if upload is None:
+        raise ValidationError({"file": _("请选择要导入的文件。")})
+    if not upload.size:
+        raise ValidationError({"file": _("文件“%(name)s”为空。") % {"name": upload.name}})
+    if upload.size > MAX_IMPORT_BYTES:
+        raise ValidationError(
+            {"file": _("文件超过%(n)dMB，请拆分后导入。") % {"n": MAX_IMPORT_BYTES // 1048576}}
+        )
+    upload.seek(0)
+    return upload.read()
+
+
+def _text_rows(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError({"file": _("无法识别文件编码，请保存为UTF-8编码的CSV文件。")})
+    if "\x00" in text:
+        raise ValidationError({"file": _("文件不是CSV文本文件或Excel（.xlsx）文件。")})
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t，")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(content: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED:
+                raise ValidationError({"file": _("文件解压后过大，请拆分后导入。")})
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True, max_row=demand.MAX_IMPORT_ROWS + 2)]
+        wb.close()
+    except ValidationError:
+        raise
+    except Exception as exc:  # any malformed file: one clear error, never a 500 (design rule 7)
+        raise ValidationError({"file": _("无法读取该文件：文件已损坏或不是有效的.xlsx文件。")}) from exc
+    return rows
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    try:
+        float(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def read_table(content: bytes) -> tuple[list[Any], int, list[str]]:
+    """Rows of a CSV or .xlsx file as validate_points takes them, the number of the first data row, and
+    the header (lower-cased; empty when the file has none and the columns are lon, lat[, weight])."""
+    if content.startswith(OLE_MAGIC):
+        raise ValidationError({"file": _("不支持旧版.xls文件，请在Excel中另存为.xlsx或CSV后导入。")})
+    raw = _xlsx_rows(content) if content.startswith(XLSX_MAGIC) else _text_rows(content)
+    while raw and all(c is None or str(c).strip() == "" for c in raw[0]):
+        raw.pop(0)
+    if not raw:
+        raise ValidationError({"file": _("文件中没有任何内容。")})
+    first = raw[0]
+    if first and _is_number(first[0]):
+        return raw, 1, []
+    header = [str(c).strip().lower() if c is not None else "" for c in first]
+    if not any(h in LON_HEADERS for h in header) or not any(h in LAT_HEADERS for h in header):
+        raise ValidationError(
+            {
+                "file": _(
+                    "第1行表头应包含“经度”和“纬度”列（可选“权重”“名称”列），或不含表头直接按经度、纬度、权重排列。"
+                )
+            }
+        )
+    rows: list[Any] = []
+    for values in raw[1:]:
+        if all(v is None or str(v).strip() == "" for v in values):
+            rows.append(None)
+            continue
+        rows.append({h: values[i] if i < len(values) else None for i, h in enumerate(header) if h})
+    return rows, 2, header
+
+
+# The row reasons of demand.validate_points (plain Chinese constants there), marked here for the catalogue.
+REASONS = (
+    gettext_noop("文件中没有数据行。"),
+    gettext_noop("无法读取文件内容。"),
+    gettext_noop("数据行超过%(max)d行，之后的行未读取。"),
+    gettext_noop("无法识别该行，应依次填写经度、纬度、权重。"),
+    gettext_noop("缺少经度。"),
+    gettext_noop("缺少纬度。"),
+    gettext_noop("经度不是数字：“%(value)s”。"),
+    gettext_noop("纬度不是数字：“%(value)s”。"),
+    gettext_noop("权重不是数字：“%(value)s”。"),
+    gettext_noop("权重不能为负数。"),
+    gettext_noop("经纬度数值无效。"),
+    gettext_noop("该坐标不在北京市范围内（经度%(lon).6f，纬度%(lat).6f）。"),
+    gettext_noop("该坐标不在北京市范围内，经度和纬度可能填反了。"),
+)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)(?:\.\d+)?([sdf])")
+
+
+@functools.cache
+def _reason_patterns() -> list[tuple[str, re.Pattern[str], dict[str, str]]]:
+    out = []
+    for template in REASONS:
+        kinds = {m.group(1): m.group(2) for m in _PLACEHOLDER.finditer(template)}
+        if not kinds:
+            continue
+        parts = _PLACEHOLDER.split(template)
+        # split() yields text, name, kind, text, name, kind, ..., text
+        regex = "".join(
+            re.escape(parts[i]) if i % 3 == 0 else (f"(?P<{parts[i]}>.*?)" if i % 3 == 1 else "")
+            for i in range(len(parts))
+        )
+        out.append((template, re.compile(f"^{regex}$", re.S), kinds))
+    return out
+
+
+def translate_reason(reason: str) -> str:
+    """A reason from demand.validate_points in the user's language (they come formatted, in Chinese)."""
+    if reason in REASONS:
+        return _(reason)
+    for template, pattern, kinds in _reason_patterns():
+        m = pattern.match(reason)
+        if m is None:
+            continue
+        try:
+            values = {
+                k: int(v) if kinds[k] == "d" else float(v) if kinds[k] == "f" else v
+                for k, v in m.groupdict().items()
+            }
+            return _(template) % values
+        except (ValueError, KeyError, TypeError):
+            return reason
+    return reason
+
+
+def _validated(content: bytes, district: Agency | None) -> tuple[list[demand.ImportedPoint], list[Any], int]:
+    rows, first_row, _header = read_table(content)
+    points, errors = demand.validate_points(rows, first_row=first_row)
+    problems = [RowProblem(e.row, translate_reason(e.reason)) for e in errors]
+    if district is not None:
+        for p in points:
+            if p.adcode != district.code:
+                where = geo.districts()[p.adcode].name if p.adcode in geo.districts() else p.adcode
+                problems.append(
+                    RowProblem(
+                        p.row,
+                        _("该点位于%(where)s，不在%(own)s范围内。")
+                        % {"where": where, "own": district.district_name},
+                    )
+                )
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda r: r.row))
+    return points, rows, first_row
+
+
+def _check_import_scope(by: Any, imp: DemandImport | CandidateImport) -> None:
+    if imp.district_id is None and by is not None and not selectors.plans_city(by):
+        raise NotAllowed(_("只有市级用户可以导入全市范围的数据。"))
+    if imp.district is not None and imp.district.level != Agency.Level.DISTRICT:
+        raise ValidationError({"district": _("所属区必须是区级经办机构。")})
+    require_scope(by, imp)
+
+
+def _import_fields(name: str, upload: UploadedFile | None) -> tuple[str, bytes]:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写名称。")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("名称不能超过100个字。")})
+    return name, _read_bytes(upload)
+
+
+def _record_rejection(action: str, by: Any, name: str, exc: ImportRejected) -> None:
+    record(
+        action=action, by=by, object_type="planning.import", outcome=Outcome.FAILURE,
+        reason=_("%(n)d行有误，未导入") % {"n": len(exc.rows)}, after={"name": name, "rows_in_error": len(exc.rows)},
+    )  # fmt: skip
+
+
+def demand_import_create(
+    *, name: str, district: Agency | None, upload: UploadedFile | None, by: Any
+) -> DemandImport:
+    """Import demand points (longitude, latitude, weight) from CSV or .xlsx; all rows valid or nothing."""
+    require(by, "planning.run")
+    name, content = _import_fields(name, upload)
+    imp = DemandImport(
+        name=name, district=district, original_name=(upload.name or "")[:200] if upload else ""
+    )
+    _check_import_scope(by, imp)
+    try:
+        points, _rows, _first = _validated(content, district)
+    except ImportRejected as exc:
+        _record_rejection("planning.demand_import.reject", by, name, exc)
+        raise
+    with transaction.atomic():
+        imp.rows = len(points)
+        imp.total_weight = float(sum(p.weight for p in points))
+        imp.created_by = by if getattr(by, "pk", None) else None
+        imp.file.save(_safe_name(imp.original_name, content), ContentFile(content), save=False)
+        imp.save()
+        DemandPoint.objects.bulk_create(
+            [DemandPoint(demand_import=imp, row=p.row, lon=p.lon, lat=p.lat, weight=p.weight, adcode=p.adcode) for p in points],
+            batch_size=2000,
+        )  # fmt: skip
+        record(action="planning.demand_import.create", by=by, obj=imp,
+               after=snapshot(imp, ["name", "district", "rows", "total_weight", "original_name"]))  # fmt: skip
+    return imp
+
+
+def candidate_import_create(
+    *, name: str, district: Agency | None, upload: UploadedFile | None, by: Any
+) -> CandidateImport:
+    """Import candidate sites (longitude, latitude, optional name) from CSV or .xlsx; all valid or nothing."""
+    require(by, "planning.run")
+    name, content = _import_fields(name, upload)
+    imp = CandidateImport(
+        name=name, district=district, original_name=(upload.name or "")[:200] if upload else ""
+    )
+    _check_import_scope(by, imp)
+    try:
+        points, rows, first_row = _validated(content, district)
+    except ImportRejected as exc:
+        _record_rejection("planning.candidate_import.reject", by, name, exc)
+        raise
+    names: dict[int, str] = {}
+    for number, row in enumerate(rows, start=first_row):
+        if isinstance(row, Mapping):
+            label = next((row[k] for k in NAME_HEADERS if row.get(k) not in (None, "")), "")
+            names[number] = str(label).strip()[:100]
+    with transaction.atomic():
+        imp.rows = len(points)
+        imp.created_by = by if getattr(by, "pk", None) else None
+        imp.file.save(_safe_name(imp.original_name, content), ContentFile(content), save=False)
+        imp.save()
+        CandidateSite.objects.bulk_create(
+            [CandidateSite(candidate_import=imp, row=p.row, name=names.get(p.row, ""), lon=p.lon, lat=p.lat, adcode=p.adcode) for p in points],
+            batch_size=2000,
+        )  # fmt: skip
+        record(action="planning.candidate_import.create", by=by, obj=imp,
+               after=snapshot(imp, ["name", "district", "rows", "original_name"]))  # fmt: skip
+    return imp
+
+
+def _safe_name(original: str, content: bytes) -> str:
+    # The stored name never comes from the user (no path tricks); the extension follows the content.
+    return "points.xlsx" if content.startswith(XLSX_MAGIC) else "points.csv"
+
+
+def import_delete(*, imp: DemandImport | CandidateImport, by: Any) -> None:
+    """Delete an import and its points; refused while a plan run uses it (the run must stay reproducible)."""
+    require(by, "planning.run")
+    require_scope(by, imp)
+    if imp.runs.exists():
+        raise ValidationError(_("已有选址推荐使用了该导入，不能删除。"))
+    name = imp.file.name
+    storage = imp.file.storage
+    with transaction.atomic():
+        record(action=f"planning.{type(imp).__name__.lower()}.delete", by=by, obj=imp,
+               before=snapshot(imp, ["name", "district", "rows", "original_name"]))  # fmt: skip
+        imp.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- plan runs -----------------------------------------------------------------------------------------
+
+
+def _city_rules(rules: dict[str, coverage.DistrictRule]) -> tuple[int, int, int]:
+    """A city-wide run needs one radius and one minimum distance: the most common radius, and the
+    strictest (largest) minimum distances so that every district's rule holds."""
+    radius = Counter(int(r.radius_m) for r in rules.values()).most_common(1)[0][0]
+    return (
+        radius,
+        int(max(r.min_outlet_m for r in rules.values())),
+        int(max(r.min_office_m for r in rules.values())),
+    )
+
+
+def run_defaults(district: Agency | None) -> tuple[int, int, int]:
+    """(radius, min outlet distance, min office distance) a run uses unless the radius is overridden."""
+    if district is not None:
+        return district.coverage_radius_m, district.min_outlet_distance_m, district.min_office_distance_m
+    return _city_rules(selectors.rules())
+
+
+def plan_run_create(
+    *,
+    district: Agency | None,
+    k: int,
+    candidate_source: str,
+    by: Any,
+    candidate_import: CandidateImport | None = None,
+    grid_spacing_m: int | None = None,
+    demand_source: str = DemandSource.CENSUS,
+    demand_import: DemandImport | None = None,
+    radius_m: int | None = None,
+    time_limit_s: int = 60,
+    start: bool = True,
+) -> PlanRun:
+    """Queue a site recommendation for a district (or the city, municipal users) and start the job
+    (``start=False``: the caller runs :func:`plan_run_execute` itself, as the demo data does)."""
+    require(by, "planning.run")
+    errors: dict[str, str] = {}
+    if district is None and by is not None and not selectors.plans_city(by):
+        raise NotAllowed(_("只有市级用户可以进行全市范围的选址推荐。"))
+    if district is not None and district.level != Agency.Level.DISTRICT:
+        errors["district"] = _("规划范围必须是一个区或全市。")
+    if not 1 <= int(k or 0) <= 100:
+        errors["k"] = _("新增网点数应在1至100之间。")
+    if radius_m is not None and not 100 <= radius_m <= 20000:
+        errors["radius_m"] = _("覆盖半径应在100至20000米之间。")
+    if not 5 <= int(time_limit_s or 0) <= 600:
+        errors["time_limit_s"] = _("求解时限应在5至600秒之间。")
+    if candidate_source not in CandidateSource.values:
+        errors["candidate_source"] = _("请选择候选点来源。")
+    codes = [district.code] if district is not None else list(geo.districts())
+    if candidate_source == CandidateSource.IMPORT:
+        if candidate_import is None:
+            errors["candidate_import"] = _("请选择一批导入的候选点。")
+        elif candidate_import.district_id not in (None, getattr(district, "pk", None)):
+            errors["candidate_import"] = _("该批候选点不属于所选规划范围。")
+        elif not candidate_import.sites.filter(adcode__in=codes).exists():
+            errors["candidate_import"] = _("该批候选点中没有位于所选规划范围内的点。")
+    else:
+        candidate_import = None
+    if candidate_source == CandidateSource.GRID:
+        if grid_spacing_m is None or not 200 <= grid_spacing_m <= 10000:
+            errors["grid_spacing_m"] = _("网格间距应在200至10000米之间。")
+    else:
+        grid_spacing_m = None
+    if demand_source == DemandSource.IMPORT:
+        if demand_import is None:
+            errors["demand_import"] = _("请选择一批导入的需求点。")
+        elif demand_import.district_id not in (None, getattr(district, "pk", None)):
+            errors["demand_import"] = _("该批需求点不属于所选规划范围。")
+        elif not demand_import.points.filter(adcode__in=codes).exists():
+            errors["demand_import"] = _("该批需求点中没有位于所选规划范围内的点。")
+    elif demand_source == DemandSource.CENSUS:
+        demand_import = None
+    else:
+        errors["demand_source"] = _("请选择需求来源。")
+    if errors:
+        raise ValidationError(errors)
+    radius, min_outlet, min_office = run_defaults(district)
+    run = PlanRun(
+        district=district, k=k, radius_m=radius_m or radius, min_outlet_m=min_outlet, min_office_m=min_office,
+        demand_source=demand_source, demand_import=demand_import, candidate_source=candidate_source,
+        candidate_import=candidate_import, grid_spacing_m=grid_spacing_m, time_limit_s=time_limit_s,
+        created_by=by if getattr(by, "pk", None) else None,
+    )  # fmt: skip
+    require_scope(by, run)
+    for imp in (candidate_import, demand_import):
+        if imp is not None:
+            require_scope(by, imp)
+    with transaction.atomic():
+        active = PlanRun.objects.filter(district=district, status__in=ACTIVE).count()
+        if active >= MAX_ACTIVE_RUNS:
+            raise ValidationError(
+                _("该范围已有%(n)d个方案正在计算，请等待完成或取消后再发起。") % {"n": active}
+            )
+        run.save()
+        record(action="planning.plan_run.create", by=by, obj=run,
+               after=snapshot(run, ["district", "k", "radius_m", "min_outlet_m", "min_office_m", "demand_source",
+                                    "demand_import", "candidate_source", "candidate_import", "grid_spacing_m",
+                                    "time_limit_s"]))  # fmt: skip
+        if start:
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import execute_plan_run
+
+    execute_plan_run(run_id)
+
+
+def plan_run_cancel(*, run: PlanRun, by: Any) -> PlanRun:
+    """Ask the job to stop. A run still queued stops at once; a running one stops at its next phase."""
+    require(by, "planning.run")
+    require_scope(by, run)
+    with transaction.atomic():
+        locked = PlanRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status not in ACTIVE:
+            raise ValidationError(
+                _("方案已处于“%(s)s”状态，无需取消。") % {"s": RunStatus(locked.status).label}
+            )
+        locked.cancel_requested = True
+        fields = ["cancel_requested"]
+        if locked.status == RunStatus.QUEUED:
+            check_transition(locked.status, RunStatus.CANCELLED, by)
+            locked.status = RunStatus.CANCELLED
+            locked.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        locked.save(update_fields=fields)
+        record(action="planning.plan_run.cancel", by=by, obj=locked, after={"status": locked.status})
+    return locked
+
+
+# --- the job -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    source: str
+    ref: int | None
+    lon: float
+    lat: float
+    code: str
+
+
+@dataclass
+class RunInputs:
+    demand: coverage.Demand
+    candidates: list[Candidate]
+    candidates_xy: np.ndarray
+    existing_xy: np.ndarray
+    offices_xy: np.ndarray
+    codes: list[str]
+
+
+def _move(run_id: int, target: str, **fields: Any) -> PlanRun:
+    """A status change by the job, under a row lock, checked against the transition table."""
+    with transaction.atomic():
+        run = PlanRun.objects.select_for_update().get(pk=run_id)
+        check_transition(run.status, target, None)
+        run.status = target
+        for k, v in fields.items():
+            setattr(run, k, v)
+        run.save()
+    return run
+
+
+def _progress(run_id: int, percent: int, phase: str) -> None:
+    """``phase`` is stored untranslated (a catalogue msgid) and translated when shown."""
+    PlanRun.objects.filter(pk=run_id).update(progress=min(max(int(percent), 0), 100), phase=phase[:100])
+
+
+def run_inputs(run: PlanRun) -> RunInputs:
+    """Everything the optimiser needs, in projected metres. Read as the system (the run's scope is fixed)."""
+    rules = selectors.rules()
+    codes = [run.district.code] if run.district is not None else list(rules)
+    radius = float(run.radius_m)
+    if run.demand_source == DemandSource.IMPORT and run.demand_import is not None:
+        rows = selectors.demand_import_points(run.demand_import, codes)
+        pts = [
+            demand.ImportedPoint(row=i, lon=r[0], lat=r[1], weight=r[2], adcode=r[3])
+            for i, r in enumerate(rows)
+        ]
+        ds = demand.demand_from_points(pts)
+        d = coverage.Demand(ds.lon, ds.lat, ds.x, ds.y, ds.weight, ds.adcode.astype("<U6"),
+                            {c: coverage.spacing_for(radius) for c in codes}, "import")  # fmt: skip
+    else:
+        d = coverage.census_demand(
+            rules, codes, outlets=selectors.layout_sites(("operating",)),
+            case_counts=coverage.case_counts_by_outlet(), radius_override=radius,
+        )  # fmt: skip
+    candidates: list[Candidate] = []
+    if run.candidate_source == CandidateSource.BRANCHES:
+        for b in selectors.candidate_branches(None, codes).select_related("bank", "district"):
+            candidates.append(Candidate(str(b), "branch", b.pk, b.lon, b.lat, b.district.code))
+    elif run.candidate_source == CandidateSource.IMPORT and run.candidate_import is not None:
+        for s in selectors.candidate_import_sites(run.candidate_import, codes):
+            label = s.name or _("候选点（第%(row)d行）") % {"row": s.row}
+            candidates.append(Candidate(label, "import", s.pk, s.lon, s.lat, s.adcode))
+    elif run.candidate_source == CandidateSource.GRID:
+        grid = demand.grid_demand(codes, float(run.grid_spacing_m or 1000))
+        for i, (lon, lat, code) in enumerate(zip(grid.lon, grid.lat, grid.adcode, strict=True), start=1):
+            candidates.append(
+                Candidate(_("网格点%(n)d") % {"n": i}, "grid", None, float(lon), float(lat), str(code))
+            )
+    cxy = (
+        np.column_stack(demand.project([c.lon for c in candidates], [c.lat for c in candidates]))
+        if candidates
+        else np.empty((0, 2))
+    )
+    existing = selectors.layout_sites(("operating", "accepted", "suspended"))
+    offices = selectors.offices()
+    return RunInputs(
+        demand=d,
+        candidates=candidates,
+        candidates_xy=cxy,
+        existing_xy=np.array([[s.x, s.y] for s in existing]) if existing else np.empty((0, 2)),
+        offices_xy=np.array([[o.x, o.y] for o in offices]) if offices else np.empty((0, 2)),
+        codes=codes,
+    )
+
+
+def _result(plan: optimizer.Plan, run: PlanRun, inp: RunInputs) -> dict[str, Any]:
+    """A JSON-safe record of a plan, with each chosen site's newly covered demand (nearest-site share)."""
+    from scipy.spatial import cKDTree
+
+    chosen = [int(i) for i in plan.chosen]
+    d = inp.demand
+    radius = float(run.radius_m)
+    new_by_site: Any = np.zeros(len(chosen))
+    if chosen and len(d):
+        already = coverage.covered_mask(d, inp.existing_xy, {}, radius_override=radius)
+        dist, idx = cKDTree(inp.candidates_xy[chosen]).query(
+            d.xy[~already], k=1, distance_upper_bound=float(np.nextafter(radius, np.inf))
+        )
+        hit = np.isfinite(dist)
+        new_by_site = np.bincount(idx[hit], weights=d.weight[~already][hit], minlength=len(chosen))
+    names = geo.districts()
+    sites: list[dict[str, Any]] = []
+    for rank, (i, gained) in enumerate(zip(chosen, new_by_site, strict=True), start=1):
+        c = inp.candidates[i]
+        sites.append({
+            "rank": rank, "name": c.name, "source": c.source, "ref": c.ref, "lon": round(c.lon, 6),
+            "lat": round(c.lat, 6), "code": c.code, "district": names[c.code].name if c.code in names else c.code,
+            "new_weight": round(float(gained), 1),
+        })  # fmt: skip
+    sites.sort(key=lambda s: -s["new_weight"])
+    for rank, s in enumerate(sites, start=1):
+        s["rank"] = rank
+    broken = optimizer.separation_violations(
+        inp.candidates_xy[chosen] if chosen else np.empty((0, 2)),
+        min_sep_m=float(run.min_outlet_m), existing_xy=inp.existing_xy, existing_min_m=float(run.min_outlet_m),
+        forbidden_xy=inp.offices_xy, forbidden_min_m=float(run.min_office_m),
+    )  # fmt: skip
+    return {
+        "method": plan.method, "solver_status": plan.status, "covered": round(plan.covered_weight, 1),
+        "existing": round(plan.existing_weight, 1), "total": round(plan.total_weight, 1),
+        "new": round(plan.new_weight, 1), "share": plan.coverage_share, "bound": round(plan.bound, 1),
+        "bound_share": plan.bound_share, "gap": plan.gap,
+        "timings": {k: round(v, 3) for k, v in plan.timings.items()}, "stats": dict(plan.stats),
+        "sites": sites, "candidates": len(inp.candidates), "demand_points": len(d), "demand_method": d.method,
+        "separation_violations": len(broken),
+    }  # fmt: skip
+
+
+# Progress after each optimiser phase of the two calls: phase done -> (percent, what runs next).
+QUICK_PHASES = {
+    "reduce": (10, gettext_noop("贪心与局部搜索")),
+    "greedy": (30, gettext_noop("整理快速方案")),
+}
+EXACT_PHASES = {
+    "reduce": (38, gettext_noop("贪心与局部搜索")),
+    "greedy": (40, gettext_noop("混合整数规划求解中（HiGHS）")),
+    "lp": (42, gettext_noop("混合整数规划求解中（HiGHS）")),
+    "milp": (80, gettext_noop("大邻域搜索改进中")),
+    "lns": (97, gettext_noop("整理结果")),
+}
+
+
+def plan_run_execute(*, run_id: int) -> str:
+    """The job: greedy answer first (greedy_ready), then the exact MILP (optimal or time_limit).
+
+    Idempotent: a run that is not queued is left alone. Cancellation is honoured between phases.
+    """
+    with transaction.atomic():
+        run = PlanRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return "skipped"
+        if run.cancel_requested:
+            check_transition(run.status, RunStatus.CANCELLED, None)
+            run.status, run.finished_at = RunStatus.CANCELLED, timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+            return "cancelled"
+        check_transition(run.status, RunStatus.RUNNING, None)
+        run.status, run.started_at, run.progress, run.phase = (
+            RunStatus.RUNNING,
+            timezone.now(),
+            5,
+            gettext_noop("读取数据"),
+        )
+        run.save(update_fields=["status", "started_at", "progress", "phase"])
+
+    def cancelled() -> bool:
+        return PlanRun.objects.filter(pk=run_id, cancel_requested=True).exists()
+
+    def reporter(phases: dict[str, tuple[int, str]]) -> Callable[[str, Mapping[str, float]], None]:
+        def report(phase: str, figures: Mapping[str, float]) -> None:
+            if phase in phases:
+                percent, label = phases[phase]
+                _progress(run_id, percent, label)
+
+        return report
+
+    try:
+        inp = run_inputs(run)
+        if cancelled():
+            raise optimizer.PlanCancelled("inputs")
+        args: dict[str, Any] = {
+            "radius_m": float(run.radius_m), "p": int(run.k), "min_sep_m": float(run.min_outlet_m),
+            "existing_xy": inp.existing_xy, "existing_min_m": float(run.min_outlet_m),
+            "forbidden_xy": inp.offices_xy, "forbidden_min_m": float(run.min_office_m), "cancel": cancelled,
+        }  # fmt: skip
+        greedy = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="greedy",
+                                progress=reporter(QUICK_PHASES), **args)  # fmt: skip
+        greedy_result = _result(greedy, run, inp)
+        _move(run_id, RunStatus.GREEDY_READY, greedy_result=greedy_result, bound=greedy.bound, gap=greedy.gap,
+              progress=35, phase=gettext_noop("已得快速方案，求解最优中"), timings={"greedy": greedy.timings})  # fmt: skip
+        final = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="auto",
+                               time_limit_s=float(run.time_limit_s), progress=reporter(EXACT_PHASES), **args)  # fmt: skip
+        target = (
+            RunStatus.OPTIMAL if final.method == "milp-optimal" or final.gap <= 1e-4 else RunStatus.TIME_LIMIT
+        )
+        done = _move(run_id, target, result=_result(final, run, inp), bound=final.bound, gap=final.gap,
+                     progress=100, phase="", finished_at=timezone.now(),
+                     timings={"greedy": greedy.timings, "final": final.timings})  # fmt: skip
+        record(action="planning.plan_run.finish", obj=done, after={"status": target, "gap": final.gap})
+        return str(target)
+    except optimizer.PlanCancelled:
+        _move(run_id, RunStatus.CANCELLED, finished_at=timezone.now(), phase="")
+        record(action="planning.plan_run.cancelled", obj=run)
+        return "cancelled"
+    except Exception as exc:
+        logger.exception("plan run %s failed", run_id)
+        current = PlanRun.objects.get(pk=run_id)
+        if current.status in ACTIVE:
+            _move(run_id, RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000],
+                  phase="")  # fmt: skip
+            record(
+                action="planning.plan_run.fail", obj=current, outcome=Outcome.FAILURE, reason=str(exc)[:500]
+            )
+        return "failed"
