@@ -8,7 +8,10 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test install install-test assets translations fonts setup lint typecheck migrations-check pytest browser-deps clean
 
+# The site and a Huey worker (background jobs: plan runs, audit sealing, reminders); Ctrl-C stops both.
 run: setup
+	@$(MANAGE) run_huey --workers 1 >var/huey.log 2>&1 & HUEY=$$!; \
+	trap 'kill $$HUEY 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST)
 
 setup: install assets translations fonts

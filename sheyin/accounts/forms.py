@@ -28,6 +28,15 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
         "inactive": _("该账号已停用。"),
     }
 
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        rows = list(user.assignments.select_related("outlet"))
+        if rows and all(a.outlet is not None and a.outlet.status == "terminated" for a in rows):
+            # R6.4: the outlet's cooperation has ended, and with it every permission of its staff.
+            raise forms.ValidationError(
+                _("您所在网点的合作已终止，账号不能再登录。"), code="outlet_terminated"
+            )
+
     def get_invalid_login_error(self) -> forms.ValidationError:
         from django.conf import settings
 

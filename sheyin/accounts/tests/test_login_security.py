@@ -139,3 +139,16 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
+
+
+def test_staff_of_a_terminated_outlet_cannot_log_in_again(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.accounts.roles import Role
+    from sheyin.accounts.tests.factories import user_with_role
+    from sheyin.institutions.models import OutletStatus
+    from sheyin.institutions.tests.factories import OutletFactory
+
+    staff = user_with_role(Role.OUTLET_STAFF, outlet=OutletFactory(status=OutletStatus.TERMINATED))
+    resp = post_login(client, staff.username, PASSWORD)
+    assert resp.status_code == 200
+    assert "合作已终止" in resp.content.decode()
+    assert "_auth_user_id" not in client.session
