@@ -20,6 +20,7 @@ urlpatterns = [
     path("integration/", include("sheyin.api.urls")),
     path("verify/", include("sheyin.kiosk.public_urls")),
     path("verify/", include("sheyin.cooperation.public_urls")),
+    path("rate/", include("sheyin.ratings.public_urls")),
     path("support/", include("sheyin.support.urls")),
     path("supervision/", include("sheyin.supervision.urls")),
     path("ratings/", include("sheyin.ratings.urls")),

@@ -45,6 +45,6 @@ class HistoryValidator:
             )
 
     def get_help_text(self) -> str:
-        return ngettext("不能使用最近%(n)d次用过的密码。", "不能使用最近%(n)d次用过的密码。", self.remember) % {
-            "n": self.remember
-        }
+        return ngettext(
+            "不能使用最近%(n)d次用过的密码。", "不能使用最近%(n)d次用过的密码。", self.remember
+        ) % {"n": self.remember}

@@ -10,7 +10,7 @@ from sheyin.common.geo import valid_coordinates
 
 from .models import PolicyMaterial
 
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_\-]{4,40}$")
 
 
 class NearestForm(forms.Form):

@@ -6,3 +6,22 @@ class SupervisionConfig(AppConfig):
     name = "sheyin.supervision"
     label = "supervision"
     verbose_name = _("监督检查")
+
+    def ready(self) -> None:
+        from sheyin.accounts.roles import register as register_permissions
+        from sheyin.common.nav import NavItem, register
+
+        from .permissions import PERMISSIONS
+
+        register_permissions(PERMISSIONS)
+        section = _("监督检查")
+        register(
+            NavItem(section, _("问题发现"), "supervision:finding_list", icon="exclamation-diamond",
+                    perm="supervision.view_findings", order=720),
+            NavItem(section, _("整改通知"), "supervision:rectification_list", icon="tools",
+                    perm="supervision.view_findings", order=725),
+            NavItem(section, _("考核结果"), "supervision:appraisal_list", icon="award",
+                    perm="supervision.view_appraisals", order=730),
+            NavItem(section, _("数据分析规则"), "supervision:rule_list", icon="funnel",
+                    perm="supervision.view_rules", order=735),
+        )  # fmt: skip

@@ -16,7 +16,7 @@ from sheyin.institutions.models import Outlet
 from .. import selectors, services
 from ..documents import plaque_certificate_pdf
 from ..forms import ReasonForm, SuspendForm
-from ..models import Plaque
+from ..models import Agreement, Plaque
 from ..workflow import OUTLET, PlaqueStatus
 from .common import actions, form_errors_message, run
 
@@ -26,7 +26,10 @@ def outlet_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     outlet: Outlet = get_object_or_404(selectors.lifecycle_outlets_for(user), pk=pk)
     events = selectors.events_for(user).filter(outlet=outlet).order_by("at", "id")
-    agreement = selectors.district_agreement_of(outlet) or outlet.agreements.order_by("-created_at").first()
+    agreement = (
+        selectors.district_agreement_of(outlet)
+        or Agreement.objects.filter(outlet=outlet).order_by("-created_at").first()
+    )
     return render(
         request,
         "cooperation/outlet_lifecycle.html",

@@ -1,0 +1,37 @@
+/* 好差评 charts: data comes from json_script#ratings-chart-data (no inline script, strict CSP). */
+(function () {
+  "use strict";
+  var el = document.getElementById("ratings-chart-data");
+  if (!el || !window.echarts) { return; }
+  var d = JSON.parse(el.textContent);
+  var charts = [];
+  function make(id, option) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    var c = window.echarts.init(node);
+    c.setOption(option);
+    charts.push(c);
+  }
+  var pct = { type: "value", name: d.labels.satisfaction, min: 0, max: 100 };
+  make("ratings-bar", {
+    tooltip: { trigger: "axis" },
+    legend: { data: [d.labels.ratings, d.labels.satisfaction] },
+    grid: { left: 50, right: 50, bottom: 90 },
+    xAxis: { type: "category", data: d.names || [], axisLabel: { rotate: 40, interval: 0 } },
+    yAxis: [{ type: "value", name: d.labels.ratings, minInterval: 1 }, pct],
+    series: [
+      { name: d.labels.ratings, type: "bar", data: d.ratings || [] },
+      { name: d.labels.satisfaction, type: "line", yAxisIndex: 1, data: d.satisfaction || [] }
+    ]
+  });
+  var trend = {
+    tooltip: { trigger: "axis" },
+    grid: { left: 50, right: 20, bottom: 40 },
+    xAxis: { type: "category", data: d.months || [] },
+    yAxis: pct,
+    series: [{ name: d.labels.satisfaction, type: "line", data: d.trend || d.satisfaction || [], connectNulls: true, label: { show: true } }]
+  };
+  make("ratings-trend", trend);
+  make("ratings-public", trend);
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();

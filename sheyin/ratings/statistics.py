@@ -1,0 +1,181 @@
+"""好差评 statistics (R9.5), computed in SQL with aggregates, by outlet, bank, district and month.
+
+Definitions (documented here and on the statistics page):
+- 评价数 number of ratings: ratings given in the period, all channels; ratings set aside on a
+  successful appeal (申诉成立) are excluded from every figure.
+- 满意率 satisfaction rate = (非常满意 + 满意 + 基本满意) / 评价数, i.e. level ≥ 3 (the common national
+  definition, 国办发〔2019〕51号 practice).
+- 主动评价率 active-rating rate = ratings of window cases / window cases completed in the same period
+  (terminal and online ratings have no completed-case denominator, so they are left out of this rate).
+- 差评整改率 rectification rate = bad reviews (level 1–2) rectified on or before their due date / bad reviews.
+- 回访率 call-back rate = real-name bad reviews called back / real-name bad reviews.
+A rate whose denominator is zero is None (shown as "—"), never 0 or 100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from sheyin.accounts.scope import scoped
+
+from .models import BAD_LEVEL_MAX, SATISFIED_LEVEL_MIN, Rating
+
+GROUPS = {"outlet": "outlet_id", "bank": "bank_id", "district": "district_id", "city": None}
+BAD = Q(level__lte=BAD_LEVEL_MAX)
+AGGREGATES = {
+    "ratings": Count("id"),
+    "satisfied": Count("id", filter=Q(level__gte=SATISFIED_LEVEL_MIN)),
+    "bad": Count("id", filter=BAD),
+    "rectified_on_time": Count("id", filter=BAD & Q(bad_review__rectified_on_time=True)),
+    "real_name_bad": Count("id", filter=BAD & Q(real_name=True)),
+    "called_back": Count("id", filter=BAD & Q(real_name=True, bad_review__called_back_at__isnull=False)),
+    "case_ratings": Count("id", filter=Q(case__isnull=False)),
+}
+
+
+def bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) in local time."""
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return lo, hi
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _ratings(user: Any, lo: dt.datetime, hi: dt.datetime, filters: dict[str, Any]) -> QuerySet[Rating]:
+    qs = Rating.objects.filter(created_at__gte=lo, created_at__lt=hi, excluded=False, **filters)
+    return scoped(qs, user) if user is not None else qs
+
+
+def _completed(user: Any, lo: dt.datetime, hi: dt.datetime, filters: dict[str, Any]) -> QuerySet[Any]:
+    from sheyin.casework.models import Case
+    from sheyin.casework.workflow import CaseStatus
+
+    qs = Case.objects.filter(status=CaseStatus.COMPLETED, ended_at__gte=lo, ended_at__lt=hi, **filters)
+    return scoped(qs, user) if user is not None else qs
+
+
+def figures(
+    *,
+    start: dt.date,
+    end: dt.date,
+    by: str = "outlet",
+    monthly: bool = False,
+    user: Any = None,
+    filters: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per group (and month when `monthly`) with counts and the five rates.
+
+    `user=None` is the system (appraisal): unscoped. `filters` narrows by column, e.g. {"district_id": 3}."""
+    filters = filters or {}
+    lo, hi = bounds(start, end)
+    key = GROUPS[by]
+    keys = ([key] if key else []) + (["month"] if monthly else [])
+    ratings = _ratings(user, lo, hi, filters)
+    cases = _completed(user, lo, hi, filters)
+    if monthly:
+        ratings = ratings.annotate(month=TruncMonth("created_at"))
+        cases = cases.annotate(month=TruncMonth("ended_at"))
+    r_rows = (
+        ratings.values(*keys).annotate(**AGGREGATES).order_by(*keys)
+        if keys
+        else [ratings.aggregate(**AGGREGATES)]
+    )
+    c_rows = (
+        cases.values(*keys).annotate(completed=Count("id")).order_by(*keys)
+        if keys
+        else [cases.aggregate(completed=Count("id"))]
+    )
+    completed = {tuple(_norm(r.get(k)) for k in keys): r["completed"] for r in c_rows}
+    out = []
+    for row in r_rows:
+        k = tuple(_norm(row.get(k)) for k in keys)
+        out.append(_with_rates({**row, "month": _norm(row.get("month")), "completed": completed.pop(k, 0)}))
+    for k, n in completed.items():  # groups with completed cases and no rating at all
+        row = dict(zip(keys, k, strict=True)) | {a: 0 for a in AGGREGATES} | {"completed": n}
+        out.append(_with_rates(row))
+    return out
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    row["satisfaction_rate"] = _rate(row["satisfied"], row["ratings"])
+    row["active_rate"] = _rate(row["case_ratings"], row["completed"])
+    row["rectification_rate"] = _rate(row["rectified_on_time"], row["bad"])
+    row["callback_rate"] = _rate(row["called_back"], row["real_name_bad"])
+    return row
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[float, int]:
+    sat = row["satisfaction_rate"]
+    return (-(sat if sat is not None else -1.0), -row["ratings"])
+
+
+def monthly_ranking(
+    month: dt.date, *, user: Any = None, district_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Outlets ranked by satisfaction rate, then by number of ratings (both descending), city-wide, with
+    each outlet's rank within its district. Outlets without a rating that month are not ranked."""
+    start, end = month_bounds(month)
+    rows = [r for r in figures(start=start, end=end, by="outlet", user=user) if r["ratings"]]
+    rows.sort(key=_sort_key)
+    per_district: dict[Any, int] = {}
+    from sheyin.institutions.models import Outlet
+
+    outlets = Outlet.objects.in_bulk([r["outlet_id"] for r in rows])
+    for i, row in enumerate(rows, start=1):
+        outlet = outlets[row["outlet_id"]]
+        row["outlet"] = outlet
+        row["city_rank"] = i
+        per_district[outlet.district_id] = per_district.get(outlet.district_id, 0) + 1
+        row["district_rank"] = per_district[outlet.district_id]
+    if district_id:
+        rows = [r for r in rows if r["outlet"].district_id == district_id]
+    return rows
+
+
+def outlet_scores(period_start: dt.date, period_end: dt.date) -> dict[int, dict[str, Any]]:
+    """For the appraisal (R7.2, R9.4, R9.5): per outlet, the figures and a 0–100 `score`.
+
+    score = 100 × (0.6 × 满意率 + 0.2 × 整改率 + 0.2 × 回访率); a rate with no denominator counts as met
+    (an outlet with no bad review has nothing to rectify). An outlet with no rating gets no entry: the
+    appraisal decides how to score it."""
+    out: dict[int, dict[str, Any]] = {}
+    for row in figures(start=period_start, end=period_end, by="outlet"):
+        if not row["ratings"]:
+            continue
+        sat = row["satisfaction_rate"] or 0.0
+        rect = 1.0 if row["rectification_rate"] is None else row["rectification_rate"]
+        cb = 1.0 if row["callback_rate"] is None else row["callback_rate"]
+        out[row["outlet_id"]] = {**row, "score": round(100 * (0.6 * sat + 0.2 * rect + 0.2 * cb), 2)}
+    return out
+
+
+def public_monthly(months: int = 6) -> dict[str, Any]:
+    """City and per-district satisfaction by month for the public page: counts and rates only."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _i in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    city = figures(start=first, end=today, by="city", monthly=True)
+    districts = figures(start=first, end=today, by="district", monthly=True)
+    return {"start": first, "end": today, "city": city, "districts": districts}

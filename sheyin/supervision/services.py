@@ -1,0 +1,538 @@
+"""District oversight writes (R7.2, R7.4, R7.5, R9.4, R9.5, R6.3; Annex 13). Views, commands and jobs
+call these. Findings come from inspections, the nightly data-analysis rules, public feedback, rating bursts
+and failed appraisals; a finding orders rectification within 10 working days (editable); the outlet answers
+with evidence; the district verifies and closes or reopens; overdue orders escalate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sheyin.accounts.models import RoleAssignment
+from sheyin.accounts.permissions import require, require_scope
+from sheyin.accounts.roles import Role
+from sheyin.audit.services import record, snapshot
+from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
+from sheyin.institutions.models import Outlet
+from sheyin.institutions.workdays import add_working_days
+from sheyin.notifications.models import Notification
+from sheyin.notifications.services import notify
+
+from .models import (
+    AnalysisRule,
+    Consultation,
+    ConsultationAction,
+    Finding,
+    Inspection,
+    InspectionPhoto,
+    Rectification,
+    RectificationEvidence,
+    SelfInspection,
+    SupervisionSettings,
+    TerminationProposal,
+)
+from .rules import RULES
+from .workflow import (
+    FINDING_TRANSITIONS,
+    INSPECTION_TRANSITIONS,
+    PROPOSAL_TRANSITIONS,
+    RECTIFICATION_TRANSITIONS,
+    SELF_INSPECTION_TRANSITIONS,
+    FindingStatus,
+    InspectionStatus,
+    ProposalStatus,
+    RectificationStatus,
+    SelfInspectionStatus,
+    find,
+)
+
+MAX_FILES = 10
+
+
+def _users_with(roles: list[str], **org: Any) -> list[Any]:
+    return [a.user for a in RoleAssignment.objects.filter(role__in=roles, **org).select_related("user")
+            if a.user.is_active]  # fmt: skip
+
+
+def _next_number(prefix: str) -> str:
+    last = (Finding.objects.filter(number__startswith=prefix).order_by("-number")
+            .values_list("number", flat=True).first())  # fmt: skip
+    n = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{n:05d}"
+
+
+def _files(
+    uploads: list[UploadedFile], allowed: tuple[str, ...], field: str
+) -> list[tuple[UploadedFile, str]]:
+    if len(uploads) > MAX_FILES:
+        raise ValidationError({field: _("最多上传%(n)s个文件。") % {"n": MAX_FILES}})
+    out = []
+    for f in uploads:
+        try:
+            out.append((f, check_upload(f, allowed)))
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+    return out
+
+
+# --- findings ----------------------------------------------------------------------------------------
+
+
+def _create_finding(*, outlet: Outlet, source: str, title: str, detail: str = "", evidence: dict | None = None,
+                    severity: str = Finding.Severity.LOW, rule: AnalysisRule | None = None, subject_key: str = "",
+                    period: str = "", inspection: Inspection | None = None, external_ref: str = "",
+                    by: Any = None) -> Finding:  # fmt: skip
+    prefix = f"FX{timezone.localdate():%Y%m%d}"
+    for _attempt in range(5):
+        f = Finding(number=_next_number(prefix), source=source, rule=rule, inspection=inspection, outlet=outlet,
+                    district_id=outlet.district_id, bank_id=outlet.bank_id, subject_key=subject_key[:120],
+                    period=period[:40], title=title[:200], detail=detail, evidence=evidence or {},
+                    severity=severity, external_ref=external_ref[:40], created_by=by)  # fmt: skip
+        try:
+            with transaction.atomic():
+                f.save()
+        except IntegrityError:
+            if rule is not None and Finding.objects.filter(rule=rule, outlet=outlet, subject_key=f.subject_key,
+                                                           period=f.period).exists():  # fmt: skip
+                raise
+            if external_ref and Finding.objects.filter(source=source, external_ref=f.external_ref).exists():
+                raise
+            continue
+        record(
+            action="finding.create",
+            by=by,
+            obj=f,
+            after=snapshot(f, ["source", "title", "severity", "period"]),
+        )
+        return f
+    raise ValidationError(_("系统繁忙，请重试。"))
+
+
+def finding_create(*, outlet: Outlet, source: str, title: str, detail: str = "",
+                   severity: str = Finding.Severity.LOW, by: Any) -> Finding:  # fmt: skip
+    """A finding recorded by hand (public feedback from the portal, an observation)."""
+    require(by, "supervision.manage_findings")
+    errors: dict[str, str] = {}
+    if source not in (Finding.Source.PUBLIC_FEEDBACK, Finding.Source.INSPECTION):
+        errors["source"] = _("手工登记的问题来源只能是群众反映或现场检查。")
+    if not title.strip():
+        errors["title"] = _("请填写标题。")
+    if errors:
+        raise ValidationError(errors)
+    probe = Finding(outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id)
+    require_scope(by, probe)
+    with transaction.atomic():
+        return _create_finding(outlet=outlet, source=source, title=title.strip(), detail=detail.strip(),
+                               severity=severity, by=by)  # fmt: skip
+
+
+def feedback_import(*, rows: list[dict[str, str]], by: Any) -> list[Finding]:
+    """12345 hotline complaints (outlet code, reference, date, content) become findings. The whole file is
+    validated first; a bad row changes nothing and is reported with its line number (design rule 7)."""
+    require(by, "supervision.manage_findings")
+    errors: dict[str, list[str]] = {}
+    parsed = []
+    for i, row in enumerate(rows, start=2):
+        code, ref, content = (row.get(k, "").strip() for k in ("outlet_code", "ref", "content"))
+        outlet = Outlet.objects.filter(code=code).first()
+        problem = None
+        if outlet is None:
+            problem = _("第%(n)s行：网点编号“%(c)s”不存在。") % {"n": i, "c": code}
+        elif not ref or not content:
+            problem = _("第%(n)s行：工单编号和反映内容不能为空。") % {"n": i}
+        else:
+            probe = Finding(outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id)
+            if by is not None:
+                from sheyin.accounts.scope import covers
+
+                if not covers(by, probe):
+                    problem = _("第%(n)s行：网点不在您的辖区内。") % {"n": i}
+        if problem:
+            errors.setdefault("file", []).append(problem)
+        else:
+            parsed.append((outlet, ref, content))
+    if errors:
+        raise ValidationError(errors)
+    out = []
+    with transaction.atomic():
+        for outlet, ref, content in parsed:
+            if Finding.objects.filter(source=Finding.Source.PUBLIC_FEEDBACK, external_ref=ref[:40]).exists():
+                continue  # imported before: idempotent
+            out.append(_create_finding(outlet=outlet, source=Finding.Source.PUBLIC_FEEDBACK,
+                                       title=_("12345热线反映：%(c)s") % {"c": content[:60]}, detail=content,
+                                       external_ref=ref, evidence={"hotline_ref": ref}, by=by))  # fmt: skip
+    return out
+
+
+def finding_dismiss(*, finding: Finding, reason: str, by: Any) -> Finding:
+    require(by, "supervision.manage_findings")
+    require_scope(by, finding)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明排除理由。")})
+    with transaction.atomic():
+        f = Finding.objects.select_for_update().get(pk=finding.pk)
+        f.status = find(FINDING_TRANSITIONS, "dismiss", f.status, by, FindingStatus).target
+        f.note, f.closed_at = reason.strip()[:300], timezone.now()
+        f.save(update_fields=["status", "note", "closed_at"])
+        record(action="finding.dismiss", by=by, obj=f, reason=f.note)
+    return f
+
+
+def rectification_order(
+    *, finding: Finding, requirement: str, by: Any, today: dt.date | None = None
+) -> Rectification:
+    """A finding orders rectification within N working days (default 10, Annex 13)."""
+    require(by, "supervision.manage_findings")
+    require_scope(by, finding)
+    if not requirement.strip():
+        raise ValidationError({"requirement": _("请填写整改要求。")})
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        f = Finding.objects.select_for_update().get(pk=finding.pk)
+        f.status = find(FINDING_TRANSITIONS, "order", f.status, by, FindingStatus).target
+        f.save(update_fields=["status"])
+        due = add_working_days(today, SupervisionSettings.current().rectification_working_days)
+        r = Rectification.objects.create(finding=f, outlet_id=f.outlet_id, district_id=f.district_id,
+                                         bank_id=f.bank_id, requirement=requirement.strip(), ordered_by=by,
+                                         due_date=due)  # fmt: skip
+        record(action="rectification.order", by=by, obj=r, after={"finding": f.number, "due_date": due})
+        url = reverse("supervision:rectification_detail", args=[r.pk])
+        notify(users=_users_with([Role.OUTLET_MANAGER], outlet_id=f.outlet_id),
+               title=_("整改通知：%(t)s（期限%(d)s）") % {"t": f.title, "d": due}, url=url,
+               kind=Notification.Kind.TASK)  # fmt: skip
+    return r
+
+
+def rectification_answer(*, rectification: Rectification, answer: str, evidence: list[UploadedFile] | None = None,
+                         by: Any) -> Rectification:  # fmt: skip
+    """The outlet answers with what it did and the evidence."""
+    require(by, "supervision.answer_rectification")
+    require_scope(by, rectification)
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写整改情况。")})
+    checked = _files(evidence or [], DOCUMENTS, "evidence")
+    with transaction.atomic():
+        r = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        r.status = find(RECTIFICATION_TRANSITIONS, "answer", r.status, by, RectificationStatus).target
+        r.answer, r.answered_by, r.answered_at = answer.strip(), by, timezone.now()
+        r.save()
+        for f, kind in checked:
+            RectificationEvidence.objects.create(rectification=r, name=(f.name or "")[:100], file=f, kind=kind,
+                                                 size=f.size or 0, uploaded_by=by)  # fmt: skip
+        record(action="rectification.answer", by=by, obj=r, after={"files": len(checked)})
+        if r.ordered_by_id:
+            notify(users=[r.ordered_by], title=_("整改情况待核验：%(t)s") % {"t": r.finding.title},
+                   url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.TASK)  # fmt: skip
+    return r
+
+
+def rectification_verify(*, rectification: Rectification, accept: bool, note: str = "", by: Any,
+                         today: dt.date | None = None) -> Rectification:  # fmt: skip
+    """The district verifies: close the order (and the finding), or reopen it with a new deadline.
+    The person who answered cannot verify (maker–checker)."""
+    require(by, "supervision.manage_findings")
+    require_scope(by, rectification)
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("退回整改须填写核验意见。")})
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        r = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        t = find(
+            RECTIFICATION_TRANSITIONS, "close" if accept else "reopen", r.status, by, RectificationStatus
+        )
+        if by is not None and r.answered_by_id == by.pk:
+            raise ValidationError(_("整改报送人不能核验自己的整改。"))
+        r.status, r.verified_by, r.verified_at, r.verify_note = (
+            t.target,
+            by,
+            timezone.now(),
+            note.strip()[:300],
+        )
+        if accept:
+            f = Finding.objects.select_for_update().get(pk=r.finding_id)
+            f.status = find(FINDING_TRANSITIONS, "close", f.status, by, FindingStatus).target
+            f.closed_at = timezone.now()
+            f.save(update_fields=["status", "closed_at"])
+        else:
+            r.rounds += 1
+            r.due_date = add_working_days(today, SupervisionSettings.current().rectification_working_days)
+            r.escalated_at = None
+        r.save()
+        record(
+            action="rectification.close" if accept else "rectification.reopen",
+            by=by,
+            obj=r,
+            reason=r.verify_note,
+        )
+        if not accept:
+            notify(users=_users_with([Role.OUTLET_MANAGER], outlet_id=r.outlet_id),
+                   title=_("整改未通过核验，请继续整改（期限%(d)s）") % {"d": r.due_date},
+                   url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.ALERT)  # fmt: skip
+    return r
+
+
+def rectifications_escalate(*, today: dt.date | None = None) -> int:
+    """Overdue orders (not answered by the deadline) alert the district head and the bank, once per order."""
+    today = today or timezone.localdate()
+    n = 0
+    for pk in Rectification.objects.filter(status=RectificationStatus.ORDERED, due_date__lt=today,
+                                           escalated_at__isnull=True).values_list("pk", flat=True):  # fmt: skip
+        with transaction.atomic():
+            r = Rectification.objects.select_for_update().select_related("finding").get(pk=pk)
+            if r.escalated_at is not None:
+                continue
+            r.escalated_at = timezone.now()
+            r.save(update_fields=["escalated_at"])
+            record(action="rectification.escalate", obj=r, after={"due_date": r.due_date})
+            notify(users=_users_with([Role.DISTRICT_ADMIN], agency_id=r.district_id)
+                   + _users_with([Role.BANK_ADMIN], bank_id=r.bank_id),
+                   title=_("整改逾期：%(t)s（期限%(d)s）") % {"t": r.finding.title, "d": r.due_date},
+                   url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.ALERT)  # fmt: skip
+            n += 1
+    return n
+
+
+# --- data-analysis rules -----------------------------------------------------------------------------
+
+
+def rule_update(*, rule: AnalysisRule, enabled: bool, params: dict[str, Any], by: Any) -> AnalysisRule:
+    require(by, "supervision.edit_rules")
+    spec = RULES.get(rule.code)
+    allowed = set(spec.params) | {"window_days"} if spec else set(rule.params)
+    unknown = set(params) - allowed
+    if unknown:
+        raise ValidationError({"params": _("未知参数：%(p)s") % {"p": "、".join(sorted(unknown))}})
+    with transaction.atomic():
+        r = AnalysisRule.objects.select_for_update().get(pk=rule.pk)
+        before = snapshot(r, ["enabled", "params"])
+        r.enabled, r.params = enabled, {**r.params, **params}
+        r.save(update_fields=["enabled", "params"])
+        record(
+            action="analysis_rule.update",
+            by=by,
+            obj=r,
+            before=before,
+            after=snapshot(r, ["enabled", "params"]),
+        )
+    return r
+
+
+def _window(day: dt.date, days: int) -> tuple[dt.datetime, dt.datetime, str]:
+    """[start, end) in aware datetimes for the `days` local days ending with `day`, and the period key."""
+    tz = timezone.get_current_timezone()
+    first = day - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end, (f"{first:%Y-%m-%d}" if days == 1 else f"{first:%Y-%m-%d}~{day:%Y-%m-%d}")
+
+
+def analysis_run(*, day: dt.date | None = None, codes: list[str] | None = None) -> dict[str, int]:
+    """Run every enabled rule for the window ending `day` (default yesterday). Idempotent: a hit already
+    recorded for (rule, outlet, subject, period) is not recorded again."""
+    day = day or timezone.localdate() - dt.timedelta(days=1)
+    vendor = connection.vendor
+    created: dict[str, int] = {}
+    outlets = {o.pk: o for o in Outlet.objects.all()}
+    for rule in AnalysisRule.objects.filter(enabled=True).order_by("code"):
+        spec = RULES.get(rule.code)
+        if spec is None or (codes and rule.code not in codes):
+            continue
+        params = {**spec.params, **rule.params}
+        start, end, period = _window(day, int(params.get("window_days", spec.window_days)))
+        with connection.cursor() as cursor:
+            hits = spec.run(cursor, vendor, start, end, params)
+        n = 0
+        for h in hits:
+            outlet = outlets.get(h.outlet_id)
+            if outlet is None or Finding.objects.filter(rule=rule, outlet=outlet, subject_key=h.subject_key,
+                                                        period=period).exists():  # fmt: skip
+                continue
+            try:
+                with transaction.atomic():
+                    _create_finding(outlet=outlet, source=spec.source, rule=rule, subject_key=h.subject_key,
+                                    period=period, title=f"{rule.name}：{h.title}", detail=rule.description,
+                                    evidence=h.evidence, severity=h.severity)  # fmt: skip
+                    n += 1
+            except IntegrityError:
+                continue  # a concurrent run recorded it
+        AnalysisRule.objects.filter(pk=rule.pk).update(last_run_at=timezone.now(), last_hits=len(hits))
+        created[rule.code] = n
+    return created
+
+
+# --- inspections (Annex 13) --------------------------------------------------------------------------
+
+
+def inspection_schedule(*, outlet: Outlet, scheduled_date: dt.date, reason: str = Inspection.Reason.MANUAL,
+                        by: Any) -> Inspection:  # fmt: skip
+    require(by, "supervision.inspect")
+    i = Inspection(outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id, reason=reason,
+                   scheduled_date=scheduled_date)  # fmt: skip
+    require_scope(by, i)
+    with transaction.atomic():
+        i.save()
+        record(action="inspection.schedule", by=by, obj=i, after={"date": scheduled_date, "reason": reason})
+    return i
+
+
+def inspection_record(*, inspection: Inspection, results: list[dict[str, Any]], notes: str,
+                      photos: list[UploadedFile] | None = None, by: Any) -> Inspection:  # fmt: skip
+    """The on-site checklist: each item passed or failed with a note; the score is the share passed.
+    Each failed item becomes a finding."""
+    require(by, "supervision.inspect")
+    require_scope(by, inspection)
+    if not results:
+        raise ValidationError({"results": _("请填写检查项目结果。")})
+    for r in results:
+        if r.get("result") not in ("pass", "fail") or not r.get("item"):
+            raise ValidationError({"results": _("每个检查项目须选择“符合”或“不符合”。")})
+        if r["result"] == "fail" and not str(r.get("note", "")).strip():
+            raise ValidationError({"results": _("不符合的项目须填写说明：%(i)s") % {"i": r["item"]}})
+    checked = _files(photos or [], IMAGES, "photos")
+    with transaction.atomic():
+        i = Inspection.objects.select_for_update().select_related("outlet").get(pk=inspection.pk)
+        i.status = find(INSPECTION_TRANSITIONS, "record", i.status, by, InspectionStatus).target
+        passed = sum(1 for r in results if r["result"] == "pass")
+        i.results, i.notes, i.inspector, i.visited_at = results, notes.strip(), by, timezone.now()
+        i.score = round(100 * passed / len(results))
+        i.save()
+        for f, kind in checked:
+            InspectionPhoto.objects.create(inspection=i, name=(f.name or "")[:100], file=f, kind=kind,
+                                           size=f.size or 0, uploaded_by=by)  # fmt: skip
+        record(action="inspection.record", by=by, obj=i, after={"score": i.score})
+        for r in results:
+            if r["result"] == "fail":
+                _create_finding(outlet=i.outlet, source=Finding.Source.INSPECTION, inspection=i,
+                                title=_("现场检查不符合：%(i)s") % {"i": r["item"]}, detail=str(r.get("note", "")),
+                                evidence={"inspection_id": i.pk, "item": r["item"]}, by=by)  # fmt: skip
+    return i
+
+
+def self_inspection_submit(
+    *, period: str, results: list[dict[str, Any]], summary: str, by: Any
+) -> SelfInspection:
+    """A bank files its periodic self-inspection report (R7.4)."""
+    require(by, "supervision.self_inspect")
+    from sheyin.accounts.scope import assignments_of
+
+    bank_id = next((a.bank_id for a in assignments_of(by) if a.bank_id), None)
+    errors: dict[str, str] = {}
+    if not period.strip():
+        errors["period"] = _("请填写自查期间。")
+    if not summary.strip():
+        errors["summary"] = _("请填写自查总结。")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            s = SelfInspection.objects.create(bank_id=bank_id, period=period.strip()[:20], results=results,
+                                              summary=summary.strip(), submitted_by=by)  # fmt: skip
+            record(action="self_inspection.submit", by=by, obj=s)
+    except IntegrityError as exc:
+        raise ValidationError({"period": _("该期间的自查报告已报送。")}) from exc
+    return s
+
+
+def self_inspection_review(
+    *, report: SelfInspection, accept: bool, note: str = "", by: Any
+) -> SelfInspection:
+    require(by, "supervision.review_self_inspection")
+    require_scope(by, report)
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("退回须填写审阅意见。")})
+    with transaction.atomic():
+        s = SelfInspection.objects.select_for_update().get(pk=report.pk)
+        t = find(
+            SELF_INSPECTION_TRANSITIONS, "accept" if accept else "return", s.status, by, SelfInspectionStatus
+        )
+        s.status, s.reviewed_by, s.reviewed_at, s.review_note = (
+            t.target,
+            by,
+            timezone.now(),
+            note.strip()[:300],
+        )
+        s.save()
+        record(action="self_inspection.review", by=by, obj=s, after={"status": s.status})
+    return s
+
+
+def consultation_record(*, agency: Any, title: str, held_at: dt.datetime, attendees: str, minutes: str = "",
+                        decisions: str = "", bank: Any = None, actions: list[dict[str, Any]] | None = None,
+                        by: Any) -> Consultation:  # fmt: skip
+    """Minutes of a consultation (会商, R7.5) with its follow-up actions."""
+    require(by, "supervision.consult")
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("请填写会商主题。")
+    if not attendees.strip():
+        errors["attendees"] = _("请填写参会人员。")
+    if errors:
+        raise ValidationError(errors)
+    c = Consultation(agency=agency, bank=bank, title=title.strip()[:100], held_at=held_at,
+                     attendees=attendees.strip(), minutes=minutes.strip(), decisions=decisions.strip(),
+                     created_by=by)  # fmt: skip
+    require_scope(by, c)
+    with transaction.atomic():
+        c.save()
+        for a in actions or []:
+            ConsultationAction.objects.create(consultation=c, description=a["description"][:200],
+                                              owner=a.get("owner", "")[:60], due_date=a["due_date"])  # fmt: skip
+        record(action="consultation.record", by=by, obj=c)
+    return c
+
+
+def consultation_action_done(*, action: ConsultationAction, note: str, by: Any) -> ConsultationAction:
+    require(by, "supervision.consult")
+    require_scope(by, action.consultation)
+    if action.done_at is not None:
+        raise ValidationError(_("该事项已完成。"))
+    with transaction.atomic():
+        action.done_at, action.done_note = timezone.now(), note.strip()[:300]
+        action.save(update_fields=["done_at", "done_note"])
+        record(action="consultation.action_done", by=by, obj=action)
+    return action
+
+
+# --- termination proposals (R6.3) --------------------------------------------------------------------
+
+
+def proposal_forward(*, proposal: TerminationProposal, reason: str, by: Any) -> TerminationProposal:
+    """The district admin starts unilateral termination in the lifecycle (ground: failed appraisal)."""
+    require(by, "supervision.decide_termination")
+    require_scope(by, proposal)
+    from sheyin.cooperation.services import termination_propose
+
+    with transaction.atomic():
+        p = TerminationProposal.objects.select_for_update().select_related("outlet").get(pk=proposal.pk)
+        t = find(PROPOSAL_TRANSITIONS, "forward", p.status, by, ProposalStatus)
+        today = timezone.localdate()
+        term = termination_propose(outlet=p.outlet, kind="unilateral", ground="failed_appraisal",
+                                   reason=reason or _("连续两年考核不合格（R6.3）"), notice_date=today,
+                                   effective_date=today + dt.timedelta(days=30), by=by)  # fmt: skip
+        p.status, p.termination_id, p.decided_by, p.decided_at = t.target, term.pk, by, timezone.now()
+        p.note = reason[:300]
+        p.save()
+        record(action="termination_proposal.forward", by=by, obj=p, after={"termination": term.pk})
+    return p
+
+
+def proposal_dismiss(*, proposal: TerminationProposal, reason: str, by: Any) -> TerminationProposal:
+    require(by, "supervision.decide_termination")
+    require_scope(by, proposal)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明不予终止的理由。")})
+    with transaction.atomic():
+        p = TerminationProposal.objects.select_for_update().get(pk=proposal.pk)
+        p.status = find(PROPOSAL_TRANSITIONS, "dismiss", p.status, by, ProposalStatus).target
+        p.decided_by, p.decided_at, p.note = by, timezone.now(), reason.strip()[:300]
+        p.save()
+        record(action="termination_proposal.dismiss", by=by, obj=p, reason=p.note)
+    return p

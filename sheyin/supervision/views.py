@@ -1,0 +1,139 @@
+"""Pages: findings, rectification orders, appraisals (with termination proposals), analysis rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sheyin.accounts.http import AuthedRequest
+from sheyin.common.access import permission_required
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+
+from . import selectors, services
+from .appraisal import appraisal_compute
+from .models import Appraisal, Finding
+from .workflow import FindingStatus, RectificationStatus
+
+FINDING_SPEC = ListSpec(search_fields=("number", "title", "outlet__name"),
+                        filters={"status": "status", "source": "source"}, order_by=("-found_at", "-id"))  # fmt: skip
+FINDING_COLUMNS = [
+    Column(_("编号"), lambda f: f.number), Column(_("网点"), lambda f: f.outlet.name),
+    Column(_("来源"), lambda f: f.get_source_display()), Column(_("标题"), lambda f: f.title),
+    Column(_("状态"), lambda f: f.get_status_display()), Column(_("发现时间"), lambda f: f.found_at),
+]  # fmt: skip
+
+
+def _guard(request: AuthedRequest, call: Any, ok: str) -> bool:
+    try:
+        call()
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
+    else:
+        messages.success(request, ok)
+        return True
+    return False
+
+
+@permission_required("supervision.view_findings")
+def finding_list(request: AuthedRequest) -> HttpResponse:
+    qs = apply(selectors.findings(request.user), request, FINDING_SPEC)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response("findings", _("问题发现"), FINDING_COLUMNS, qs)
+    return render(request, "supervision/finding_list.html", {
+        "page_obj": paginate(qs, request), "statuses": FindingStatus.choices, "sources": Finding.Source.choices,
+    })  # fmt: skip
+
+
+@permission_required("supervision.view_findings")
+def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    f = get_object_or_404(selectors.findings(request.user), pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm("supervision.manage_findings"):
+            raise PermissionDenied
+        if request.POST.get("action") == "order":
+            _guard(request, lambda: services.rectification_order(
+                finding=f, requirement=request.POST.get("requirement", ""), by=request.user), _("已下达整改通知。"))  # fmt: skip
+        elif request.POST.get("action") == "dismiss":
+            _guard(request, lambda: services.finding_dismiss(
+                finding=f, reason=request.POST.get("reason", ""), by=request.user), _("已排除。"))  # fmt: skip
+        return redirect("supervision:finding_detail", pk=pk)
+    return render(request, "supervision/finding_detail.html", {"f": f, "rects": f.rectifications.all()})
+
+
+@permission_required("supervision.view_findings")
+def rectification_list(request: AuthedRequest) -> HttpResponse:
+    spec = ListSpec(search_fields=("finding__title", "outlet__name"), filters={"status": "status"},
+                    order_by=("-ordered_at", "-id"))  # fmt: skip
+    qs = apply(selectors.rectifications(request.user), request, spec)
+    return render(request, "supervision/rectification_list.html",
+                  {"page_obj": paginate(qs, request), "statuses": RectificationStatus.choices})  # fmt: skip
+
+
+@permission_required("supervision.view_findings")
+def rectification_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    r = get_object_or_404(selectors.rectifications(request.user), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "answer":
+            _guard(request, lambda: services.rectification_answer(
+                rectification=r, answer=request.POST.get("answer", ""), evidence=request.FILES.getlist("evidence"),
+                by=request.user), _("整改情况已报送。"))  # fmt: skip
+        elif action in ("close", "reopen"):
+            _guard(request, lambda: services.rectification_verify(
+                rectification=r, accept=action == "close", note=request.POST.get("note", ""), by=request.user),
+                _("核验结果已记录。"))  # fmt: skip
+        return redirect("supervision:rectification_detail", pk=pk)
+    return render(request, "supervision/rectification_detail.html", {"r": r, "files": r.evidence.all()})
+
+
+@permission_required("supervision.view_appraisals")
+def appraisal_list(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not request.user.has_perm("supervision.compute_appraisals"):
+            raise PermissionDenied
+        try:
+            year, quarter = int(request.POST.get("year", "")), int(request.POST.get("quarter", "0"))
+        except ValueError:
+            messages.error(request, _("请填写正确的年度和季度。"))
+        else:
+            if 2020 <= year <= 2100 and 0 <= quarter <= 4:
+                _guard(request, lambda: appraisal_compute(year=year, quarter=quarter, by=request.user),
+                       _("考核结果已计算。"))  # fmt: skip
+            else:
+                messages.error(request, _("请填写正确的年度和季度。"))
+        return redirect("supervision:appraisal_list")
+    spec = ListSpec(search_fields=("outlet__name",), filters={"year": "year", "quarter": "quarter", "grade": "grade"},
+                    order_by=("-year", "-quarter", "rank_city"))  # fmt: skip
+    qs = apply(selectors.appraisals(request.user), request, spec)
+    return render(request, "supervision/appraisal_list.html", {
+        "page_obj": paginate(qs, request), "grades": Appraisal.Grade.choices,
+        "proposals": selectors.proposals(request.user).filter(status="proposed"),
+    })  # fmt: skip
+
+
+@require_POST
+@permission_required("supervision.decide_termination")
+def proposal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    p = get_object_or_404(selectors.proposals(request.user), pk=pk)
+    reason = request.POST.get("reason", "")
+    if request.POST.get("action") == "forward":
+        _guard(request, lambda: services.proposal_forward(proposal=p, reason=reason, by=request.user),
+               _("已转入终止合作流程。"))  # fmt: skip
+    else:
+        _guard(request, lambda: services.proposal_dismiss(proposal=p, reason=reason, by=request.user),
+               _("已决定不予终止。"))  # fmt: skip
+    return redirect("supervision:appraisal_list")
+
+
+@permission_required("supervision.view_rules")
+def rule_list(request: AuthedRequest) -> HttpResponse:
+    return render(request, "supervision/rule_list.html", {"rules": selectors.rules(request.user)})

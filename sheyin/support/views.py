@@ -1,0 +1,197 @@
+"""Pages: tickets (list, raise, detail with answers), remote guidance, the FAQ, the district's contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sheyin.accounts.http import AuthedRequest
+from sheyin.accounts.scope import assignments_of, scoped
+from sheyin.common.access import permission_required
+from sheyin.common.forms import apply_errors
+from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.institutions.models import Agency, Outlet
+
+from . import selectors, services
+from .forms import BodyForm, CloseForm, ContactForm, FaqForm, GuidanceForm, ReasonForm, TicketForm
+from .models import Category, GuidanceSession, TicketAttachment
+from .workflow import TicketStatus
+
+TICKET_SPEC = ListSpec(
+    search_fields=("number", "title", "description", "outlet__name"),
+    filters={"status": "status", "category": "category", "escalation": "escalation"},
+    order_by=("-raised_at", "-id"),
+)
+TICKET_COLUMNS = [
+    Column(_("工单号"), lambda t: t.number), Column(_("网点"), lambda t: t.outlet.name),
+    Column(_("类别"), lambda t: t.get_category_display()), Column(_("标题"), lambda t: t.title),
+    Column(_("状态"), lambda t: t.get_status_display()), Column(_("提出时间"), lambda t: t.raised_at),
+    Column(_("答复期限"), lambda t: t.reply_due), Column(_("办结期限"), lambda t: t.close_due),
+    Column(_("升级"), lambda t: t.get_escalation_display()),
+]  # fmt: skip
+
+
+def _error(request: AuthedRequest, exc: ValidationError) -> None:
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+@permission_required("support.view")
+def ticket_list(request: AuthedRequest) -> HttpResponse:
+    qs = apply(selectors.tickets(request.user), request, TICKET_SPEC)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response("tickets", _("问题工单"), TICKET_COLUMNS, qs)
+    return render(request, "support/ticket_list.html", {
+        "page_obj": paginate(qs, request), "statuses": TicketStatus.choices, "categories": Category.choices,
+    })  # fmt: skip
+
+
+@permission_required("support.raise")
+def ticket_new(request: AuthedRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            t = services.ticket_raise(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("问题已提交，区经办机构联系人将在期限内答复。"))
+            return redirect("support:ticket_detail", pk=t.pk)
+    return render(request, "support/ticket_new.html", {"form": form})
+
+
+@permission_required("support.view")
+def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    t = get_object_or_404(selectors.tickets(request.user), pk=pk)
+    ctx: dict[str, Any] = {
+        "t": t, "messages_list": t.messages.select_related("author"), "attachments": t.attachments.all(),
+        "sessions": t.sessions.all(), "reply_form": BodyForm(prefix="reply"), "follow_form": BodyForm(prefix="follow"),
+        "close_form": CloseForm(), "reopen_form": ReasonForm(),
+        "faq_form": FaqForm(initial={"question": t.title, "answer": t.resolution}),
+        "has_faq": t.faq_entries.exists(),
+    }  # fmt: skip
+    return render(request, "support/ticket_detail.html", ctx)
+
+
+def _act(
+    request: AuthedRequest, pk: int, form_cls: Any, call: Any, ok: str, prefix: str | None = None
+) -> Any:
+    t = get_object_or_404(selectors.tickets(request.user), pk=pk)
+    form = form_cls(request.POST, request.FILES or None, prefix=prefix)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+        return redirect("support:ticket_detail", pk=pk)
+    try:
+        call(t, form.cleaned_data)
+    except ValidationError as exc:
+        _error(request, exc)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
+    else:
+        messages.success(request, ok)
+    return redirect("support:ticket_detail", pk=pk)
+
+
+@require_POST
+@permission_required("support.answer")
+def ticket_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, BodyForm, lambda t, d: services.ticket_reply(ticket=t, body=d["body"], by=request.user),
+                _("已答复。"), prefix="reply")  # fmt: skip
+
+
+@require_POST
+@permission_required("support.raise")
+def ticket_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, BodyForm,
+                lambda t, d: services.ticket_follow_up(ticket=t, body=d["body"], by=request.user),
+                _("已补充说明。"), prefix="follow")  # fmt: skip
+
+
+@require_POST
+@permission_required("support.view")
+def ticket_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, CloseForm,
+                lambda t, d: services.ticket_close(ticket=t, resolution=d["resolution"], by=request.user),
+                _("工单已办结。"))  # fmt: skip
+
+
+@require_POST
+@permission_required("support.raise")
+def ticket_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, ReasonForm,
+                lambda t, d: services.ticket_reopen(ticket=t, reason=d["reason"], by=request.user),
+                _("工单已重新打开。"))  # fmt: skip
+
+
+@require_POST
+@permission_required("support.publish_faq")
+def ticket_faq(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, FaqForm, lambda t, d: services.faq_publish(ticket=t, by=request.user, **d),
+                _("已整理为常见问题。"))  # fmt: skip
+
+
+@permission_required("support.view")
+def attachment(request: AuthedRequest, pk: int) -> HttpResponse:
+    a = get_object_or_404(TicketAttachment.objects.filter(ticket__in=selectors.tickets(request.user)), pk=pk)
+    return FileResponse(a.file.open("rb"), filename=a.name, as_attachment=a.kind == "pdf")
+
+
+@permission_required("support.view")
+def guidance_list(request: AuthedRequest) -> HttpResponse:
+    outlets = scoped(Outlet.objects.all(), request.user)
+    form = None
+    if request.user.has_perm("support.log_guidance"):
+        form = GuidanceForm(request.POST or None, outlets=outlets)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.guidance_log(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("远程指导已登记。"))
+                return redirect("support:guidance_list")
+    spec = ListSpec(search_fields=("topic", "note", "outlet__name"), filters={"outcome": "outcome"},
+                    order_by=("-held_at", "-id"))  # fmt: skip
+    qs = apply(selectors.guidance_sessions(request.user), request, spec)
+    return render(request, "support/guidance_list.html", {
+        "page_obj": paginate(qs, request), "form": form, "outcomes": GuidanceSession.Outcome.choices,
+    })  # fmt: skip
+
+
+@permission_required("support.view")
+def faq(request: AuthedRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    qs = selectors.faq(request.user, q=q, category=request.GET.get("category", ""))
+    return render(
+        request, "support/faq.html", {"page_obj": paginate(qs, request), "categories": Category.choices}
+    )
+
+
+@permission_required("support.answer")
+def contact_list(request: AuthedRequest) -> HttpResponse:
+    district_ids = [a.agency_id for a in assignments_of(request.user) if a.agency_id]
+    district = Agency.objects.filter(pk__in=district_ids, level=Agency.Level.DISTRICT).first()
+    form = None
+    if district is not None and request.user.has_perm("support.manage_contacts"):
+        users = get_user_model().objects.filter(assignments__agency=district).distinct()
+        form = ContactForm(request.POST or None, users=users)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.contact_set(district=district, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("联系人已设置。"))
+                return redirect("support:contact_list")
+    return render(
+        request, "support/contact_list.html", {"contacts": selectors.contacts(request.user), "form": form}
+    )
