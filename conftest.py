@@ -6,6 +6,17 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in Chinese: a request in English must not leak its language into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def reference(db):  # type: ignore[no-untyped-def]
     """The municipal center and the 16 district agencies, as `make run` loads them."""

@@ -111,7 +111,7 @@ def score_of(parts: dict[str, float | None], weights: dict[str, int]) -> Decimal
     total = sum(used.values())
     if not total:
         return Decimal("0.00")
-    value = sum(Decimal(str(parts[k])) * w for k, w in used.items()) / total
+    value = sum((Decimal(str(parts[k])) * w for k, w in used.items()), Decimal(0)) / Decimal(total)
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 

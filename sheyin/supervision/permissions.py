@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "supervision.edit_rules": {Role.MUNICIPAL_ADMIN},
     "supervision.view_inspections": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "supervision.inspect": _DISTRICT,
+    "supervision.plan_inspections": {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER},
     "supervision.view_appraisals": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "supervision.compute_appraisals": {Role.DISTRICT_ADMIN} | _MUNICIPAL,
     "supervision.decide_termination": {Role.DISTRICT_ADMIN},

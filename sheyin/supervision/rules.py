@@ -62,9 +62,7 @@ def local_date(vendor: str, col: str) -> str:
 def shift(vendor: str, col: str, days: int) -> str:
     if vendor == "sqlite":
         return f"datetime({col}, '{days:+d} days')"
-    if vendor == "postgresql":
-        return f"({col} + INTERVAL '{days} days')"
-    return f"({col} + INTERVAL {days} DAY)"
+    return f"({col} + INTERVAL '{days} days')"  # PostgreSQL and DuckDB alike
 
 
 def _rows(cursor: Any, vendor: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -171,9 +169,9 @@ def repeated_edits(
     actions = tuple(p.get("actions", EDIT_ACTIONS))
     marks = ", ".join(["%s"] * len(actions))
     sql = f"""
-        SELECT object_id, COUNT(*) FROM audit_auditevent
-        WHERE at >= %s AND at < %s AND object_type = 'casework.case' AND action IN ({marks})
-        GROUP BY object_id HAVING COUNT(*) >= %s"""
+        SELECT e.object_id, COUNT(*) FROM audit_auditevent e
+        WHERE e.at >= %s AND e.at < %s AND e.object_type = 'casework.case' AND e.action IN ({marks})
+        GROUP BY e.object_id HAVING COUNT(*) >= %s"""
     counts = {
         str(r[0]): r[1]
         for r in _rows(cursor, vendor, sql, [start, end, *actions, int(p.get("min_edits", 8))])

@@ -7,8 +7,19 @@ from typing import Any
 from django.db.models import QuerySet
 
 from sheyin.accounts.scope import scoped
+from sheyin.institutions.models import Outlet, OutletStatus
 
-from .models import AnalysisRule, Appraisal, Finding, Rectification, TerminationProposal
+from .models import (
+    AnalysisRule,
+    Appraisal,
+    Consultation,
+    Finding,
+    Inspection,
+    InspectionPlan,
+    Rectification,
+    SelfInspection,
+    TerminationProposal,
+)
 
 
 def findings(user: Any) -> QuerySet[Finding]:
@@ -29,3 +40,34 @@ def proposals(user: Any) -> QuerySet[TerminationProposal]:
 
 def rules(user: Any) -> QuerySet[AnalysisRule]:
     return scoped(AnalysisRule.objects.all(), user)
+
+
+def plans(user: Any) -> QuerySet[InspectionPlan]:
+    return scoped(InspectionPlan.objects.select_related("district"), user)
+
+
+def inspections(user: Any) -> QuerySet[Inspection]:
+    return scoped(Inspection.objects.select_related("outlet", "district", "bank", "inspector", "plan"), user)
+
+
+def self_inspections(user: Any) -> QuerySet[SelfInspection]:
+    return scoped(SelfInspection.objects.select_related("bank", "submitted_by", "reviewed_by"), user)
+
+
+def consultations(user: Any) -> QuerySet[Consultation]:
+    return scoped(Consultation.objects.select_related("agency", "bank").prefetch_related("actions"), user)
+
+
+def outlets(user: Any) -> QuerySet[Outlet]:
+    """Operating outlets the user oversees (for filing a complaint)."""
+    return scoped(Outlet.objects.filter(status=OutletStatus.OPERATING).order_by("code"), user)
+
+
+def inspectors(district_id: int) -> QuerySet[Any]:
+    from django.contrib.auth import get_user_model
+
+    from sheyin.accounts.roles import Role
+
+    return (get_user_model().objects.filter(is_active=True, assignments__agency_id=district_id,
+            assignments__role__in=[Role.DISTRICT_INSPECTOR, Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN])
+            .distinct().order_by("pk"))  # fmt: skip

@@ -7,6 +7,8 @@ with evidence; the district verifies and closes or reopens; overdue orders escal
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,18 +23,20 @@ from sheyin.accounts.permissions import require, require_scope
 from sheyin.accounts.roles import Role
 from sheyin.audit.services import record, snapshot
 from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
-from sheyin.institutions.models import Outlet
-from sheyin.institutions.workdays import add_working_days
+from sheyin.institutions.models import Outlet, OutletStatus
+from sheyin.institutions.workdays import add_working_days, is_workday
 from sheyin.notifications.models import Notification
 from sheyin.notifications.services import notify
 
 from .models import (
     AnalysisRule,
+    Appraisal,
     Consultation,
     ConsultationAction,
     Finding,
     Inspection,
     InspectionPhoto,
+    InspectionPlan,
     Rectification,
     RectificationEvidence,
     SelfInspection,
@@ -155,8 +159,8 @@ def feedback_import(*, rows: list[dict[str, str]], by: Any) -> list[Finding]:
 
                 if not covers(by, probe):
                     problem = _("第%(n)s行：网点不在您的辖区内。") % {"n": i}
-        if problem:
-            errors.setdefault("file", []).append(problem)
+        if problem or outlet is None:
+            errors.setdefault("file", []).append(problem or "")
         else:
             parsed.append((outlet, ref, content))
     if errors:
@@ -424,6 +428,8 @@ def self_inspection_submit(
     from sheyin.accounts.scope import assignments_of
 
     bank_id = next((a.bank_id for a in assignments_of(by) if a.bank_id), None)
+    if bank_id is None:
+        raise ValidationError(_("您的账号未关联银行，不能报送自查报告。"))
     errors: dict[str, str] = {}
     if not period.strip():
         errors["period"] = _("请填写自查期间。")
@@ -536,3 +542,209 @@ def proposal_dismiss(*, proposal: TerminationProposal, reason: str, by: Any) -> 
         p.save()
         record(action="termination_proposal.dismiss", by=by, obj=p, reason=p.note)
     return p
+
+
+# --- inspection plans (Annex 13: each operating outlet on site at least once a quarter) ---------------
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, 3 * quarter - 2, 1)
+    nxt = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def outlet_risk(outlet_ids: list[int], *, as_of: dt.date) -> dict[int, int]:
+    """A risk score per outlet: open findings (10 each), bad reviews in the last 90 days (2 each) and the
+    latest appraisal (fail 30, pass 10). Aggregated in SQL, one query per source."""
+    from django.db.models import Count
+
+    score = dict.fromkeys(outlet_ids, 0)
+    open_f = (Finding.objects.filter(outlet_id__in=outlet_ids, status__in=[FindingStatus.OPEN, FindingStatus.RECTIFYING])
+              .values("outlet_id").annotate(n=Count("id")))  # fmt: skip
+    for row in open_f:
+        score[row["outlet_id"]] += 10 * row["n"]
+    try:
+        from sheyin.ratings.models import BAD_LEVEL_MAX, Rating
+    except ImportError:  # ratings not installed: no review signal
+        pass
+    else:
+        since = dt.datetime.combine(
+            as_of - dt.timedelta(days=90), dt.time.min, tzinfo=timezone.get_current_timezone()
+        )
+        bad = (Rating.objects.filter(outlet_id__in=outlet_ids, level__lte=BAD_LEVEL_MAX, created_at__gte=since)
+               .values("outlet_id").annotate(n=Count("id")))  # fmt: skip
+        for row in bad:
+            score[row["outlet_id"]] += 2 * row["n"]
+    seen: set[int] = set()
+    for a in Appraisal.objects.filter(outlet_id__in=outlet_ids).order_by("outlet_id", "-year", "-quarter"):
+        if a.outlet_id in seen:
+            continue
+        seen.add(a.outlet_id)
+        score[a.outlet_id] += {Appraisal.Grade.FAIL: 30, Appraisal.Grade.PASS: 10}.get(a.grade, 0)  # type: ignore[call-overload]
+    return score
+
+
+def inspection_plan_generate(*, district: Any, year: int, quarter: int, risk_share: int = 50, by: Any,
+                             seed: str | None = None, today: dt.date | None = None) -> InspectionPlan:  # fmt: skip
+    """The quarterly plan: every operating outlet of the district gets one visit. The riskiest share (by
+    open findings, bad reviews and a low appraisal) is visited first; the rest are drawn in a seeded random
+    order (reproducible: the same district and quarter give the same draw) over the remaining working days.
+    Inspectors are assigned in turn. Generating again adds outlets that started operating since."""
+    require(by, "supervision.plan_inspections")
+    errors: dict[str, str] = {}
+    if quarter not in (1, 2, 3, 4):
+        errors["quarter"] = _("季度须为1至4。")
+    if not 2020 <= year <= 2100:
+        errors["year"] = _("请填写正确的年度。")
+    if not 0 <= risk_share <= 100:
+        errors["risk_share"] = _("风险优先比例须在0至100之间。")
+    if errors:
+        raise ValidationError(errors)
+    plan = InspectionPlan(district=district, year=year, quarter=quarter, risk_share=risk_share, created_by=by)
+    require_scope(by, plan)
+    today = today or timezone.localdate()
+    first, last = quarter_bounds(year, quarter)
+    if last < today:
+        raise ValidationError({"quarter": _("该季度已结束，不能再编制检查计划。")})
+    start = max(first, today)
+    days = [start + dt.timedelta(days=i) for i in range((last - start).days + 1)]
+    days = [d for d in days if is_workday(d)] or [last]
+    rng = random.Random(seed or f"{district.pk}-{year}-Q{quarter}")  # a reproducible draw, not a secret
+    inspectors = sorted((u for u in _users_with([Role.DISTRICT_INSPECTOR], agency_id=district.pk)),
+                        key=lambda u: u.pk)  # fmt: skip
+    with transaction.atomic():
+        existing = InspectionPlan.objects.select_for_update().filter(district=district, year=year,
+                                                                     quarter=quarter).first()  # fmt: skip
+        if existing is not None:
+            plan = existing
+        else:
+            plan.save()
+        planned = set(plan.inspections.values_list("outlet_id", flat=True))
+        outlets = list(Outlet.objects.filter(district=district, status=OutletStatus.OPERATING)
+                       .exclude(pk__in=planned).order_by("pk"))  # fmt: skip
+        risk = outlet_risk([o.pk for o in outlets], as_of=today)
+        n_risk = math.ceil(len(outlets) * plan.risk_share / 100)
+        ranked = sorted((o for o in outlets if risk[o.pk] > 0), key=lambda o: (-risk[o.pk], o.pk))[:n_risk]
+        chosen = {o.pk for o in ranked}
+        rest = [o for o in outlets if o.pk not in chosen]
+        rng.shuffle(rest)
+        # Risky outlets in the first third of the remaining working days, in order of risk; the random
+        # draw spread over the whole period.
+        early = days[: max(1, len(days) // 3)]
+        visits: list[tuple[Outlet, str, dt.date]] = []
+        for i, o in enumerate(ranked):
+            visits.append((o, Inspection.Reason.RISK, early[i * len(early) // max(1, len(ranked))]))
+        for i, o in enumerate(rest):
+            visits.append((o, Inspection.Reason.RANDOM, days[i * len(days) // max(1, len(rest))]))
+        offset = plan.inspections.count()
+        for i, (o, reason, day) in enumerate(visits):
+            Inspection.objects.create(plan=plan, outlet=o, district_id=o.district_id, bank_id=o.bank_id,
+                                      reason=reason, risk_score=risk[o.pk], scheduled_date=day,
+                                      inspector=inspectors[(offset + i) % len(inspectors)] if inspectors else None)  # fmt: skip
+        record(action="inspection_plan.generate", by=by, obj=plan,
+               after={"added": len(visits), "risk": len(ranked), "random": len(rest)})  # fmt: skip
+    return plan
+
+
+def inspection_assign(
+    *, inspection: Inspection, inspector: Any, scheduled_date: dt.date, by: Any
+) -> Inspection:
+    """Change who visits and when (before the visit)."""
+    require(by, "supervision.plan_inspections")
+    require_scope(by, inspection)
+    if (
+        inspector is not None
+        and not RoleAssignment.objects.filter(
+            user=inspector,
+            role__in=[Role.DISTRICT_INSPECTOR, Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN],
+            agency_id=inspection.district_id,
+        ).exists()
+    ):
+        raise ValidationError({"inspector": _("检查人须为本区经办机构人员。")})
+    with transaction.atomic():
+        i = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if i.status != InspectionStatus.PLANNED:
+            raise ValidationError(_("已检查的项目不能再调整。"))
+        before = snapshot(i, ["inspector_id", "scheduled_date"])
+        i.inspector, i.scheduled_date = inspector, scheduled_date
+        i.save(update_fields=["inspector", "scheduled_date"])
+        record(action="inspection.assign", by=by, obj=i, before=before,
+               after=snapshot(i, ["inspector_id", "scheduled_date"]))  # fmt: skip
+    return i
+
+
+# --- settings ----------------------------------------------------------------------------------------
+
+SETTINGS_FIELDS = ("rectification_working_days", "weight_ratings", "weight_inspections", "weight_findings",
+                   "weight_archives", "weight_tickets", "finding_penalty", "grade_excellent", "grade_good",
+                   "grade_pass")  # fmt: skip
+
+
+def supervision_settings_update(*, by: Any, **values: int) -> SupervisionSettings:
+    """The municipal center edits deadlines, appraisal weights and grade lines (audited)."""
+    require(by, "supervision.edit_settings")
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError(_("未知设置项：%(p)s") % {"p": "、".join(sorted(unknown))})
+    errors: dict[str, str] = {}
+    for k, v in values.items():
+        if not isinstance(v, int) or v < 0 or v > 100:
+            errors[k] = _("请填写0至100之间的整数。")
+    if values.get("rectification_working_days") == 0:
+        errors["rectification_working_days"] = _("整改时限至少1个工作日。")
+    with transaction.atomic():
+        s = SupervisionSettings.objects.select_for_update().get(pk=SupervisionSettings.current().pk)
+        before = snapshot(s, list(SETTINGS_FIELDS))
+        for k, v in values.items():
+            setattr(s, k, v)
+        if sum(s.weights.values()) != 100:
+            errors["weight_ratings"] = _("五项权重之和须为100（当前%(n)s）。") % {
+                "n": sum(s.weights.values())
+            }
+        if not s.grade_excellent > s.grade_good > s.grade_pass:
+            errors["grade_excellent"] = _("分数线须满足：优秀 > 良好 > 合格。")
+        if errors:
+            raise ValidationError(errors)
+        s.save()
+        record(action="supervision_settings.update", by=by, obj=s, before=before,
+               after=snapshot(s, list(SETTINGS_FIELDS)))  # fmt: skip
+    return s
+
+
+# --- self-inspection resubmission and consultation actions --------------------------------------------
+
+
+def self_inspection_resubmit(*, report: SelfInspection, results: list[dict[str, Any]], summary: str,
+                             by: Any) -> SelfInspection:  # fmt: skip
+    """A returned report is completed and filed again (the same period: one report per bank and period)."""
+    require(by, "supervision.self_inspect")
+    require_scope(by, report)
+    if not summary.strip():
+        raise ValidationError({"summary": _("请填写自查总结。")})
+    with transaction.atomic():
+        s = SelfInspection.objects.select_for_update().get(pk=report.pk)
+        s.status = find(SELF_INSPECTION_TRANSITIONS, "resubmit", s.status, by, SelfInspectionStatus).target
+        s.results, s.summary, s.submitted_by, s.submitted_at = results, summary.strip(), by, timezone.now()
+        s.save()
+        record(action="self_inspection.resubmit", by=by, obj=s)
+    return s
+
+
+def consultation_action_add(*, consultation: Consultation, description: str, owner: str, due_date: dt.date | None,
+                            by: Any) -> ConsultationAction:  # fmt: skip
+    require(by, "supervision.consult")
+    require_scope(by, consultation)
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = _("请填写跟进事项。")
+    if not owner.strip():
+        errors["owner"] = _("请填写责任方。")
+    if due_date is None:
+        errors["due_date"] = _("请填写完成期限。")
+    if errors or due_date is None:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        a = ConsultationAction.objects.create(consultation=consultation, description=description.strip()[:200],
+                                              owner=owner.strip()[:60], due_date=due_date)  # fmt: skip
+        record(action="consultation.action_add", by=by, obj=a)
+    return a

@@ -136,4 +136,17 @@ def proposal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @permission_required("supervision.view_rules")
 def rule_list(request: AuthedRequest) -> HttpResponse:
-    return render(request, "supervision/rule_list.html", {"rules": selectors.rules(request.user)})
+    import json
+
+    from .rules import RULES
+
+    rows = []
+    for r in selectors.rules(request.user):
+        spec = RULES.get(r.code)
+        params = {**(spec.params if spec else {}), "window_days": spec.window_days if spec else 1, **r.params}
+        shown = [
+            (k, json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+            for k, v in params.items()
+        ]
+        rows.append({"rule": r, "params": shown})
+    return render(request, "supervision/rule_list.html", {"rows": rows})

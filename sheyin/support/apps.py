@@ -23,6 +23,8 @@ class SupportConfig(AppConfig):
             NavItem(section, _("常见问题"), "support:faq", icon="question-circle", perm="support.view", order=710),
             NavItem(section, _("区级联系人"), "support:contact_list", icon="person-lines-fill",
                     perm="support.answer", order=715),
+            NavItem(section, _("问题反馈设置"), "support:settings", icon="sliders", perm="support.edit_settings",
+                    order=718),
         )  # fmt: skip
         try:
             from sheyin.cooperation.open_items import register_open_item_source

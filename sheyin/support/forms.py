@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+
+from sheyin.institutions.models import Outlet
 
 from .models import Category, GuidanceSession
 
@@ -24,6 +27,14 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data]
         return [single(data, initial)] if data else []
+
+
+class SettingsForm(forms.Form):
+    reply_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1, max_value=30,
+                                            widget=forms.NumberInput(attrs={"class": "form-control"}))  # fmt: skip
+    close_working_days = forms.IntegerField(label=_("办结时限（工作日）"), min_value=1, max_value=30,
+                                            help_text=_("超过时限的工单自动升级提醒区经办机构负责人。"),
+                                            widget=forms.NumberInput(attrs={"class": "form-control"}))  # fmt: skip
 
 
 class TicketForm(forms.Form):
@@ -52,7 +63,7 @@ class FaqForm(forms.Form):
 
 
 class GuidanceForm(forms.Form):
-    outlet = forms.ModelChoiceField(label=_("网点"), queryset=None)  # type: ignore[arg-type]
+    outlet = forms.ModelChoiceField(label=_("网点"), queryset=Outlet.objects.none())
     held_at = forms.DateTimeField(
         label=_("指导时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -68,7 +79,7 @@ class GuidanceForm(forms.Form):
 
 class ContactForm(forms.Form):
     category = forms.ChoiceField(label=_("问题类别"), choices=Category.choices)
-    user = forms.ModelChoiceField(label=_("联系人"), queryset=None)  # type: ignore[arg-type]
+    user = forms.ModelChoiceField(label=_("联系人"), queryset=get_user_model().objects.none())
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
 
     def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:

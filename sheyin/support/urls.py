@@ -16,4 +16,5 @@ urlpatterns = [
     path("guidance/", views.guidance_list, name="guidance_list"),
     path("faq/", views.faq, name="faq"),
     path("contacts/", views.contact_list, name="contact_list"),
+    path("settings/", views.settings_edit, name="settings"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,8 +20,17 @@ from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_respon
 from sheyin.institutions.models import Agency, Outlet
 
 from . import selectors, services
-from .forms import BodyForm, CloseForm, ContactForm, FaqForm, GuidanceForm, ReasonForm, TicketForm
-from .models import Category, GuidanceSession, TicketAttachment
+from .forms import (
+    BodyForm,
+    CloseForm,
+    ContactForm,
+    FaqForm,
+    GuidanceForm,
+    ReasonForm,
+    SettingsForm,
+    TicketForm,
+)
+from .models import Category, GuidanceSession, SupportSettings, TicketAttachment
 from .workflow import TicketStatus
 
 TICKET_SPEC = ListSpec(
@@ -140,7 +149,7 @@ def ticket_faq(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("support.view")
-def attachment(request: AuthedRequest, pk: int) -> HttpResponse:
+def attachment(request: AuthedRequest, pk: int) -> HttpResponseBase:
     a = get_object_or_404(TicketAttachment.objects.filter(ticket__in=selectors.tickets(request.user)), pk=pk)
     return FileResponse(a.file.open("rb"), filename=a.name, as_attachment=a.kind == "pdf")
 
@@ -195,3 +204,20 @@ def contact_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request, "support/contact_list.html", {"contacts": selectors.contacts(request.user), "form": form}
     )
+
+
+@permission_required("support.edit_settings")
+def settings_edit(request: AuthedRequest) -> HttpResponse:
+    """The municipal center edits the reply and closing deadlines (audited by the service)."""
+    current = SupportSettings.current()
+    form = SettingsForm(request.POST or None, initial={"reply_working_days": current.reply_working_days,
+                                                       "close_working_days": current.close_working_days})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("设置已保存。"))
+            return redirect("support:settings")
+    return render(request, "support/settings.html", {"form": form, "s": current})

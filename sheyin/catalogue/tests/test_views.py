@@ -27,7 +27,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(reference):  # type: ignore[no-untyped-def]
-    return user_with_role(Role.OUTLET_STAFF, outlet=OutletFactory())
+    """Outlet staff with a permission grant (R2.0: without one they reach no business page)."""
+    from sheyin.staffing.tests.factories import active_grant, certified, staff_with_account
+
+    member = certified(staff_with_account())
+    active_grant(member)
+    return member.user
 
 
 def form(**overrides):  # type: ignore[no-untyped-def]

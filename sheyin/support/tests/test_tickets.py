@@ -154,3 +154,28 @@ def test_guidance_sessions_are_logged(reference) -> None:
     assert s.district == w.outlet.district
     with pytest.raises(ValidationError):
         services.guidance_log(outlet=w.outlet, held_at=timezone.now(), topic="", outcome="x", by=w.officer)
+
+
+@pytest.mark.django_db
+def test_the_municipal_admin_edits_the_ticket_deadlines_on_the_settings_page(client, reference) -> None:
+    from django.urls import reverse
+
+    from sheyin.accounts.roles import Role
+    from sheyin.accounts.tests.factories import user_with_role
+    from sheyin.audit.models import AuditEvent
+    from sheyin.institutions.tests.factories import municipal
+    from sheyin.support.models import SupportSettings
+
+    client.force_login(user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal()))
+    assert (
+        client.post(
+            reverse("support:settings"), {"reply_working_days": 2, "close_working_days": 6}
+        ).status_code
+        == 302
+    )
+    assert SupportSettings.current().close_working_days == 6
+    assert AuditEvent.objects.filter(action="support.settings_update").exists()
+    resp = client.post(reverse("support:settings"), {"reply_working_days": 5, "close_working_days": 3})
+    assert resp.status_code == 200 and SupportSettings.current().reply_working_days == 2
+    client.force_login(user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal()))
+    assert client.get(reverse("support:settings")).status_code == 403
