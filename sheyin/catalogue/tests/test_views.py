@@ -17,7 +17,7 @@ from sheyin.catalogue import services, urls
 from sheyin.catalogue.models import CatalogueVersion
 from sheyin.catalogue.workflow import Status
 from sheyin.common.access import rule_of
-from sheyin.institutions.tests.factories import OutletFactory, municipal
+from sheyin.institutions.tests.factories import municipal
 from sheyin.notices.models import PublicNotice
 
 from .factories import admin, item_data, officer

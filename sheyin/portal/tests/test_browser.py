@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sheyin.institutions.tests.factories import BankFactory, OutletFactory, district
-from sheyin.portal import coords, selectors, services, views
+from sheyin.portal import coords, selectors, services
 from sheyin.portal.demo import leaflet_pdf
 from sheyin.portal.tests.factories import notice
 
