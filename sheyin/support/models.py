@@ -108,8 +108,10 @@ class Ticket(models.Model):
     status = models.CharField(
         _("状态"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN
     )
+    # A bank's head-office system (API client) raises tickets too; then there is no user, only its name.
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT,
-                                  related_name="+")  # fmt: skip
+                                  related_name="+", null=True, blank=True)  # fmt: skip
+    raised_by_name = models.CharField(_("提出方"), max_length=150, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("区级联系人"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")  # fmt: skip
     raised_at = models.DateTimeField(_("提出时间"), default=timezone.now)

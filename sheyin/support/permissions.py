@@ -11,6 +11,8 @@ _OUTLET = {Role.OUTLET_MANAGER, Role.OUTLET_STAFF}
 PERMISSIONS: dict[str, set[Role]] = {
     "support.view": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "support.raise": _OUTLET,
+    # A bank raises a ticket for one of its outlets from its own system (R2.0 总对总).
+    "support.raise_for_outlet": {Role.BANK_ADMIN},
     "support.answer": _DISTRICT | _MUNICIPAL,
     "support.manage_contacts": {Role.DISTRICT_ADMIN} | _MUNICIPAL,
     "support.log_guidance": {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER} | _MUNICIPAL,

@@ -124,11 +124,23 @@ def _attach(ticket: Ticket, uploads: list[UploadedFile], by: Any) -> None:
 
 
 def ticket_raise(
-    *, category: str, title: str, description: str, attachments: list[UploadedFile] | None = None, by: Any
+    *,
+    category: str,
+    title: str,
+    description: str,
+    attachments: list[UploadedFile] | None = None,
+    outlet: Any = None,
+    by: Any,
 ) -> Ticket:
-    """An outlet raises a ticket; it goes to the district's named contact for the category (R9.2)."""
-    require(by, "support.raise")
-    outlet = _outlet_of(by)
+    """An outlet raises a ticket; it goes to the district's named contact for the category (R9.2).
+    A bank (its admin or its head-office system) may raise one for any of its own outlets."""
+    if outlet is None:
+        require(by, "support.raise")
+        outlet = _outlet_of(by)
+    else:
+        require(by, "support.raise_for_outlet")
+        require_scope(by, outlet)
+    person = by if getattr(by, "pk", None) else None
     errors: dict[str, str] = {}
     if category not in Category.values:
         errors["category"] = _("请选择问题类别。")
@@ -145,7 +157,8 @@ def ticket_raise(
         ticket = Ticket(
             number=_next_number(timezone.localdate(now)), outlet=outlet, district_id=outlet.district_id,
             bank_id=outlet.bank_id, category=category, title=title.strip()[:100],
-            description=description.strip(), raised_by=by, assignee=contact.user if contact else None,
+            description=description.strip(), raised_by=person, assignee=contact.user if contact else None,
+            raised_by_name=str(getattr(by, "audit_name", "") or by)[:150],
             raised_at=now, reply_due=reply_due, close_due=close_due,
         )  # fmt: skip
         require_scope(by, ticket)
@@ -186,7 +199,11 @@ def ticket_reply(*, ticket: Ticket, body: str, by: Any) -> Ticket:
         t.first_reply_at = t.first_reply_at or now
         t.save(update_fields=["status", "first_reply_at"])
         record(action="ticket.reply", by=by, obj=t)
-        notify(users=[t.raised_by], title=_("您的问题已答复：%(t)s") % {"t": t.title}, url=_url(t.pk))
+        notify(
+            users=[t.raised_by] if t.raised_by else [],
+            title=_("您的问题已答复：%(t)s") % {"t": t.title},
+            url=_url(t.pk),
+        )
     return t
 
 
