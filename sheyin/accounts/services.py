@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sheyin.audit.services import record, snapshot
 
 from .models import PasswordHistory, RoleAssignment, User
-from .permissions import require
+from .permissions import NotAllowed, require
 from .roles import LEVEL, THREE_ADMINS, Level, Role
 
 PASSWORD_HISTORY = 5
@@ -36,8 +36,20 @@ def user_create(*, username: str, display_name: str, password: str, phone: str =
     return user
 
 
+def _refuse_admin_takeover(user: User, by: User | None) -> None:
+    """The system admin must not take over the security or audit admin's account (三员分立): such
+    accounts are reset or disabled only offline, with `manage.py changepassword` on the server."""
+    if (
+        by is not None
+        and by.pk != user.pk
+        and user.assignments.filter(role__in=sorted(THREE_ADMINS)).exists()
+    ):
+        raise NotAllowed(_("三员账号不能在系统内由他人停用或重置密码，请由运维在服务器上按规程处理。"))
+
+
 def user_set_active(*, user: User, active: bool, reason: str, by: User | None) -> User:
     require(by, "accounts.manage_users")
+    _refuse_admin_takeover(user, by)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写原因。")})
     with transaction.atomic():
@@ -53,6 +65,7 @@ def user_set_password(*, user: User, new_password: str, by: User | None) -> User
     """A user changing their own password, or the system admin resetting one (then it must be changed)."""
     if by is not None and by.pk != user.pk:
         require(by, "accounts.manage_users")
+        _refuse_admin_takeover(user, by)
     validate_password(new_password, user)
     with transaction.atomic():
         if user.password:
@@ -82,10 +95,16 @@ def role_assign(
     role = Role(role)
     level = LEVEL[role]
     errors: dict[str, str] = {}
-    if role in THREE_ADMINS:
-        held = set(user.assignments.values_list("role", flat=True)) & set(THREE_ADMINS)
-        if held - {role}:
-            errors["role"] = _("三员分立：系统管理员、安全管理员、审计管理员不得由同一人兼任。")
+    if by is not None and by.pk == user.pk:
+        raise NotAllowed(_("不能为自己分配角色。"))
+    held = set(user.assignments.values_list("role", flat=True))
+    if role in THREE_ADMINS and held & set(THREE_ADMINS) - {role}:
+        errors["role"] = _("三员分立：系统管理员、安全管理员、审计管理员不得由同一人兼任。")
+    elif (role in THREE_ADMINS and held - set(THREE_ADMINS)) or (
+        role not in THREE_ADMINS and held & set(THREE_ADMINS)
+    ):
+        # An administrator who also held a business role could read what 三员分立 keeps from them.
+        errors["role"] = _("三员分立：系统管理员、安全管理员、审计管理员不得兼任业务角色。")
     if level in (Level.OUTLET, Level.SELF):
         if outlet is None:
             errors["outlet"] = _("请选择网点。")

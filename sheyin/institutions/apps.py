@@ -36,4 +36,12 @@ class InstitutionsConfig(AppConfig):
                 perm="institutions.view",
                 order=120,
             ),
+            NavItem(
+                section,
+                _("节假日日历"),
+                "institutions:calendar",
+                icon="calendar3",
+                perm="institutions.edit_calendar",
+                order=130,
+            ),
         )

@@ -113,3 +113,31 @@ def test_a_password_reset_by_the_system_admin_must_be_changed_at_next_login(refe
     services.user_set_password(user=target, new_password="Temp-pass-2026", by=sys_admin)
     target.refresh_from_db()
     assert timezone.now() - target.password_changed_at > dt.timedelta(days=365)
+
+
+def test_the_security_admin_cannot_give_themselves_a_role(security_admin) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied, match="不能为自己分配角色"):
+        services.role_assign(
+            user=security_admin, role=Role.MUNICIPAL_ADMIN, agency=municipal(), by=security_admin
+        )
+    assert list(security_admin.assignments.values_list("role", flat=True)) == [Role.SECURITY_ADMIN]
+
+
+def test_an_administrator_cannot_also_hold_a_business_role(security_admin) -> None:  # type: ignore[no-untyped-def]
+    auditor = user_with_role(Role.AUDIT_ADMIN, agency=municipal())
+    with pytest.raises(ValidationError, match="不得兼任业务角色"):
+        services.role_assign(user=auditor, role=Role.MUNICIPAL_ADMIN, agency=municipal(), by=security_admin)
+    officer = user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal())
+    with pytest.raises(ValidationError, match="不得兼任业务角色"):
+        services.role_assign(user=officer, role=Role.AUDIT_ADMIN, agency=municipal(), by=security_admin)
+
+
+def test_the_system_admin_cannot_take_over_the_audit_admins_account(reference) -> None:  # type: ignore[no-untyped-def]
+    sys_admin = user_with_role(Role.SYSTEM_ADMIN, agency=municipal())
+    auditor = user_with_role(Role.AUDIT_ADMIN, agency=municipal())
+    with pytest.raises(PermissionDenied):
+        services.user_set_password(user=auditor, new_password="Take-over-2026", by=sys_admin)
+    with pytest.raises(PermissionDenied):
+        services.user_set_active(user=auditor, active=False, reason="接管", by=sys_admin)
+    auditor.refresh_from_db()
+    assert auditor.is_active and not auditor.check_password("Take-over-2026")
