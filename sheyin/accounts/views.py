@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -132,6 +132,8 @@ def role_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.role_assign(user=target, **form.cleaned_data, by=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
         except ValidationError as exc:
             for msgs in exc.message_dict.values():
                 for m in msgs:
@@ -212,10 +214,14 @@ def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("不能停用自己的账号。"))
     else:
         active = request.POST.get("active") == "1"
-        services.user_set_active(
-            user=target, active=active, reason=form.cleaned_data["reason"], by=request.user
-        )
-        messages.success(request, _("账号已启用。") if active else _("账号已停用，其会话已终止。"))
+        try:
+            services.user_set_active(
+                user=target, active=active, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("账号已启用。") if active else _("账号已停用，其会话已终止。"))
     return redirect("accounts:user_detail", pk=pk)
 
 
@@ -228,6 +234,8 @@ def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
         services.user_set_password(
             user=target, new_password=request.POST.get("password", ""), by=request.user
         )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
