@@ -26,6 +26,8 @@ def test_an_inspector_fills_the_checklist_on_a_tablet(page, live_server, login_a
     insp = SiteInspection.objects.get()
     for r in insp.results.all():
         page.click(f"label[for=r{r.item_id}p]")
+        # One autosave at a time: the test server shares one SQLite connection between its threads.
+        page.wait_for_load_state("networkidle")
     assert page.locator("#coop-answered").inner_text() == str(insp.results.count())
     first = insp.results.first()
     page.set_input_files(
