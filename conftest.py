@@ -57,6 +57,7 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
+    pg.wait_for_load_state("networkidle")  # no request may still be running when the database is emptied
     ctx.close()
     assert not errors, f"browser console errors: {errors}"
 

@@ -26,8 +26,6 @@ def test_an_inspector_fills_the_checklist_on_a_tablet(page, live_server, login_a
     insp = SiteInspection.objects.get()
     for r in insp.results.all():
         page.click(f"label[for=r{r.item_id}p]")
-        # One autosave at a time: the test server shares one SQLite connection between its threads.
-        page.wait_for_load_state("networkidle")
     assert page.locator("#coop-answered").inner_text() == str(insp.results.count())
     first = insp.results.first()
     page.set_input_files(
@@ -37,6 +35,9 @@ def test_an_inspector_fills_the_checklist_on_a_tablet(page, live_server, login_a
     page.on("dialog", lambda d: d.accept())
     page.click("button[name=complete]")
     page.wait_for_selector("text=检查已完成")
+    # Let the photo thumbnails finish loading before this thread reads the database: with SQLite the test
+    # server's threads share one connection with the test.
+    page.wait_for_load_state("networkidle")
     insp.refresh_from_db()
     assert insp.passed is True and first.photos.count() == 1
     assert page.locator("img.coop-photo-thumb").count() == 1
