@@ -417,9 +417,12 @@ def rate(request: HttpRequest) -> HttpResponse:
 
 # --- Elderly-friendly mode (适老化) ------------------------------------------------------------------
 @public
-@require_POST
+@require_http_methods(["GET", "POST"])
 def elderly_mode(request: HttpRequest) -> HttpResponse:
-    """Turn the larger-type, higher-contrast mode on or off; a cookie keeps the choice (no account)."""
+    """Turn the larger-type, higher-contrast mode on or off; a cookie keeps the choice (no account).
+    A GET (a typed or bookmarked address) changes nothing and goes back to the home page."""
+    if request.method == "GET":
+        return redirect("portal:home")
     nxt = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=False):
         nxt = reverse("portal:home")

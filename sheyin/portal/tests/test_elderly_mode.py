@@ -39,3 +39,9 @@ def test_it_never_redirects_to_another_site(client, reference) -> None:  # type:
 def test_the_toggle_is_a_form_that_works_without_javascript(client, reference) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/").content.decode()
     assert f'action="{reverse("portal:elderly")}"' in page and 'name="mode" value="on"' in page
+
+
+def test_a_typed_address_of_the_switch_goes_home_and_changes_nothing(client) -> None:  # type: ignore[no-untyped-def]
+    resp = client.get("/elderly/")
+    assert resp.status_code == 302 and resp["Location"] == "/"
+    assert "sheyin_elderly" not in resp.cookies or not resp.cookies["sheyin_elderly"].value
