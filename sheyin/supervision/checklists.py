@@ -28,3 +28,13 @@ SELF_INSPECTION_ITEMS = [
     _("问题工单与整改通知按期处理"),
     _("应急预案与安全培训按计划开展"),
 ]
+
+
+def stored_text(item: object) -> str:
+    """The Chinese text a record keeps, whatever the language of the page that saved it: a filled
+    checklist is a record of authority and must read the same for everyone."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(item)

@@ -21,7 +21,7 @@ from sheyin.common.listing import ListSpec, apply, paginate
 from sheyin.institutions.models import Agency, Bank
 
 from . import selectors, services
-from .checklists import SELF_INSPECTION_ITEMS
+from .checklists import SELF_INSPECTION_ITEMS, stored_text
 from .forms import ActionForm, ConsultationForm, SelfInspectionForm, SettingsForm
 from .models import ConsultationAction, SupervisionSettings
 from .rules import RULES
@@ -30,7 +30,7 @@ from .workflow import SelfInspectionStatus
 
 
 def _checklist(request: AuthedRequest) -> list[dict[str, str]]:
-    return [{"item": str(t), "result": request.POST.get(f"result_{n}", ""),
+    return [{"item": stored_text(t), "result": request.POST.get(f"result_{n}", ""),
              "note": request.POST.get(f"note_{n}", "").strip()[:300]} for n, t in enumerate(SELF_INSPECTION_ITEMS)]  # fmt: skip
 
 
@@ -54,7 +54,7 @@ def self_inspection_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("supervision.self_inspect")
 def self_inspection_new(request: AuthedRequest) -> HttpResponse:
     form = SelfInspectionForm(request.POST or None)
-    items = [{"item": str(t), "result": "", "note": ""} for t in SELF_INSPECTION_ITEMS]
+    items = [{"item": stored_text(t), "result": "", "note": ""} for t in SELF_INSPECTION_ITEMS]
     error = ""
     if request.method == "POST":
         items = _checklist(request)
@@ -77,7 +77,7 @@ def self_inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     s = get_object_or_404(selectors.self_inspections(request.user), pk=pk)
     error = ""
     form = SelfInspectionForm(initial={"period": s.period, "summary": s.summary})
-    items = [{"item": str(t), "result": "", "note": ""} for t in SELF_INSPECTION_ITEMS]
+    items = [{"item": stored_text(t), "result": "", "note": ""} for t in SELF_INSPECTION_ITEMS]
     if request.method == "POST":
         action = request.POST.get("action")
         if action in ("accept", "return"):

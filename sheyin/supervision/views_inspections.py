@@ -21,7 +21,7 @@ from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_respon
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
-from .checklists import INSPECTION_ITEMS
+from .checklists import INSPECTION_ITEMS, stored_text
 from .forms import AssignForm, ComplaintForm, HotlineImportForm, MultipleFileField, PlanForm
 from .models import Finding, Inspection, InspectionPhoto
 from .views import _guard
@@ -88,12 +88,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     i = get_object_or_404(selectors.inspections(request.user), pk=pk)
     error = ""
-    items = [{"item": str(t), "result": "", "note": ""} for t in INSPECTION_ITEMS]
+    items = [{"item": stored_text(t), "result": "", "note": ""} for t in INSPECTION_ITEMS]
     notes = ""
     if request.method == "POST":
         if not request.user.has_perm("supervision.inspect"):
             raise PermissionDenied
-        items = [{"item": str(t), "result": request.POST.get(f"result_{n}", ""),
+        items = [{"item": stored_text(t), "result": request.POST.get(f"result_{n}", ""),
                   "note": request.POST.get(f"note_{n}", "").strip()[:300]} for n, t in enumerate(INSPECTION_ITEMS)]  # fmt: skip
         notes = request.POST.get("notes", "")
         try:
