@@ -65,10 +65,18 @@ def shift(vendor: str, col: str, days: int) -> str:
     return f"({col} + INTERVAL '{days} days')"  # PostgreSQL and DuckDB alike
 
 
+def _db_value(vendor: str, value: Any) -> Any:
+    """SQLite keeps datetimes as UTC text and compares strings: give it the same form (PostgreSQL and
+    DuckDB take aware datetimes as they are)."""
+    if vendor == "sqlite" and isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
+
+
 def _rows(cursor: Any, vendor: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     if vendor == "duckdb":
         sql = sql.replace("%%", "%").replace("%s", "?")
-    cursor.execute(sql, params)
+    cursor.execute(sql, [_db_value(vendor, v) for v in params])
     return list(cursor.fetchall())
 
 

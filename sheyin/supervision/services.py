@@ -352,10 +352,7 @@ def analysis_run(*, day: dt.date | None = None, codes: list[str] | None = None) 
         params = {**spec.params, **rule.params}
         start, end, period = _window(day, int(params.get("window_days", spec.window_days)))
         with connection.cursor() as cursor:
-            # Raw SQL gets database-ready datetimes (SQLite compares UTC text, not Beijing-time values).
-            db_start = connection.ops.adapt_datetimefield_value(start)
-            db_end = connection.ops.adapt_datetimefield_value(end)
-            hits = spec.run(cursor, vendor, db_start, db_end, params)
+            hits = spec.run(cursor, vendor, start, end, params)
         n = 0
         for h in hits:
             outlet = outlets.get(h.outlet_id)

@@ -133,3 +133,13 @@ def test_rating_bursts_become_findings(two) -> None:  # type: ignore[no-untyped-
 
 def test_rating_bursts_without_a_burst_find_nothing(two) -> None:  # type: ignore[no-untyped-def]
     assert hits("rating_bursts") == set()
+
+
+def test_sqlite_gets_windows_in_utc_text_like_the_stored_values() -> None:
+    from zoneinfo import ZoneInfo
+
+    from sheyin.supervision.rules import _db_value
+
+    beijing = dt.datetime(2026, 11, 26, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert _db_value("sqlite", beijing) == "2026-11-25 16:00:00"
+    assert _db_value("postgresql", beijing) is beijing
