@@ -99,7 +99,9 @@ def _superseded(case: Case) -> ValidationError | None:
 
 def _locked(case: Case) -> Case:
     return (
-        Case.objects.select_for_update().select_related("outlet", "catalogue_version", "item").get(pk=case.pk)
+        Case.objects.select_for_update(of=("self",))
+        .select_related("outlet", "catalogue_version", "item")
+        .get(pk=case.pk)
     )
 
 
@@ -538,7 +540,11 @@ def handover_discard(*, batch: HandoverBatch, by: Any) -> HandoverBatch:
 def _answer(rec_: ArchiveRecord, action: str, by: Any, note: str = "") -> ArchiveRecord:
     require(by, "casework.confirm_handover")
     with transaction.atomic():
-        rec = ArchiveRecord.objects.select_for_update().select_related("batch", "case").get(pk=rec_.pk)
+        rec = (
+            ArchiveRecord.objects.select_for_update(of=("self",))
+            .select_related("batch", "case")
+            .get(pk=rec_.pk)
+        )
         require_scope(by, rec)
         t = find(ARCHIVE_TRANSITIONS, action, rec.status, by, ArchiveStatus)
         if action == "flag" and not note.strip():

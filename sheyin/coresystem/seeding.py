@@ -44,7 +44,10 @@ def _insert(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], con
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             stage = f"stage_{table}"
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {qn(table)} INCLUDING DEFAULTS)")
+            # Only the columns being loaded: the id is an identity column the final INSERT fills in.
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {qn(table)} WITH NO DATA"  # noqa: S608
+            )
             cur.execute(f"TRUNCATE {stage}")
             with cur.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
                 for row in rows:

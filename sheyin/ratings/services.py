@@ -169,7 +169,7 @@ def rating_submit(*, token: str, data: dict[str, Any], client_address: str = "",
         raise ValidationError({"token": _("评价码不存在。")})
     now = timezone.now()
     with transaction.atomic():
-        locked = RatingToken.objects.select_for_update().select_related("case").get(pk=row.pk)
+        locked = RatingToken.objects.select_for_update(of=("self",)).select_related("case").get(pk=row.pk)
         # The conditional UPDATE is the single-use guard: only one transaction changes a NULL used_at.
         if locked.used_at is not None or not RatingToken.objects.filter(
             pk=locked.pk, used_at__isnull=True
@@ -243,7 +243,7 @@ PERMS = {
 
 def _transition(bad: BadReviewCase, action: str, by: Any, note: str) -> tuple[BadReviewCase, str]:
     require(by, PERMS[action])
-    locked = BadReviewCase.objects.select_for_update().select_related("rating").get(pk=bad.pk)
+    locked = BadReviewCase.objects.select_for_update(of=("self",)).select_related("rating").get(pk=bad.pk)
     require_scope(by, locked)
     t = find(action, locked.status, by)
     return locked, t.target

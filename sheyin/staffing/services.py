@@ -618,7 +618,11 @@ def enrolment_transition(
     """Attendance (attend/absent) is the district's record; cancelling is the outlet's or the district's."""
     require(by, "staffing.enrol" if action == "cancel" else "staffing.manage_training")
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().select_related("session", "staff").get(pk=enrolment.pk)
+        locked = (
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("session", "staff")
+            .get(pk=enrolment.pk)
+        )
         require_scope(by, locked.staff if action == "cancel" else locked.session)
         try:
             t = find(ENROLMENT_TRANSITIONS, action, locked.status, by, EnrolmentStatus.choices)
@@ -806,7 +810,9 @@ def attempt_answer(
     require(by, "staffing.take_exam")
     now = now or timezone.now()
     with transaction.atomic():
-        locked = ExamAttempt.objects.select_for_update().select_related("staff").get(pk=attempt.pk)
+        locked = (
+            ExamAttempt.objects.select_for_update(of=("self",)).select_related("staff").get(pk=attempt.pk)
+        )
         if not _is(by, locked.staff):
             raise ValidationError({NON_FIELD_ERRORS: _("只能由本人作答。")})
         if locked.status != AttemptStatus.IN_PROGRESS:
@@ -840,7 +846,11 @@ def attempt_submit(
     ignored and the attempt is scored on what was answered before the deadline (timed out)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = ExamAttempt.objects.select_for_update().select_related("staff", "course").get(pk=attempt.pk)
+        locked = (
+            ExamAttempt.objects.select_for_update(of=("self",))
+            .select_related("staff", "course")
+            .get(pk=attempt.pk)
+        )
         late = now > locked.deadline
         action = "time_out" if late else "submit"
         if by is not None:
@@ -1094,7 +1104,9 @@ def grant_decide(*, grant: PermissionGrant, action: str, note: str, by: Any) -> 
     note = (note or "").strip()
     with transaction.atomic():
         locked = (
-            PermissionGrant.objects.select_for_update().select_related("staff", "outlet").get(pk=grant.pk)
+            PermissionGrant.objects.select_for_update(of=("self",))
+            .select_related("staff", "outlet")
+            .get(pk=grant.pk)
         )
         try:
             t = find(GRANT_TRANSITIONS, action, locked.status, by, GrantStatus.choices)
@@ -1163,7 +1175,9 @@ def _end_grant(
     """End an active grant (revoke, expire, supersede): audited, in the history, and — unless superseded —
     every session and token of the staff member's account refused at its next request."""
     locked = (
-        PermissionGrant.objects.select_for_update().select_related("staff__user", "outlet").get(pk=grant.pk)
+        PermissionGrant.objects.select_for_update(of=("self",))
+        .select_related("staff__user", "outlet")
+        .get(pk=grant.pk)
     )
     try:
         t = find(GRANT_TRANSITIONS, action, locked.status, by if check_roles else None, GrantStatus.choices)

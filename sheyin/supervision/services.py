@@ -290,7 +290,7 @@ def rectifications_escalate(*, today: dt.date | None = None) -> int:
     for pk in Rectification.objects.filter(status=RectificationStatus.ORDERED, due_date__lt=today,
                                            escalated_at__isnull=True).values_list("pk", flat=True):  # fmt: skip
         with transaction.atomic():
-            r = Rectification.objects.select_for_update().select_related("finding").get(pk=pk)
+            r = Rectification.objects.select_for_update(of=("self",)).select_related("finding").get(pk=pk)
             if r.escalated_at is not None:
                 continue
             r.escalated_at = timezone.now()
@@ -402,7 +402,7 @@ def inspection_record(*, inspection: Inspection, results: list[dict[str, Any]], 
             raise ValidationError({"results": _("不符合的项目须填写说明：%(i)s") % {"i": r["item"]}})
     checked = _files(photos or [], IMAGES, "photos")
     with transaction.atomic():
-        i = Inspection.objects.select_for_update().select_related("outlet").get(pk=inspection.pk)
+        i = Inspection.objects.select_for_update(of=("self",)).select_related("outlet").get(pk=inspection.pk)
         i.status = find(INSPECTION_TRANSITIONS, "record", i.status, by, InspectionStatus).target
         passed = sum(1 for r in results if r["result"] == "pass")
         i.results, i.notes, i.inspector, i.visited_at = results, notes.strip(), by, timezone.now()
@@ -517,7 +517,11 @@ def proposal_forward(*, proposal: TerminationProposal, reason: str, by: Any) -> 
     from sheyin.cooperation.services import termination_propose
 
     with transaction.atomic():
-        p = TerminationProposal.objects.select_for_update().select_related("outlet").get(pk=proposal.pk)
+        p = (
+            TerminationProposal.objects.select_for_update(of=("self",))
+            .select_related("outlet")
+            .get(pk=proposal.pk)
+        )
         t = find(PROPOSAL_TRANSITIONS, "forward", p.status, by, ProposalStatus)
         today = timezone.localdate()
         term = termination_propose(outlet=p.outlet, kind="unilateral", ground="failed_appraisal",
