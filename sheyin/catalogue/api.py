@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from . import selectors
@@ -66,10 +68,15 @@ def _item(i: ServiceItem) -> ItemOut:
 
 
 def _instant(at: dt.datetime | None) -> dt.datetime | None:
-    """A time without an offset is read as Beijing time."""
-    if at is not None and timezone.is_naive(at):
-        return timezone.make_aware(at)
-    return at
+    """A time without an offset is read as Beijing time; every instant goes to the database in UTC
+    (an odd offset such as -20:58 is valid ISO 8601 but not a PostgreSQL time zone)."""
+    if at is None:
+        return None
+    try:
+        aware = timezone.make_aware(at) if timezone.is_naive(at) else at
+        return aware.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError({"at": _("时间超出可处理的范围。")}) from exc
 
 
 @router.get("/", response=CatalogueOut, auth=None, operation_id="catalogue_in_force")
