@@ -20,8 +20,13 @@ from sheyin.notifications.selectors import notifications_for
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    ctx: dict[str, object] = {"levels": level_labels(user), "assignments": list(user.assignments.all())}
-    if user.has_perm("institutions.view"):
+    assignments = list(user.assignments.all())
+    ctx: dict[str, object] = {"levels": level_labels(user), "assignments": assignments}
+    outlet_level = bool(assignments) and all(a.outlet_id for a in assignments)
+    if outlet_level:
+        # An outlet's people see their own outlet, not city statistics that mean nothing for one outlet.
+        ctx["my_outlets"] = list(outlets_for(user))
+    elif user.has_perm("institutions.view"):
         outlets = outlets_for(user)
         by_status = dict(outlets.values_list("status").annotate(n=Count("pk")))
         ctx["outlet_total"] = sum(by_status.values())

@@ -55,3 +55,11 @@ def test_the_home_page_counts_only_what_is_in_scope(client, reference) -> None: 
     client.force_login(user_with_role(Role.DISTRICT_ADMIN, agency=district("110105")))
     body = client.get(reverse("dashboards:home")).content.decode()
     assert 'data-testid="outlet-total">1<' in body
+
+
+def test_an_outlet_manager_home_page_shows_the_outlet_not_city_figures(client, reference) -> None:  # type: ignore[no-untyped-def]
+    outlet = OutletFactory(name="本网点首页测试")
+    client.force_login(user_with_role(Role.OUTLET_MANAGER, outlet=outlet))
+    body = client.get(reverse("dashboards:home")).content.decode()
+    assert "本网点首页测试" in body
+    assert 'data-testid="outlet-total"' not in body
