@@ -20,7 +20,7 @@ from .. import layout, selectors, services
 from ..forms import DecisionForm, JustificationForm, OutletApplicationForm, ReasonForm
 from ..models import ApplicationFile, LayoutException, OutletApplication
 from ..workflow import OUTLET_APPLICATION, ExceptionStatus, OutletApplicationStatus
-from .common import actions, form_errors_message, run
+from .common import actions, form_errors_message, run, run_step
 
 LIST = ListSpec(
     search_fields=("number", "outlet__name", "outlet__address", "bank__short_name"),
@@ -201,12 +201,7 @@ STEPS = {
 @permission_required("cooperation.view")
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
-    step = STEPS.get(action)
-    if step is None:
-        messages.error(request, _("未知的操作。"))
-    else:
-        fn, msg = step
-        run(request, lambda: fn(app, request.POST.get("reason", ""), request.user), str(msg))
+    run_step(request, STEPS, action, app)
     return redirect("cooperation:application_detail", pk=pk)
 
 

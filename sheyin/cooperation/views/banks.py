@@ -19,7 +19,7 @@ from sheyin.institutions.models import Bank
 from .. import selectors, services
 from ..forms import BankApplicationForm, OptionalReasonForm, ReasonForm
 from ..workflow import BANK_APPLICATION, BankApplicationStatus
-from .common import actions, run
+from .common import actions, run, run_step
 
 LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name"),
@@ -155,10 +155,5 @@ STEPS = {
 @permission_required("cooperation.view")
 def bank_application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     app = get_object_or_404(selectors.bank_applications_for(request.user), pk=pk)
-    step = STEPS.get(action)
-    if step is None:
-        messages.error(request, _("未知的操作。"))
-    else:
-        fn, msg = step
-        run(request, lambda: fn(app, request.POST.get("reason", ""), request.user), str(msg))
+    run_step(request, STEPS, action, app)
     return redirect("cooperation:bank_application_detail", pk=pk)

@@ -25,6 +25,16 @@ def actions(lc: Lifecycle, status: str, user: Any) -> dict[str, Transition]:
     return {tr.action: tr for tr in lc.allowed(status, roles_of(user))}
 
 
+def run_step(request: HttpRequest, steps: dict[str, Any], action: str, obj: Any) -> None:
+    """One named lifecycle step from a table `{action: (service(obj, reason, user), success message)}`."""
+    step = steps.get(action)
+    if step is None:
+        messages.error(request, _("未知的操作。"))
+        return
+    fn, msg = step
+    run(request, lambda: fn(obj, request.POST.get("reason", ""), request.user), str(msg))
+
+
 def run(request: HttpRequest, fn: Callable[[], Any], success: str, form: Any = None) -> Any:
     """Call a service; show its success, or its refusal (field errors on the form when there is one)."""
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from .. import selectors, services
 from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
 from ..models import Termination
 from ..workflow import TERMINATION, OpenItemStatus, TerminationStatus
-from .common import actions, form_errors_message, roles_of, run
+from .common import actions, form_errors_message, roles_of, run, run_step
 
 LIST = ListSpec(
     search_fields=("outlet__name", "outlet__code", "bank__short_name", "reason"),
@@ -149,12 +148,7 @@ STEPS = {
 @permission_required("cooperation.view")
 def termination_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     t = get_object_or_404(selectors.terminations_for(request.user), pk=pk)
-    step = STEPS.get(action)
-    if step is None:
-        messages.error(request, _("未知的操作。"))
-    else:
-        fn, msg = step
-        run(request, lambda: fn(t, request.POST.get("reason", ""), request.user), str(msg))
+    run_step(request, STEPS, action, t)
     return redirect("cooperation:termination_detail", pk=pk)
 
 
