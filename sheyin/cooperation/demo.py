@@ -24,6 +24,7 @@ from django.utils import timezone
 from sheyin.accounts.models import User
 from sheyin.audit.services import record
 from sheyin.common import geo
+from sheyin.common.numbering import allocate
 from sheyin.institutions.models import Agency, Bank, Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days
 
@@ -416,7 +417,7 @@ def _applications(rng: random.Random, today: dt.date) -> int:
                 },
             )
             app = OutletApplication.objects.create(
-                number=services.next_number(OutletApplication, f"WDSQ-{o.district.code}-{today.year}-", 4),
+                number=allocate(OutletApplication, "number", f"WDSQ-{o.district.code}-{today.year}-", 4),
                 bank=o.bank,
                 branch=o.branch,
                 district=o.district,

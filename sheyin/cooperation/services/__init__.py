@@ -48,7 +48,6 @@ from .banks import (  # noqa: F401  (re-exported)
     bank_application_withdraw,
 )
 from .base import (  # noqa: F401  (re-exported)
-    next_number,
     term_end,
     timeline_event,
 )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import NotAllowed, require, require_scope
 from sheyin.audit.services import snapshot
+from sheyin.common.numbering import allocate
 from sheyin.institutions.models import Agency, Bank, Outlet
 from sheyin.institutions.workdays import add_working_days
 from sheyin.notifications.models import Notification
@@ -41,7 +42,6 @@ from .base import (
     apply_transition,
     audit_step,
     local_today,
-    next_number,
     page_url,
     people,
     require_reason,
@@ -71,7 +71,7 @@ def agreement_create(
     prefix = f"SYXY-SJ-{year}-" if kind == Agreement.Kind.MUNICIPAL else f"SYXY-{agency.code}-{year}-"
     agreement = Agreement(
         kind=kind,
-        number=next_number(Agreement, prefix, 4),
+        number=allocate(Agreement, "number", prefix, 4),
         bank=bank,
         agency=agency,
         outlet=outlet,

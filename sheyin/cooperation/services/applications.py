@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.services import changes, snapshot
+from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
 from sheyin.institutions import services as registry
 from sheyin.institutions.models import Bank, Outlet, OutletStatus
@@ -43,7 +44,6 @@ from .base import (
     apply_transition,
     audit_step,
     local_today,
-    next_number,
     page_url,
     people,
     require_reason,
@@ -128,7 +128,7 @@ def outlet_application_create(
         )
         district = outlet.district
         app = OutletApplication.objects.create(
-            number=next_number(OutletApplication, f"WDSQ-{district.code}-{local_today().year}-", 4),
+            number=allocate(OutletApplication, "number", f"WDSQ-{district.code}-{local_today().year}-", 4),
             bank=bank,
             branch=outlet.branch,
             district=district,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.services import changes, snapshot
+from sheyin.common.numbering import allocate
 from sheyin.institutions.models import Agency, Bank
 from sheyin.notifications.models import Notification
 
@@ -32,7 +33,6 @@ from .base import (
     apply_transition,
     audit_step,
     local_today,
-    next_number,
     page_url,
     people,
     require_reason,
@@ -68,7 +68,7 @@ def bank_application_create(*, bank: Bank, data: dict[str, Any], by: Any) -> Ban
     try:
         with transaction.atomic():
             app = BankApplication.objects.create(
-                number=next_number(BankApplication, f"YHSQ-{local_today().year}-", 4),
+                number=allocate(BankApplication, "number", f"YHSQ-{local_today().year}-", 4),
                 bank=bank,
                 created_by=by,
                 **{k: (data[k].strip() if isinstance(data[k], str) else data[k]) for k in BANK_APP_FIELDS},

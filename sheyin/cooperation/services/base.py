@@ -124,17 +124,6 @@ def require_reason(reason: str, field: str = "reason") -> str:
     return reason
 
 
-def next_number(model: type[models.Model], prefix: str, width: int, field_name: str = "number") -> str:
-    last = (
-        model._default_manager.filter(**{f"{field_name}__startswith": prefix})
-        .order_by(f"-{field_name}")
-        .values_list(field_name, flat=True)
-        .first()
-    )
-    n = int(str(last)[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:0{width}d}"
-
-
 def term_end(start: dt.date, years: int) -> dt.date:
     try:
         anniversary = start.replace(year=start.year + years)

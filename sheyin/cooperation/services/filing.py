@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
+from sheyin.common.numbering import allocate
 from sheyin.institutions.models import Outlet
 from sheyin.notices.models import PublicNotice
 from sheyin.notices.services import notice_publish
@@ -37,7 +38,6 @@ from .base import (
     apply_transition,
     audit_step,
     local_today,
-    next_number,
     page_url,
     people,
     require_reason,
@@ -126,22 +126,13 @@ def plaque_issue(*, outlet: Outlet, by: Any) -> Plaque:
         apply_transition(OUTLET, o, "open", by, {"filing_approved": filed})
         o.save(update_fields=["status", "updated_at"])
         assert ag is not None  # guaranteed by the filing guard
-        plaque = None
-        for _attempt in range(3):
-            try:
-                with transaction.atomic():
-                    plaque = Plaque.objects.create(
-                        number=next_number(Plaque, f"BJSY{today.year}", 5),
-                        outlet=o,
-                        agreement=ag,
-                        issued_on=today,
-                        issued_by=by,
-                    )
-                break
-            except IntegrityError:
-                continue
-        if plaque is None:
-            raise TransitionError(_("标牌编号生成冲突，请重试。"))
+        plaque = Plaque.objects.create(
+            number=allocate(Plaque, "number", f"BJSY{today.year}", 5),
+            outlet=o,
+            agreement=ag,
+            issued_on=today,
+            issued_by=by,
+        )
         notice = notice_publish(
             kind=PublicNotice.Kind.OUTLET_OPENED,
             title=_("关于新设社保服务合作网点“%(name)s”的公告") % {"name": o.name},
