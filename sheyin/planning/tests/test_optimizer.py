@@ -275,7 +275,8 @@ def test_progress_is_reported_per_phase_and_cancel_stops_the_plan() -> None:
         progress=lambda phase, figures: phases.append(phase),
         **inst.kwargs(),
     )
-    assert phases[:4] == ["reduce", "greedy", "lp", "milp"]
+    assert phases[:3] == ["reduce", "greedy", "lp"]
+    assert set(phases) <= {"reduce", "greedy", "lp", "milp", "lns", "milp2"}
     with pytest.raises(optimizer.PlanCancelled):
         plan(inst.demand, inst.weight, inst.candidates, cancel=lambda: True, **inst.kwargs())
 
