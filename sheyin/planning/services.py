@@ -640,7 +640,7 @@ def _result(plan: optimizer.Plan, run: PlanRun, inp: RunInputs) -> dict[str, Any
     total = plan.total_weight
     return {
         "method": plan.method, "proven": plan.proven, "solver_status": plan.status,
-        "covered": round(plan.covered_weight, 1), "existing": round(existing.covered, 1),
+        "covered": round(plan.covered_weight, 1), "existing": float(existing.covered),
         "existing_share": existing.share, "committed": round(plan.existing_weight, 1),
         "committed_counts": inp.committed_counts, "total": round(total, 1),
         "new": round(plan.covered_weight - plan.existing_weight, 1), "share": plan.coverage_share,
