@@ -29,9 +29,12 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=_("文件"),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control", "accept": ".csv,.xlsx,.geojson,.json,text/csv,application/geo+json"}
+        ),
         help_text=_(
             "CSV（UTF-8或GBK编码）或Excel（.xlsx）文件，第1行可为表头：经度、纬度、权重（候选点可加“名称”列）；"
+            "需求图层也可用GeoJSON：街道范围（面）或人口网格（点），属性中填写人口（population或“人口”）。"
             "坐标为GCJ-02经纬度。整个文件校验通过才会导入。"
         ),
     )

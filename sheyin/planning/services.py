@@ -38,7 +38,7 @@ from sheyin.common import geo
 from sheyin.institutions.models import Agency
 from sheyin.institutions.rules import pair_spacing_m
 
-from . import coverage, demand, optimizer, selectors
+from . import coverage, demand, layers, optimizer, selectors
 from .models import (
     ACTIVE,
     CandidateImport,
@@ -192,6 +192,18 @@ REASONS = (
     gettext_noop("经纬度数值无效。"),
     gettext_noop("该坐标不在北京市范围内（经度%(lon).6f，纬度%(lat).6f）。"),
     gettext_noop("该坐标不在北京市范围内，经度和纬度可能填反了。"),
+    # GeoJSON demand layers (layers.read_features)
+    gettext_noop("文件不是有效的GeoJSON（JSON格式错误）。"),
+    gettext_noop("GeoJSON应为FeatureCollection（要素集合）。"),
+    gettext_noop("GeoJSON中没有要素。"),
+    gettext_noop("要素超过%(max)d个，之后的要素未读取。"),
+    gettext_noop("该要素没有几何图形。"),
+    gettext_noop("不支持的几何类型“%(kind)s”，应为点（Point）或面（Polygon、MultiPolygon）。"),
+    gettext_noop("几何图形无效（坐标缺失、不闭合或自相交）。"),
+    gettext_noop("缺少人口属性（population、人口或常住人口）。"),
+    gettext_noop("人口不是数字：“%(value)s”。"),
+    gettext_noop("人口不能为负数。"),
+    gettext_noop("该要素不在北京市范围内。"),
 )
 _PLACEHOLDER = re.compile(r"%\((\w+)\)(?:\.\d+)?([sdf])")
 
@@ -232,7 +244,42 @@ def translate_reason(reason: str) -> str:
     return reason
 
 
+def _geojson_points(
+    content: bytes, district: Agency | None
+) -> tuple[list[demand.ImportedPoint], list[RowProblem]]:
+    """A GeoJSON demand layer: polygons (街道) spread over a lattice, points as they are. For a district's
+    import, a polygon's lattice points outside the district are dropped (its population kept on the rest)."""
+    points, errors = layers.read_features(content)
+    problems = [RowProblem(e.row, translate_reason(e.reason)) for e in errors]
+    if district is None:
+        return points, problems
+    by_row: dict[int, list[demand.ImportedPoint]] = {}
+    for p in points:
+        by_row.setdefault(p.row, []).append(p)
+    kept: list[demand.ImportedPoint] = []
+    for row, group in by_row.items():
+        inside = [p for p in group if p.adcode == district.code]
+        if not inside:
+            where = geo.districts()[group[0].adcode].name if group[0].adcode in geo.districts() else ""
+            problems.append(
+                RowProblem(
+                    row,
+                    _("该要素位于%(where)s，不在%(own)s范围内。")
+                    % {"where": where, "own": district.district_name},
+                )
+            )
+            continue
+        scale = sum(p.weight for p in group) / len(inside)
+        kept += [dataclasses.replace(p, weight=scale) for p in inside]
+    return kept, problems
+
+
 def _validated(content: bytes, district: Agency | None) -> tuple[list[demand.ImportedPoint], list[Any], int]:
+    if layers.looks_like_geojson(content):
+        points, problems = _geojson_points(content, district)
+        if problems:
+            raise ImportRejected(sorted(problems, key=lambda r: r.row))
+        return points, [], 1
     rows, first_row, _header = read_table(content)
     points, errors = demand.validate_points(rows, first_row=first_row)
     problems = [RowProblem(e.row, translate_reason(e.reason)) for e in errors]
@@ -279,7 +326,8 @@ def _record_rejection(action: str, by: Any, name: str, exc: ImportRejected) -> N
 def demand_import_create(
     *, name: str, district: Agency | None, upload: UploadedFile | None, by: Any
 ) -> DemandImport:
-    """Import demand points (longitude, latitude, weight) from CSV or .xlsx; all rows valid or nothing."""
+    """Import a demand layer: points (longitude, latitude, population) from CSV or .xlsx, or 街道 polygons /
+    a population grid from GeoJSON; every row (feature) valid or nothing is written."""
     require(by, "planning.run")
     name, content = _import_fields(name, upload)
     imp = DemandImport(
@@ -317,6 +365,8 @@ def candidate_import_create(
     )
     _check_import_scope(by, imp)
     try:
+        if layers.looks_like_geojson(content):
+            raise ValidationError({"file": _("候选点请用CSV或Excel文件导入（经度、纬度、名称）。")})
         points, rows, first_row = _validated(content, district)
     except ImportRejected as exc:
         _record_rejection("planning.candidate_import.reject", by, name, exc)
@@ -342,6 +392,8 @@ def candidate_import_create(
 
 def _safe_name(original: str, content: bytes) -> str:
     # The stored name never comes from the user (no path tricks); the extension follows the content.
+    if layers.looks_like_geojson(content):
+        return "layer.geojson"
     return "points.xlsx" if content.startswith(XLSX_MAGIC) else "points.csv"
 
 

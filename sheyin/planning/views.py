@@ -690,7 +690,7 @@ def import_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def import_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
     """The original file, served only through this permission-checked view (never MEDIA_URL)."""
     imp = get_object_or_404(_imports_qs(request, kind), pk=pk)
-    ext = "xlsx" if imp.file.name.endswith(".xlsx") else "csv"
+    ext = next((e for e in ("xlsx", "geojson") if imp.file.name.endswith("." + e)), "csv")
     return FileResponse(imp.file.open("rb"), as_attachment=True, filename=f"{kind}-import-{imp.pk}.{ext}")
 
 
