@@ -30,7 +30,10 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("文件"),
         widget=forms.ClearableFileInput(
-            attrs={"class": "form-control", "accept": ".csv,.xlsx,.geojson,.json,text/csv,application/geo+json"}
+            attrs={
+                "class": "form-control",
+                "accept": ".csv,.xlsx,.geojson,.json,text/csv,application/geo+json",
+            }
         ),
         help_text=_(
             "CSV（UTF-8或GBK编码）或Excel（.xlsx）文件，第1行可为表头：经度、纬度、权重（候选点可加“名称”列）；"

@@ -129,8 +129,7 @@ def read_features(content: bytes) -> tuple[list[demand.ImportedPoint], list[dema
             errors.append(demand.RowError(number, E_GEOMETRY_INVALID))
             continue
         spots = [(geom.x, geom.y)] if kind == "Point" else _polygon_points(geom)
-        located = [(lon, lat, geo.district_of(lon, lat)) for lon, lat in spots]
-        located = [(lon, lat, code) for lon, lat, code in located if code is not None]
+        located = [(lon, lat, code) for lon, lat in spots if (code := geo.district_of(lon, lat)) is not None]
         if not located:
             errors.append(demand.RowError(number, E_OUTSIDE))
             continue

@@ -653,9 +653,9 @@ def solve_milp(
     info = h.getInfo()
     if relax:
         ok = status == highspy.HighsModelStatus.kOptimal
-        value = float(info.objective_function_value) if ok else None
-        x = np.asarray(h.getSolution().col_value[:m], dtype=np.float64) if ok else None
-        return MilpResult(None, value, value, ok, int(status), h.modelStatusToString(status), 0, x)
+        lp_value = float(info.objective_function_value) if ok else None
+        lp_x = np.asarray(h.getSolution().col_value[:m], dtype=np.float64) if ok else None
+        return MilpResult(None, lp_value, lp_value, ok, int(status), h.modelStatusToString(status), 0, lp_x)
     cols: IntArray | None = None
     value: float | None = None
     if info.primal_solution_status == 2:  # feasible

@@ -498,7 +498,9 @@ def plan_run_create(
     if errors:
         raise ValidationError(errors)
     snapshot_rules = rules_snapshot(codes)
-    own = snapshot_rules[district.code] if district is not None else [None, None, None]
+    own: list[int | None] = (
+        list(snapshot_rules[district.code]) if district is not None else [None, None, None]
+    )
     run = PlanRun(
         district=district, k=k, radius_m=own[0], min_outlet_m=own[1], min_office_m=own[2], rules=snapshot_rules,
         spacing_statuses=selectors.spacing_statuses(), demand_source=demand_source, demand_import=demand_import, candidate_source=candidate_source,

@@ -122,7 +122,8 @@ def test_a_site_that_is_now_too_close_to_an_outlet_cannot_be_adopted(finished) -
     from sheyin.institutions.models import OutletStatus
     from sheyin.institutions.tests.factories import OutletFactory
 
-    near = offset(*finished["site"], 400, 0)
+    lon, lat = finished["site"]
+    near = offset(lon, lat, 400, 0)
     OutletFactory(district=district(CHAOYANG), lon=near[0], lat=near[1], status=OutletStatus.APPLYING)
     with pytest.raises(ValidationError) as exc:
         services.planned_site_adopt(run=finished["run"], rank=1, by=finished["officer"])

@@ -43,9 +43,9 @@ def test_a_city_run_uses_each_districts_own_radius(reference) -> None:  # type: 
     assert geo.district_of(*d_site) == DONGCHENG and geo.district_of(*t_site) == TONGZHOU
     near_d, far_d, near_t = offset(*d_site, 500, 0), offset(*d_site, 0, 3000), offset(*t_site, 0, 3000)
     assert geo.district_of(*near_t) == TONGZHOU
-    codes = [geo.district_of(*p) for p in (near_d, far_d, near_t)]
+    codes = [str(geo.district_of(*p)) for p in (near_d, far_d, near_t)]
     demand_layer = demand_import(
-        None, [(*near_d, 60, codes[0]), (*far_d, 50, codes[1]), (*near_t, 100, codes[2])]
+        None, [(*near_d, 60.0, codes[0]), (*far_d, 50.0, codes[1]), (*near_t, 100.0, codes[2])]
     )
     cands = candidate_import(None, [(*d_site, DONGCHENG), (*t_site, TONGZHOU)])
     muni = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
