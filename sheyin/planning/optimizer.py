@@ -72,6 +72,7 @@ MethodName = Literal["auto", "greedy", "milp"]
 
 _EPS = 1e-9
 LP_STEP_S = 6.0  # at most this long for the LP relaxation step of plan()
+LP_STEP_COLUMNS = 4000  # the LP step runs on models with at most this many columns
 
 
 class PlanCancelled(Exception):
@@ -874,7 +875,6 @@ def plan(
     method: MethodName = "auto",
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-4,
-    milp_share: float = 0.4,
     lp_relaxation: bool = False,
     reduce: bool = True,
     local_search: bool = True,
@@ -889,12 +889,12 @@ def plan(
     answer is proven within it. ``method``:
 
     * "greedy": greedy + 1-swap local search only, with the submodular bound; returned at once;
-    * "milp": greedy, then HiGHS (started from the greedy answer) with the whole ``time_limit_s``;
-    * "auto" (default): greedy; HiGHS started from it for ``milp_share`` of the budget; when that
-      does not prove the target gap, MILP-based large neighbourhood search (:func:`improve_lns`) for
-      half of what is left, then HiGHS again, started from the improved answer, for the rest (a
-      better incumbent lets it prune more and tighten its bound). The bound is the best of HiGHS's
-      dual bounds, the greedy bound and (when asked) the LP bound.
+    * "milp" and "auto" (default): greedy; on district-size models the LP relaxation and an exact
+      solve restricted to its support (a near-optimal start, often enough to prove the target gap
+      at once); then HiGHS, started from the best answer so far, for the rest of the time, stopping
+      as soon as the target gap is proven. "auto" falls back on MILP-based large neighbourhood
+      search (:func:`improve_lns`) if HiGHS stops early without a proof. The bound is the best of
+      HiGHS's dual bound, the LP bound and the greedy bound.
 
     ``cancel`` is polled between phases, between LNS windows and from inside HiGHS (within about a
     second) and raises :class:`PlanCancelled`; ``progress(phase, figures)`` is called after each
@@ -967,10 +967,15 @@ def plan(
             best_cols, best_value = res.columns, res.value
         status = f"HiGHS: {res.message}, {res.nodes or 0} nodes"
 
-    if method != "greedy" and not proven(best_value, bound) and remaining() > 0.5:
+    if (
+        method != "greedy"
+        and not proven(best_value, bound)
+        and remaining() > 0.5
+        and model.n_cols <= LP_STEP_COLUMNS
+    ):
         # The LP relaxation: a bound at once, and its support guides a small exact problem whose answer
-        # is usually (near) optimal, so that the full MILP starts from it and proves quickly.
-        # Bounded: on large models the plain LP can take longer than the MILP's own (presolved) root.
+        # is usually (near) optimal, so that the full MILP starts from it and proves quickly. Only on
+        # district-size models: on city-size ones HiGHS's presolved root is faster than the plain LP.
         relaxed = solve_milp(model, p, relax=True, time_limit_s=min(max(remaining() * 0.15, 0.2), LP_STEP_S))
         if relaxed.value is not None and relaxed.x is not None:
             bound = min(bound, relaxed.value)
@@ -992,19 +997,17 @@ def plan(
             )
         checkpoint("lp", {"covered": base + best_value, "bound": base + bound})
     if method != "greedy" and not proven(best_value, bound):
-        share = 1.0 if method == "milp" else milp_share
-        exact(best_cols, remaining() * share)
+        # One MILP for the rest of the time (a restart would lose its root cuts and search tree); it stops
+        # as soon as the target gap is proven, or is interrupted by a cancel.
+        exact(best_cols, remaining())
         checkpoint("milp", {"covered": base + best_value, "bound": base + bound})
         if method == "auto" and not proven(best_value, bound) and remaining() > 1.0:
-            lns = improve_lns(model, p, best_cols, time_limit_s=remaining() * 0.5, seed=seed, cancel=cancel)
+            # HiGHS stopped early without a proof (e.g. out of memory for its tree): search on.
+            lns = improve_lns(model, p, best_cols, time_limit_s=remaining(), seed=seed, cancel=cancel)
             if lns.value > best_value:
                 best_cols, best_value = lns.columns, lns.value
-            lns_note = f"; LNS: {lns.improvements} improvements in {lns.iterations} windows"
+            status += f"; LNS: {lns.improvements} improvements in {lns.iterations} windows"
             checkpoint("lns", {"covered": base + best_value, "bound": base + bound})
-            if not proven(best_value, bound) and remaining() > 0.5:
-                exact(best_cols, remaining())
-                checkpoint("milp2", {"covered": base + best_value, "bound": base + bound})
-            status += lns_note
     done = proven(best_value, bound)
     if method != "greedy":
         result_method = "milp-optimal" if done else "milp-time-limit"

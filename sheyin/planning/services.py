@@ -713,10 +713,9 @@ QUICK_PHASES = {
 EXACT_PHASES = {
     "reduce": (38, gettext_noop("贪心与局部搜索")),
     "greedy": (40, gettext_noop("混合整数规划求解中（HiGHS）")),
-    "lp": (42, gettext_noop("混合整数规划求解中（HiGHS）")),
-    "milp": (65, gettext_noop("大邻域搜索改进中")),
-    "lns": (80, gettext_noop("混合整数规划再次求解（HiGHS）")),
-    "milp2": (97, gettext_noop("整理结果")),
+    "lp": (45, gettext_noop("混合整数规划求解中（HiGHS）")),
+    "milp": (95, gettext_noop("整理结果")),
+    "lns": (97, gettext_noop("整理结果")),
 }
 
 

@@ -276,7 +276,7 @@ def test_progress_is_reported_per_phase_and_cancel_stops_the_plan() -> None:
         **inst.kwargs(),
     )
     assert phases[:3] == ["reduce", "greedy", "lp"]
-    assert set(phases) <= {"reduce", "greedy", "lp", "milp", "lns", "milp2"}
+    assert set(phases) <= {"reduce", "greedy", "lp", "milp", "lns"}
     with pytest.raises(optimizer.PlanCancelled):
         plan(inst.demand, inst.weight, inst.candidates, cancel=lambda: True, **inst.kwargs())
 
