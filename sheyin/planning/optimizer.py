@@ -3,14 +3,17 @@
 Problem
     Given weighted demand points ``i``, candidate sites ``j``, existing outlets and other points to
     keep away from (e.g. social-insurance offices), choose at most ``p`` candidates to maximise the
-    demand weight within ``radius_m`` of an existing outlet or a chosen site, such that
+    demand weight within the radius of an existing outlet or a chosen site, such that
 
-    * no two chosen sites are closer than ``min_sep_m``;
-    * no chosen site is closer than ``existing_min_m`` to an existing outlet, nor closer than
-      ``forbidden_min_m`` to a forbidden point.
+    * no two chosen sites are closer than the larger of their two minimum distances;
+    * no chosen site is closer to an existing outlet than the larger of its own and the outlet's
+      minimum, nor closer than its ``forbidden_min_m`` to a forbidden point.
 
-    Coverage is inclusive (distance <= radius); separation is strict (distance < minimum is a
-    conflict). All coordinates are planar metres (see :func:`sheyin.planning.demand.project`).
+    Every distance rule is one number or one per site (each site carries its district's rules, so a
+    city-wide run keeps every district's radius and minimum distances; the larger-of-two rule is
+    :func:`sheyin.institutions.rules.pair_spacing_m`, vectorised). Coverage is inclusive (distance <=
+    the site's radius); separation is strict (distance < minimum is a conflict). All coordinates are
+    planar metres (see :func:`sheyin.planning.demand.project`).
 
 Model (``build_model``)
     1. Demand already within ``radius_m`` of an existing outlet is covered whatever we do: it is
@@ -35,17 +38,16 @@ Solvers
       chosen ones, then best-improvement 1-swap local search (and re-filling when a swap frees
       room); always feasible, returned at once. Its bound is the submodular bound
       ``f(S) + sum of the p largest marginal gains w.r.t. S``.
-    * :func:`solve_milp` — HiGHS through ``scipy.optimize.milp``:
+    * :func:`solve_milp` — HiGHS through highspy (decision record 0121):
       ``max sum w_i y_i`` s.t. ``y_i <= sum_{j in C(i)} x_j`` (``C(i)``: candidates covering ``i``),
       ``sum x_j <= p``,
       ``x_j + x_k <= 1`` for each conflicting pair (pairwise; HiGHS finds cliques itself),
-      ``x`` binary, ``0 <= y <= 1`` continuous (integral at any optimum). A time limit stops it;
-      it then returns its incumbent and HiGHS's dual bound (``res.mip_dual_bound``). scipy's milp
-      can neither warm-start nor be interrupted, so cancellation is checked between phases only.
+      ``x`` binary, ``0 <= y <= 1`` continuous (integral at any optimum). It starts from a given
+      answer (``setSolution``), stops at an absolute gap or a time limit and returns its incumbent
+      and dual bound; a cancel is polled from HiGHS's MIP-interrupt callback.
     * :func:`improve_lns` — large neighbourhood search: re-solve spatial windows (a few chosen sites
       and the candidates around them, most windows centred on uncovered demand) exactly with HiGHS,
-      the rest fixed. This is what finds near-optimal layouts on instances where the full MILP
-      cannot close its gap in the time limit (dense districts, city scale).
+      the rest fixed; a fallback when HiGHS stops early without a proof.
     * :func:`lp_relaxation_bound` — the LP relaxation, a (weaker) bound reported separately.
 
 :func:`plan` runs the whole pipeline and returns a :class:`Plan`. This module imports no Django.
