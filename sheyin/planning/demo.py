@@ -3,6 +3,7 @@ recommendation for 朝阳区, so the pages show something at once. Idempotent; a
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import Any
 
@@ -50,10 +51,8 @@ def seed(rng: random.Random, stdout: Any) -> None:
         run.refresh_from_db()
         # The district adopts the best recommended site: the layout map shows it, banks may apply there.
         if run.result and run.result.get("sites") and not PlannedSite.objects.exists():
-            try:
+            with contextlib.suppress(ValidationError):  # no longer fits the layout rule: adopt nothing
                 services.planned_site_adopt(run=run, rank=1, note="示例：拟在此设立合作网点", by=None)
-            except ValidationError:
-                pass
     stdout.write(
         f"planning demo: {DemandImport.objects.count()} demand imports, {PlanRun.objects.count()} plan runs, "
         f"{PlannedSite.objects.count()} planned sites"

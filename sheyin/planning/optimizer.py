@@ -580,7 +580,7 @@ class _Interrupt:
 
     def __init__(self, cancel: CancelFn | None, every_s: float = 0.5) -> None:
         self.cancel, self.every_s = cancel, every_s
-        self.last = time.monotonic()
+        self.last = -math.inf  # the first callback polls at once
         self.cancelled = False
 
     def __call__(self, event: Any) -> None:
