@@ -128,3 +128,17 @@ def test_a_site_that_is_now_too_close_to_an_outlet_cannot_be_adopted(finished) -
     with pytest.raises(ValidationError) as exc:
         services.planned_site_adopt(run=finished["run"], rank=1, by=finished["officer"])
     assert "最小间距" in " ".join(exc.value.messages)
+
+
+def test_the_adopt_button_goes_through_the_service(client, finished) -> None:  # type: ignore[no-untyped-def]
+    run = finished["run"]
+    client.force_login(finished["officer"])
+    url = reverse("planning:planned_site_adopt", args=[run.pk, 1])
+    assert client.get(url).status_code == 405
+    client.post(url, {"note": "商圈"})
+    planned = PlannedSite.objects.get()
+    assert planned.note == "商圈" and planned.run == run
+    page = client.get(reverse("planning:run_detail", args=[run.pk])).content.decode()
+    assert 'data-testid="adopted"' in page
+    client.post(url)  # twice: refused with a message, nothing new
+    assert PlannedSite.objects.count() == 1
