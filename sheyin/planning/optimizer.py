@@ -467,9 +467,15 @@ class HeuristicResult:
 
 
 def solve_greedy(
-    model: Model, p: int, *, local_search: bool = True, time_limit_s: float = 10.0
+    model: Model,
+    p: int,
+    *,
+    local_search: bool = True,
+    time_limit_s: float = 10.0,
+    cancel: CancelFn | None = None,
 ) -> HeuristicResult:
-    """Greedy + 1-swap local search; every returned set respects the separation constraints."""
+    """Greedy + 1-swap local search; every returned set respects the separation constraints. ``cancel`` is
+    polled between swaps (at most every half second) and raises :class:`PlanCancelled`."""
     m, n = model.n_cols, model.n_rows
     if p <= 0 or m == 0 or n == 0:
         return HeuristicResult(np.empty(0, dtype=np.intp), 0.0, 0.0, 0)
@@ -513,7 +519,10 @@ def solve_greedy(
 
     fill()
     swaps = 0
+    stop = _Interrupt(cancel)
     while local_search and chosen.any() and time.perf_counter() - start < time_limit_s:
+        if stop.due():
+            raise PlanCancelled("greedy")
         s_idx = np.flatnonzero(chosen)
         g = gains()
         once = (cnt == 1).astype(np.float64) * w
@@ -575,23 +584,27 @@ def _milp_matrix(model: Model, p: int) -> tuple[Any, FloatArray]:
 
 
 class _Interrupt:
-    """HiGHS's MIP-interrupt callback: polls ``cancel`` at most every ``every_s`` seconds (a database
-    read in the job), so that a cancel stops the solver within about a second."""
+    """Polls ``cancel`` at most every ``every_s`` seconds (a database read in the job), from HiGHS's
+    MIP-interrupt callback and between local-search swaps, so that a cancel stops within about a second."""
 
     def __init__(self, cancel: CancelFn | None, every_s: float = 0.5) -> None:
         self.cancel, self.every_s = cancel, every_s
         self.last = -math.inf  # the first callback polls at once
         self.cancelled = False
 
-    def __call__(self, event: Any) -> None:
+    def due(self) -> bool:
+        """True when a cancel was asked (polled at most every ``every_s`` seconds)."""
         if self.cancel is None:
-            return
+            return False
         now = time.monotonic()
-        if self.cancelled or now - self.last >= self.every_s:
+        if not self.cancelled and now - self.last >= self.every_s:
             self.last = now
-            if self.cancelled or self.cancel():
-                self.cancelled = True
-                event.interrupt()
+            self.cancelled = bool(self.cancel())
+        return self.cancelled
+
+    def __call__(self, event: Any) -> None:
+        if self.due():
+            event.interrupt()
 
 
 def solve_milp(
@@ -945,7 +958,9 @@ def plan(
         # HiGHS's gap is on the model's part only; the target is on the whole covered weight.
         return mip_rel_gap * (base + value)
 
-    greedy = solve_greedy(model, p, local_search=local_search, time_limit_s=max(1.0, time_limit_s / 6))
+    greedy = solve_greedy(
+        model, p, local_search=local_search, time_limit_s=max(1.0, time_limit_s / 6), cancel=cancel
+    )
     best_cols, best_value, bound = greedy.columns, greedy.value, greedy.bound
     result_method, status = "greedy", f"greedy, {greedy.swaps} swaps"
     checkpoint("greedy", {"covered": base + greedy.value, "bound": base + greedy.bound})
