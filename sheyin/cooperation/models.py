@@ -449,6 +449,10 @@ class OutletApplication(TimeStampedModel):
         choices=OutletApplicationStatus.choices,
         default=OutletApplicationStatus.DRAFT,
     )
+    planned_site = models.ForeignKey(
+        "planning.PlannedSite", verbose_name=_("规划点位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="applications", help_text=_("由区级布局规划采纳的推荐点位发起的申请"),
+    )  # fmt: skip
     layout_result = models.JSONField(_("布局核查结果"), null=True, blank=True)
     layout_checked_at = models.DateTimeField(_("布局核查时间"), null=True, blank=True)
     created_by = models.ForeignKey(

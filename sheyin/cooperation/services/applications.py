@@ -17,6 +17,7 @@ from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
 from sheyin.institutions import services as registry
 from sheyin.institutions.models import Bank, Outlet, OutletStatus
 from sheyin.notifications.models import Notification
+from sheyin.planning import services as planning
 
 from .. import layout, selectors
 from ..models import (
@@ -134,6 +135,7 @@ def outlet_application_create(
             district=district,
             outlet=outlet,
             created_by=by,
+            planned_site=planning.planned_site_for_application(data.get("planned_site"), district),
             **{k: data[k] for k in APP_KEYS if k in data},
         )
         store_files(app, checked, by)
