@@ -124,3 +124,35 @@ def test_printing_stores_codes_and_hashes_and_serves_the_pdf_once_to_this_termin
     assert TerminalQuery.objects.filter(action="print_record", printed=printed).exists()
     client.get("/kiosk/end/")
     assert client.get(f"/kiosk/record/printed/{printed.code}/pdf/").status_code == 404
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF as a reader sees it (poppler's pdftotext, installed for PDF tests)."""
+    import subprocess
+
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_the_printout_and_the_screen_give_a_rating_code_for_this_self_service(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.ratings.models import Rating
+    from sheyin.ratings.tests.factories import good
+
+    s = site()
+    at_terminal(client, s)
+    identify(client, s)
+    client.post("/kiosk/record/print/")
+    printed = PrintedRecord.objects.select_related("rating_token").get()
+    token = printed.rating_token
+    assert token is not None and token.channel == "T" and token.outlet == s.outlet and token.used_at is None
+    screen = client.get(f"/kiosk/record/printed/{printed.code}/").content.decode()
+    assert token.code_display in screen and "<svg" in screen and printed.code_display in screen
+    text = pdf_text(client.get(f"/kiosk/record/printed/{printed.code}/pdf/").content)
+    assert f"评价码 {token.code_display}" in text and f"核验码：{printed.code_display}" in text
+    assert "验证码" not in text  # one word for the printout's code
+    client.get("/kiosk/end/")
+    typed = client.get("/rate/", {"code": token.code_display.lower()})
+    assert client.post(typed["Location"], good(5)).status_code == 302
+    rating = Rating.objects.get()
+    assert rating.channel == "T" and rating.outlet == s.outlet and rating.staff is None

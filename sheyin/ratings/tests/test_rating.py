@@ -120,7 +120,7 @@ def test_the_database_refuses_a_second_rating_of_one_case(reference) -> None:
                                        district=case.district, bank=case.bank, channel="W")  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(case=case, token=extra, channel="W", outlet=case.outlet, district=case.district,
-                              bank=case.bank, level=5, overall=5, efficiency=5, skill=5, attitude=5)  # fmt: skip
+                              bank=case.bank, level=5, efficiency=5, skill=5, attitude=5)  # fmt: skip
     assert Rating.objects.get() == first
 
 
