@@ -164,7 +164,7 @@ def render_rating_slip(session: GuidedSession, *, code: str, url: str) -> bytes:
             url,
             _("手机扫码评价；没有智能手机的，可在门户网站“评价”栏输入评价码。每次服务可评价一次。"),
             _("评价码 %(code)s") % {"code": code},
-        ),  # fmt: skip
+        ),
     ]
     doc.build(story)
     return buf.getvalue()

@@ -22,7 +22,6 @@ from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_respon
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
-
 from sheyin.ratings import services as rating_services
 
 from . import selectors, services
