@@ -74,11 +74,13 @@ def receipt_canonical(code: str, printed_at: dt.datetime, rows: list[list[str]])
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _coded_qr(url: str, caption: str, code_line: str) -> Table:
+def _coded_qr(url: str, caption: str, code_line: str, width: float = 60 * mm) -> Table:
+    """A QR code with its code printed under it (typed by whoever cannot scan), then what it is for."""
     st = styles()
     centred = st["small"].clone("centred", alignment=1)
-    cell = Table([[_qr(url)], [Paragraph(code_line, st["body"].clone("code", alignment=1))],
-                  [Paragraph(caption, centred)]], colWidths=[60 * mm])  # fmt: skip
+    code_style = st["body"].clone("code", alignment=1, fontSize=13, leading=18)
+    cell = Table([[_qr(url)], [Paragraph(code_line, code_style)], [Paragraph(caption, centred)]],
+                 colWidths=[width])  # fmt: skip
     cell.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("TOPPADDING", (0, 1), (-1, -1), 1),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))  # fmt: skip
     return cell
@@ -109,12 +111,15 @@ def render_receipt(
     ]))  # fmt: skip
     qrs = [
         _coded_qr(
-            verify_url, _("扫码核验本回执，可查看出具时的全部内容"), _("核验码 %(code)s") % {"code": code}
+            verify_url,
+            _("扫码核验本回执，可查看出具时的全部内容"),
+            _("核验码 %(code)s") % {"code": code},
+            width=84 * mm,
         )
     ]
     if rating_code:
-        qrs.append(_coded_qr(rating_url, _("扫码评价本次服务（好差评，一次一评）；没有智能手机的，可在门户网站“评价”栏输入评价码"),
-                             _("评价码 %(code)s") % {"code": rating_code}))  # fmt: skip
+        qrs.append(_coded_qr(rating_url, _("扫码评价本次服务（好差评，一次一评）。没有智能手机的，可在门户网站“评价”栏输入评价码。"),
+                             _("评价码 %(code)s") % {"code": rating_code}, width=84 * mm))  # fmt: skip
     qr_table = Table([qrs])
     qr_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [
