@@ -67,15 +67,19 @@ def client_hash(address: str) -> str:
 # --- Tokens -----------------------------------------------------------------------------------------
 def rating_token_issue(*, outlet: Any, channel: str, case: Any = None, guided: Any = None, by: Any) -> str:
     """The 评价码 for one service given at `outlet`: a window case, an online self-service session
-    (`guided`) or a terminal's printout (neither). Returns the code, printed under a QR code.
+    (`guided`) or a terminal's printout (neither, issued by the system). Returns the code, printed under a
+    QR code.
 
     `by=None` is the system (a terminal printing); a person needs "ratings.issue_token" in scope."""
     require(by, "ratings.issue_token")
     if channel not in Channel.values:
         raise ValidationError({"channel": _("服务渠道不正确。")})
-    expected = Channel.COUNTER if case is not None else Channel.ONLINE if guided is not None else None
-    if (case is not None and guided is not None) or (expected is not None and channel != expected):
-        raise ValidationError({"channel": _("服务渠道不正确。")})
+    # A code names the one service it rates: a case at the window, a guided online session, or a printout
+    # the terminal itself makes (the system). No code for a service nobody gave.
+    service = {Channel.COUNTER: case is not None and guided is None, Channel.ONLINE: guided is not None and case is None,
+               Channel.TERMINAL: by is None and case is None and guided is None}  # fmt: skip
+    if not service[Channel(channel)]:
+        raise ValidationError({"channel": _("评价码须对应一次实际提供的服务。")})
     with transaction.atomic():
         row = RatingToken(
             token=(case.rating_token if case is not None and case.rating_token else new_token()),
