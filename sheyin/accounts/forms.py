@@ -81,3 +81,22 @@ class TokenForm(BootstrapMixin, forms.Form):
         error_messages={"invalid": _("请输入6位数字动态口令。")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class RevealForm(BootstrapMixin, forms.Form):
+    """The one form for every reveal of personal data (see accounts.pii)."""
+
+    reason = forms.ChoiceField(
+        label=_("查看事由"), choices=[("", _("请选择"))],
+        error_messages={"required": _("请选择查看事由。"), "invalid_choice": _("请选择查看事由。")},
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("补充说明"), max_length=200, required=False,
+        help_text=_("选择“其他”时必填（至少4个字）。"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .pii import RevealReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", _("请选择")), *RevealReason.choices]  # type: ignore[attr-defined]

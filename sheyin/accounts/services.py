@@ -163,3 +163,28 @@ def user_unlock(*, user: User, by: User | None) -> None:
     with transaction.atomic():
         axes_reset(username=user.username)
         record(action="user.unlock", by=by, obj=user)
+
+
+def pii_reveal(*, kind: str, obj: Any, reason: str, note: str = "", by: User | None) -> str:
+    """The full value of a piece of personal data, for a stated reason (design rule 6, R9.3).
+
+    The one path for every reveal in the platform: the declared permissions, the object in the user's
+    scope, the reason rule of `pii.reason_text`, and one audit event `pii.reveal` naming the field."""
+    from . import pii
+    from .permissions import require_scope
+
+    target = pii.revealable(kind)
+    for perm in target.perms:
+        require(by, perm)
+    require_scope(by, obj)
+    text = pii.reason_text(reason, note)
+    if target.check is not None:
+        target.check(obj)
+    value = target.value(obj)
+    with transaction.atomic():
+        record(
+            action="pii.reveal", by=by, obj=obj, reason=text, after={"field": kind, "reason_code": reason}
+        )
+        if target.after is not None:
+            target.after(obj, by, text)
+    return value

@@ -9,6 +9,7 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("2fa/", views.second_factor, name="second_factor"),
     path("profile/", views.profile, name="profile"),
+    path("reveal/<str:kind>/<int:pk>/", views.reveal, name="reveal"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),

@@ -242,3 +242,51 @@ def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("临时密码已设置，用户下次登录时须修改密码。"))
     return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def reveal(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The one reveal endpoint: a dialog (htmx) or, without script, a page showing the value once.
+
+    The object is found through the declaring app's scoped selector; the service checks the permissions,
+    the scope and the reason, and writes the audit event. The value is never stored or put in a URL."""
+    from django.http import Http404
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from . import pii
+    from .forms import RevealForm
+
+    try:
+        target = pii.revealable(kind)
+    except KeyError as exc:
+        raise Http404 from exc
+    obj = target.find(request.user, pk)
+    if obj is None:
+        raise Http404
+    dom_id = f"reveal-{kind.replace('.', '-').replace('_', '-')}-{pk}"
+    form = RevealForm(request.POST, auto_id=f"{dom_id}-%s")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    ctx: dict[str, object] = {
+        "kind": kind, "pk": pk, "dom_id": dom_id, "label": target.label, "form": form, "next": back,
+        "is_phone": target.is_phone, "revealed": False,
+    }  # fmt: skip
+    if form.is_valid():
+        try:
+            ctx["value"] = services.pii_reveal(
+                kind=kind, obj=obj, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+                by=request.user,
+            )  # fmt: skip
+            ctx["revealed"] = True
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="reason")
+    if request.htmx:
+        template = "accounts/_reveal_value.html" if ctx["revealed"] else "accounts/_reveal_form.html"
+    else:
+        ctx["back"] = back
+        template = "accounts/reveal_page.html"
+    response = render(request, template, ctx)
+    response["Cache-Control"] = "no-store"
+    return response
