@@ -182,9 +182,7 @@ def pii_reveal(*, kind: str, obj: Any, reason: str, note: str = "", by: User | N
         target.check(obj)
     value = target.value(obj)
     with transaction.atomic():
-        record(
-            action="pii.reveal", by=by, obj=obj, reason=text, after={"field": kind, "reason_code": reason}
-        )
+        record(action="pii.reveal", by=by, obj=obj, reason=text, after={"field": kind, "reason_code": reason})
         if target.after is not None:
             target.after(obj, by, text)
     return value

@@ -243,7 +243,9 @@ REVEAL_PHONE_STEP = "reveal_phone"
 def note_phone_revealed(bad: BadReviewCase, by: Any, reason: str) -> None:
     """The reveal service calls this in its transaction: the handling record shows who obtained the
     rater's number for the call-back, and when (the audit trail keeps the same with the reason)."""
-    BadReviewStep.objects.create(case=bad, action=REVEAL_PHONE_STEP, status=bad.status, note=reason[:1000], by=by)
+    BadReviewStep.objects.create(
+        case=bad, action=REVEAL_PHONE_STEP, status=bad.status, note=reason[:1000], by=by
+    )
 
 
 PERMS = {

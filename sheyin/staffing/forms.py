@@ -33,7 +33,12 @@ class StaffForm(BootstrapMixin, forms.Form):
     post = forms.ChoiceField(label=_("岗位"), choices=Post.choices)
 
     def __init__(
-        self, *args: Any, outlets: Any, editing: bool = False, current: StaffMember | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        outlets: Any,
+        editing: bool = False,
+        current: StaffMember | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets  # type: ignore[attr-defined]

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sheyin.accounts.permissions import NotAllowed
-from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.roles import Role
+from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.audit.models import AuditEvent
 from sheyin.casework import services

@@ -15,7 +15,7 @@ from sheyin.common.crypto import decrypt
 from sheyin.ratings import services
 from sheyin.ratings.models import Rating
 
-from .factories import call_back, completed_case, good, outlet, rate, real_name
+from .factories import completed_case, good, outlet, rate, real_name
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,9 @@ def test_window_staff_and_the_bank_cannot_reach_the_rater(reference) -> None:  #
     bad = handled_to_rectified(o, officer, manager)
     for role, org in ((Role.OUTLET_STAFF, {"outlet": o}), (Role.BANK_ADMIN, {"bank": o.bank})):
         with pytest.raises(NotAllowed):
-            pii_reveal(kind="rating.contact_phone", obj=bad, reason="call_back", by=user_with_role(role, **org))
+            pii_reveal(
+                kind="rating.contact_phone", obj=bad, reason="call_back", by=user_with_role(role, **org)
+            )
     other_manager = user_with_role(Role.OUTLET_MANAGER, outlet=outlet())
     with pytest.raises(NotAllowed):
         pii_reveal(kind="rating.contact_phone", obj=bad, reason="call_back", by=other_manager)
@@ -86,7 +88,9 @@ def test_the_call_back_page_reveals_the_phone_in_a_dialog_with_a_call_link(clien
     assert "查看评价人联系电话" in page and "已致电，群众满意" in page
 
 
-def test_numbers_typed_into_a_comment_are_masked_and_the_original_is_kept_encrypted(client, reference) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_typed_into_a_comment_are_masked_and_the_original_is_kept_encrypted(
+    client, reference
+) -> None:  # type: ignore[no-untyped-def]
     o = outlet()
     typed = "态度差，请打13812345678找我，身份证110101199003071234"
     rating = rate(completed_case(o), good(1, comment=typed))

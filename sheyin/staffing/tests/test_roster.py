@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from sheyin.accounts.permissions import NotAllowed
-from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.roles import Role
+from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.audit.models import AuditEvent
 from sheyin.common.crypto import decrypt
@@ -114,7 +114,9 @@ def test_the_phone_number_is_encrypted_masked_and_revealed_only_through_the_reve
     staff = services.staff_create(outlet=outlet, data=data(phone="13912345678"), by=None)
     assert "13912345678" not in staff.phone_enc and decrypt(staff.phone_enc) == "13912345678"
     assert staff.phone_masked == "139****5678"
-    assert "13912345678" not in str(AuditEvent.objects.get(action="staff.create", object_id=str(staff.pk)).after)
+    assert "13912345678" not in str(
+        AuditEvent.objects.get(action="staff.create", object_id=str(staff.pk)).after
+    )
     manager = user_with_role(Role.OUTLET_MANAGER, outlet=outlet)
     assert pii_reveal(kind="staff.phone", obj=staff, reason="call_back", by=manager) == "13912345678"
 
