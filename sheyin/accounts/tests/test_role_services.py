@@ -70,6 +70,22 @@ def test_the_system_admin_reads_neither_the_audit_trail_nor_personal_data(refere
     assert not sys_admin.has_perm("pii.reveal")
 
 
+def test_the_system_admin_does_not_read_the_outlet_registry(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from sheyin.institutions.models import OutletStatus
+    from sheyin.institutions.tests.factories import OutletFactory
+
+    hidden = OutletFactory(status=OutletStatus.SUSPENDED)  # one the public does not see
+    client.force_login(user_with_role(Role.SYSTEM_ADMIN, agency=municipal()))
+    for url in (reverse("institutions:outlet_list"), reverse("institutions:outlet_detail", args=[hidden.pk]),
+                reverse("institutions:bank_list"), reverse("institutions:outlet_pick")):  # fmt: skip
+        assert client.get(url).status_code == 403, url
+    assert (
+        reverse("institutions:outlet_list") not in client.get(reverse("accounts:user_list")).content.decode()
+    )
+
+
 def test_assigning_and_revoking_a_role_is_audited_and_ends_sessions(security_admin) -> None:  # type: ignore[no-untyped-def]
     user = fresh()
     a = services.role_assign(user=user, role=Role.MUNICIPAL_OFFICER, agency=municipal(), by=security_admin)
