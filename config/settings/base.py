@@ -6,6 +6,8 @@ from pathlib import Path
 
 import environ
 
+from sheyin.common.keys import BUILTIN_DATA_KEY, BUILTIN_INDEX_KEY, BUILTIN_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -13,7 +15,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("SHEYIN_DEBUG", default=False)
 # Demo mode: demo accounts with published passwords exist. Never on in production.
 DEMO_MODE = env.bool("SHEYIN_DEMO_MODE", default=True)
-SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default="insecure-development-key-change-me-" + "x" * 20)
+# The built-in keys are published in this repository: only demo (and test) settings fall back to them.
+# Outside demo mode a missing key stops the process at start (sheyin.common.checks).
+SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default=BUILTIN_SECRET_KEY if DEMO_MODE else "")
 ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -188,9 +192,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Personal data: SM4-GCM encryption key and HMAC-SM3 blind-index key (hex, 16 and 32 bytes).
-SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default="00112233445566778899aabbccddeeff")
-SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="0f1e2d3c4b5a69788796a5b4c3d2e1f0" * 2)
+# Personal data: SM4-GCM encryption key and HMAC-SM3 blind-index key (hex, 16 and 32 bytes), checked at
+# start against the stored data (sheyin.common.keys); changed only with `manage.py rotate_keys`.
+SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default=BUILTIN_DATA_KEY if DEMO_MODE else "")
+SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default=BUILTIN_INDEX_KEY if DEMO_MODE else "")
 
 # Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data.
 SHEYIN_NOTIFICATION_SENDERS = env.list(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.catalogue.choices import Channel
+from sheyin.common.crypto import EncryptedField, register_encrypted
 
 from .workflow import FINISHED, BadReviewStatus
 
@@ -287,3 +288,10 @@ class BadReviewStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("ratings.Rating", "contact_phone"),
+    EncryptedField("ratings.Rating", "comment_original_enc"),
+)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.catalogue.choices import Category, Channel
+from sheyin.common.crypto import EncryptedField, register_encrypted
 from sheyin.common.models import TimeStampedModel
 
 from .workflow import (
@@ -661,3 +662,10 @@ class PermissionGrant(TimeStampedModel):
 
 
 codes = _codes
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("staffing.StaffMember", "id_number_enc", index="id_number_index"),
+    EncryptedField("staffing.StaffMember", "phone_enc"),
+)

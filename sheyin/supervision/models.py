@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.common.crypto import EncryptedField, register_encrypted
+
 from .workflow import (
     FindingStatus,
     InspectionStatus,
@@ -530,3 +532,9 @@ class ConsultationAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("supervision.Finding", "original_enc"),
+)
