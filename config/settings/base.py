@@ -129,9 +129,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "sheyin.accounts.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 SHEYIN_PASSWORD_MAX_AGE_DAYS = env.int("SHEYIN_PASSWORD_MAX_AGE_DAYS", default=90)
-# Two factors (TOTP) for agency and administrator roles (等保 level 3). Off by default only in demo mode,
+# Two factors (TOTP) for the roles in SHEYIN_2FA_ROLES (等保 level 3). Off by default only in demo mode,
 # so that the published demo accounts can be tried; anyone who enrols a device is always asked for it.
 SHEYIN_REQUIRE_2FA = env.bool("SHEYIN_REQUIRE_2FA", default=not DEMO_MODE)
+# Roles that must use a second factor (TOTP) when SHEYIN_REQUIRE_2FA is on: by default every role, since
+# every role reaches personal data (rosters, cases, ratings) or the accounts that do.
+SHEYIN_2FA_ROLES = env.list(
+    "SHEYIN_2FA_ROLES",
+    default=[
+        "municipal_admin", "municipal_officer", "district_admin", "district_officer", "district_inspector",
+        "bank_admin", "outlet_manager", "outlet_staff", "system_admin", "security_admin", "audit_admin",
+    ],
+)  # fmt: skip
 OTP_TOTP_ISSUER = "社银合作管理平台"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
@@ -197,10 +206,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default=BUILTIN_DATA_KEY if DEMO_MODE else "")
 SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default=BUILTIN_INDEX_KEY if DEMO_MODE else "")
 
-# Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data.
+# Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data. Activation
+# codes go out through them too; in demo mode (no gateway) they land in the owner's own message list.
 SHEYIN_NOTIFICATION_SENDERS = env.list(
-    "SHEYIN_NOTIFICATION_SENDERS", default=["sheyin.notifications.senders.LogSender"]
+    "SHEYIN_NOTIFICATION_SENDERS",
+    default=["sheyin.notifications.senders.LogSender"]
+    + (["sheyin.notifications.senders.DemoInboxSender"] if DEMO_MODE else []),
 )
+# An activation code (new account, password reset) is valid this long, and void after this many wrong tries.
+SHEYIN_ACTIVATION_HOURS = env.int("SHEYIN_ACTIVATION_HOURS", default=24)
+SHEYIN_ACTIVATION_MAX_FAILURES = 5
 
 VAR_DIR = env.path("SHEYIN_VAR_DIR", default=BASE_DIR / "var")
 Path(VAR_DIR).mkdir(parents=True, exist_ok=True)

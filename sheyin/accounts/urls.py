@@ -7,6 +7,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("activate/", views.activate, name="activate"),
+    path("keepalive/", views.keepalive, name="keepalive"),
     path("2fa/", views.second_factor, name="second_factor"),
     path("profile/", views.profile, name="profile"),
     path("reveal/<str:kind>/<int:pk>/", views.reveal, name="reveal"),
@@ -18,4 +20,6 @@ urlpatterns = [
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
+    path("users/<int:pk>/activation/", views.user_resend_activation, name="user_resend_activation"),
+    path("users/<int:pk>/2fa/", views.user_reset_second_factor, name="user_reset_second_factor"),
 ]

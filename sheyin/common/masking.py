@@ -59,3 +59,11 @@ def mask_free_text(value: str | None) -> str:
     if not value:
         return ""
     return PERSONAL_NUMBER_RE.sub(_mask_match, value)
+
+
+def mask_email(value: str | None) -> str:
+    """z***@example.cn — the first character of the mailbox and the domain."""
+    if not value or "@" not in value:
+        return ""
+    local, domain = value.split("@", 1)
+    return f"{local[:1]}***@{domain}"
