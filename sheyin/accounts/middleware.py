@@ -31,7 +31,7 @@ class AccountStateMiddleware:
             cutoff = user.sessions_valid_after
             if cutoff and (login_at is None or login_at < cutoff.timestamp()):
                 logout(request)
-                messages.warning(request, _("您的会话已被终止（密码或权限变更，或被撤销），请重新登录。"))
+                messages.warning(request, _("您的会话已被终止（权限变更或被撤销），请重新登录。"))
                 return redirect(settings.LOGIN_URL)
             if user.is_demo and not settings.DEMO_MODE:
                 logout(request)

@@ -246,47 +246,51 @@ def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("accounts:user_detail", pk=pk)
 
 
-@require_POST
-@permission_required("accounts.manage_users")
-def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The system admin resets an account; the owner sets the new password with the code sent to them."""
+def _user_step(
+    request: AuthedRequest, pk: int, call: Any, done: Any, reason_missing: str | None = None
+) -> HttpResponse:
+    """An administrator's step on the user page: the reason first when the step needs one, then the
+    service; its refusal is shown as a message, its result in `done(result)`'s words."""
     target = get_object_or_404(users_for(request.user), pk=pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("重置密码须填写原因。"))
-        return redirect("accounts:user_detail", pk=pk)
+    reason = ""
+    if reason_missing is not None:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, reason_missing)
+            return redirect("accounts:user_detail", pk=pk)
+        reason = form.cleaned_data["reason"]
     try:
-        code = services.user_reset_password(user=target, reason=form.cleaned_data["reason"], by=request.user)
+        result = call(target, reason)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
     else:
-        messages.success(
-            request,
-            _(
-                "密码已重置：原密码立即失效，该用户的会话和访问令牌已终止。激活码已发送至%(to)s，由本人设置新密码。"
-            )
-            % {"to": code.sent_to},
-        )
+        messages.success(request, done(result))
     return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The system admin resets an account; the owner sets the new password with the code sent to them."""
+    return _user_step(
+        request, pk,
+        lambda user, reason: services.user_reset_password(user=user, reason=reason, by=request.user),
+        lambda code: _("密码已重置：原密码立即失效，该用户的会话和访问令牌已终止。激活码已发送至%(to)s，由本人设置新密码。")
+        % {"to": code.sent_to},
+        reason_missing=_("重置密码须填写原因。"),
+    )  # fmt: skip
 
 
 @require_POST
 @permission_required("accounts.manage_users")
 def user_resend_activation(request: AuthedRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(users_for(request.user), pk=pk)
-    try:
-        code = services.user_resend_activation(user=target, by=request.user)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.success(request, _("新的激活码已发送至%(to)s，原激活码作废。") % {"to": code.sent_to})
-    return redirect("accounts:user_detail", pk=pk)
+    return _user_step(
+        request, pk, lambda user, _reason: services.user_resend_activation(user=user, by=request.user),
+        lambda code: _("新的激活码已发送至%(to)s，原激活码作废。") % {"to": code.sent_to},
+    )  # fmt: skip
 
 
 @require_POST
@@ -295,18 +299,11 @@ def user_reset_second_factor(request: AuthedRequest, pk: int) -> HttpResponse:
     """The security admin clears a lost authenticator; the user enrols a new one at the next login."""
     from . import twofactor
 
-    target = get_object_or_404(users_for(request.user), pk=pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("重置动态口令须填写原因。"))
-    else:
-        try:
-            twofactor.totp_reset(user=target, reason=form.cleaned_data["reason"], by=request.user)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("动态口令已重置，该用户下次登录时重新绑定。"))
-    return redirect("accounts:user_detail", pk=pk)
+    return _user_step(
+        request, pk, lambda user, reason: twofactor.totp_reset(user=user, reason=reason, by=request.user),
+        lambda _result: _("动态口令已重置，该用户下次登录时重新绑定。"),
+        reason_missing=_("重置动态口令须填写原因。"),
+    )  # fmt: skip
 
 
 @public
