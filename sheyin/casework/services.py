@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from sheyin.audit.services import record
 from sheyin.catalogue.choices import Category, Channel, Risk
 from sheyin.common.crypto import sm3_hex
 from sheyin.common.identifiers import check_id_number
+from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, check_upload
 from sheyin.coresystem.adapter import CaseSubmission, get_core
 from sheyin.institutions.models import Outlet, OutletStatus
@@ -112,17 +113,6 @@ def _own_draft(case: Case, by: Any) -> None:
         raise ValidationError(_("业务已提交，不能再修改。"))
 
 
-def _next_number(model: Any, field: str, prefix: str) -> str:
-    last = (
-        model.objects.filter(**{f"{field}__startswith": prefix})
-        .order_by(f"-{field}")
-        .values_list(field, flat=True)
-        .first()
-    )
-    n = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
-
-
 def _users_with(roles: list[str], **org: Any) -> list[Any]:
     return [
         a.user
@@ -153,18 +143,13 @@ def case_open(*, by: Any) -> Case:
     if outlet.status != OutletStatus.OPERATING:
         raise ValidationError(_("网点当前不在运营状态，不能受理业务。"))
     now = timezone.now()
-    for _attempt in range(5):
-        case = Case(**outlet_fields(outlet), staff=by, called_at=now, status=CaseStatus.DRAFT,
-                    receipt_no=_next_number(Case, "receipt_no", f"{outlet.code}-{timezone.localdate(now):%Y%m%d}-"))  # fmt: skip
-        require_scope(by, case)
-        try:
-            with transaction.atomic():
-                case.save()
-                record(action="case.open", by=by, obj=case, after={"outlet": outlet.code})
-            return case
-        except IntegrityError:
-            continue
-    raise ValidationError(_("系统繁忙，请重试。"))
+    case = Case(**outlet_fields(outlet), staff=by, called_at=now, status=CaseStatus.DRAFT)
+    require_scope(by, case)
+    with transaction.atomic():
+        case.receipt_no = allocate(Case, "receipt_no", f"{outlet.code}-{timezone.localdate(now):%Y%m%d}-")
+        case.save()
+        record(action="case.open", by=by, obj=case, after={"outlet": outlet.code})
+    return case
 
 
 def case_choose_item(*, case: Case, item: Any, by: Any) -> Case:
@@ -446,7 +431,7 @@ def handover_create(*, records: list[ArchiveRecord], by: Any, note: str = "") ->
         outlet = locked[0].outlet
         batch = HandoverBatch(**outlet_fields(outlet), created_by=by, note=note.strip()[:200],
                               due_date=min(r.due_date for r in locked),
-                              number=_next_number(HandoverBatch, "number", f"YJ-{outlet.code}-{timezone.localdate():%Y%m%d}-"))  # fmt: skip
+                              number=allocate(HandoverBatch, "number", f"YJ-{outlet.code}-{timezone.localdate():%Y%m%d}-"))  # fmt: skip
         require_scope(by, batch)
         batch.save()
         for rec in locked:

@@ -7,13 +7,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+
 from .workflow import TerminalStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope()
 
 
 class Terminal(models.Model):

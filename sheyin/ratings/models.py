@@ -19,16 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
 from sheyin.catalogue.choices import Channel
 from sheyin.common.crypto import EncryptedField, register_encrypted
 
 from .workflow import FINISHED, BadReviewStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope()
 
 
 class Level(models.IntegerChoices):

@@ -15,14 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+
 from .workflow import TicketStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-    "self": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope(own=("outlet_id", "outlet_id"))
 
 
 class Category(models.TextChoices):
@@ -124,7 +121,7 @@ class Ticket(models.Model):
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
 
     # Window staff (仅本人) see the tickets they raised; the outlet manager sees the outlet's.
-    SCOPE = {**OUTLET_SCOPE, "self": ("raised_by_id", "user_id")}
+    SCOPE = outlet_scope(own=("raised_by_id", "user_id"))
 
     class Meta:
         verbose_name = _("问题工单")

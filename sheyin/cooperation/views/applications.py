@@ -137,9 +137,11 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
     result = layout.LayoutResult.from_json(app.layout_result) if app.layout_result else None
-    acceptance = services.acceptance_context(app) if app.status == OutletApplicationStatus.INSPECTED else None
+    acceptance = (
+        selectors.acceptance_context(app) if app.status == OutletApplicationStatus.INSPECTED else None
+    )
     user = request.user
-    checks = services.completeness_checks(app)
+    checks = selectors.completeness_checks(app)
     return render(
         request,
         "cooperation/application_detail.html",
@@ -231,7 +233,7 @@ def application_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def application_layout(request: HttpRequest, pk: int) -> HttpResponse:
     """The layout check on a map: the candidate, its nearest outlets and offices, the district lines."""
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
-    live = services._layout_for(app)
+    live = selectors.layout_for(app)
     stored = layout.LayoutResult.from_json(app.layout_result) if app.layout_result else None
     data = {
         "candidate": {"name": app.outlet.name, "lon": app.outlet.lon, "lat": app.outlet.lat},
