@@ -6,6 +6,8 @@ from pathlib import Path
 
 import environ
 
+from sheyin.common.keys import BUILTIN_DATA_KEY, BUILTIN_INDEX_KEY, BUILTIN_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -13,7 +15,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("SHEYIN_DEBUG", default=False)
 # Demo mode: demo accounts with published passwords exist. Never on in production.
 DEMO_MODE = env.bool("SHEYIN_DEMO_MODE", default=True)
-SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default="insecure-development-key-change-me-" + "x" * 20)
+# The built-in keys are published in this repository: only demo (and test) settings fall back to them.
+# Outside demo mode a missing key stops the process at start (sheyin.common.checks).
+SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default=BUILTIN_SECRET_KEY if DEMO_MODE else "")
 ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -125,9 +129,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "sheyin.accounts.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 SHEYIN_PASSWORD_MAX_AGE_DAYS = env.int("SHEYIN_PASSWORD_MAX_AGE_DAYS", default=90)
-# Two factors (TOTP) for agency and administrator roles (等保 level 3). Off by default only in demo mode,
+# Two factors (TOTP) for the roles in SHEYIN_2FA_ROLES (等保 level 3). Off by default only in demo mode,
 # so that the published demo accounts can be tried; anyone who enrols a device is always asked for it.
 SHEYIN_REQUIRE_2FA = env.bool("SHEYIN_REQUIRE_2FA", default=not DEMO_MODE)
+# Roles that must use a second factor (TOTP) when SHEYIN_REQUIRE_2FA is on: by default every role, since
+# every role reaches personal data (rosters, cases, ratings) or the accounts that do.
+SHEYIN_2FA_ROLES = env.list(
+    "SHEYIN_2FA_ROLES",
+    default=[
+        "municipal_admin", "municipal_officer", "district_admin", "district_officer", "district_inspector",
+        "bank_admin", "outlet_manager", "outlet_staff", "system_admin", "security_admin", "audit_admin",
+    ],
+)  # fmt: skip
 OTP_TOTP_ISSUER = "社银合作管理平台"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
@@ -188,14 +201,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Personal data: SM4-GCM encryption key and HMAC-SM3 blind-index key (hex, 16 and 32 bytes).
-SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default="00112233445566778899aabbccddeeff")
-SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="0f1e2d3c4b5a69788796a5b4c3d2e1f0" * 2)
+# Personal data: SM4-GCM encryption key and HMAC-SM3 blind-index key (hex, 16 and 32 bytes), checked at
+# start against the stored data (sheyin.common.keys); changed only with `manage.py rotate_keys`.
+SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default=BUILTIN_DATA_KEY if DEMO_MODE else "")
+SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default=BUILTIN_INDEX_KEY if DEMO_MODE else "")
 
-# Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data.
+# Notification senders (e-mail, SMS): pluggable; the default only logs, without personal data. Activation
+# codes go out through them too; in demo mode (no gateway) they land in the owner's own message list.
 SHEYIN_NOTIFICATION_SENDERS = env.list(
-    "SHEYIN_NOTIFICATION_SENDERS", default=["sheyin.notifications.senders.LogSender"]
+    "SHEYIN_NOTIFICATION_SENDERS",
+    default=["sheyin.notifications.senders.LogSender"]
+    + (["sheyin.notifications.senders.DemoInboxSender"] if DEMO_MODE else []),
 )
+# An activation code (new account, password reset) is valid this long, and void after this many wrong tries.
+SHEYIN_ACTIVATION_HOURS = env.int("SHEYIN_ACTIVATION_HOURS", default=24)
+SHEYIN_ACTIVATION_MAX_FAILURES = 5
 
 VAR_DIR = env.path("SHEYIN_VAR_DIR", default=BASE_DIR / "var")
 Path(VAR_DIR).mkdir(parents=True, exist_ok=True)

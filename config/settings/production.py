@@ -7,8 +7,10 @@ DEBUG = False
 DEMO_MODE = False
 SHEYIN_REQUIRE_2FA = True
 SECRET_KEY = env.str("SHEYIN_SECRET_KEY")
-SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY")
-SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY")
+# Missing, malformed, published or not matching the stored data: the process refuses to start with a
+# system check error that says which (sheyin.common.checks).
+SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default="")
+SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="")
 ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS")
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

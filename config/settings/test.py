@@ -1,10 +1,16 @@
 """Settings for the test suite: same code paths, faster hashing, immediate jobs."""
 
+from sheyin.common.keys import BUILTIN_DATA_KEY, BUILTIN_INDEX_KEY, BUILTIN_SECRET_KEY
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES
+from .base import BASE_DIR, DATABASES, env
 
 DEBUG = False
 DEMO_MODE = True
+# Tests may use the built-in (published) keys, whatever the environment's demo switch says.
+SECRET_KEY = env.str("SHEYIN_SECRET_KEY", default=BUILTIN_SECRET_KEY)
+SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default=BUILTIN_DATA_KEY)
+SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default=BUILTIN_INDEX_KEY)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; prod uses argon2
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "sheyin-test", "immediate": True}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from sheyin.common.nav import NavItem, register
 
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
 
         register(
             NavItem(

@@ -29,7 +29,12 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
     }
 
     def confirm_login_allowed(self, user: Any) -> None:
+        from django.conf import settings
+
         super().confirm_login_allowed(user)
+        if user.is_demo and not settings.DEMO_MODE:
+            # The demo accounts' password is published: outside demo mode they never log in.
+            raise forms.ValidationError(_("演示账号不能在正式环境中登录。"), code="demo_account")
         rows = list(user.assignments.select_related("outlet"))
         if rows and all(a.outlet is not None and a.outlet.status == "terminated" for a in rows):
             # R6.4: the outlet's cooperation has ended, and with it every permission of its staff.
@@ -54,8 +59,32 @@ class UserCreateForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label=_("账号"), max_length=150)
     display_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.RegexField(label=_("手机号"), regex=r"^1\d{10}$", required=False,
+                             help_text=_("激活码以短信发送到本人手机；加密保存，页面只显示脱敏号码。"),
                              error_messages={"invalid": _("请输入11位手机号。")})  # fmt: skip
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, strip=False)
+    email = forms.EmailField(
+        label=_("电子邮箱"), required=False, help_text=_("没有手机号时，激活码发送到此邮箱。")
+    )
+
+
+class ActivateForm(BootstrapMixin, forms.Form):
+    """The owner sets their own password with the one-time code sent to them."""
+
+    username = forms.CharField(label=_("账号"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))  # fmt: skip
+    code = forms.RegexField(
+        label=_("激活码"), regex=r"^\s*\d{8}\s*$", error_messages={"invalid": _("激活码为8位数字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )  # fmt: skip
+    new_password1 = forms.CharField(label=_("新密码"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))  # fmt: skip
+    new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的密码不一致。"))
+        return data
 
 
 class RoleAssignForm(BootstrapMixin, forms.Form):
@@ -81,3 +110,22 @@ class TokenForm(BootstrapMixin, forms.Form):
         error_messages={"invalid": _("请输入6位数字动态口令。")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class RevealForm(BootstrapMixin, forms.Form):
+    """The one form for every reveal of personal data (see accounts.pii)."""
+
+    reason = forms.ChoiceField(
+        label=_("查看事由"), choices=[("", _("请选择"))],
+        error_messages={"required": _("请选择查看事由。"), "invalid_choice": _("请选择查看事由。")},
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("补充说明"), max_length=200, required=False,
+        help_text=_("选择“其他”时必填（至少4个字）。"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .pii import RevealReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", _("请选择")), *RevealReason.choices]  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Per-request account checks: revoked sessions end at once; an expired password must be changed."""
+"""Per-request account checks: revoked sessions end at once (a role change, a password change or reset);
+demo accounts never work outside demo mode; the second factor; an expired password must be changed."""
 
 from __future__ import annotations
 
@@ -32,8 +33,17 @@ class AccountStateMiddleware:
                 logout(request)
                 messages.warning(request, _("您的会话已被终止（权限变更或被撤销），请重新登录。"))
                 return redirect(settings.LOGIN_URL)
+            if user.is_demo and not settings.DEMO_MODE:
+                logout(request)
+                messages.error(request, _("演示账号不能在正式环境中登录。"))
+                return redirect(settings.LOGIN_URL)
             second_url = reverse("accounts:second_factor")
-            exempt = (second_url, reverse("accounts:logout"), reverse("set_language"))
+            exempt = (
+                second_url,
+                reverse("accounts:logout"),
+                reverse("set_language"),
+                reverse("accounts:keepalive"),
+            )
             verified = getattr(user, "is_verified", lambda: False)()  # set by django-otp's middleware
             if request.path not in exempt and not verified and requires_second_factor(user):
                 return redirect(f"{second_url}?next={request.get_full_path()}")

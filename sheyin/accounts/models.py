@@ -11,10 +11,14 @@ from .roles import LEVEL, THREE_ADMINS, Level, Role
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The phone number the activation code goes to: personal data, encrypted; only the mask is shown.
+    phone_enc = models.TextField(_("手机号（密文）"), blank=True)
+    phone_masked = models.CharField(_("手机号"), max_length=11, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
     # Sessions and tokens issued before this instant stop working at their next request.
     sessions_valid_after = models.DateTimeField(_("会话有效起点"), null=True, blank=True)
+    # An account of the demo data, whose password is published: refused outside demo mode.
+    is_demo = models.BooleanField(_("演示账号"), default=False)
 
     SCOPE = {
         "district": ("assignments__agency_id", "agency_id"),
@@ -109,3 +113,45 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code that lets the OWNER of a new or reset account set their own password (三员分立:
+    no administrator ever knows a usable password of a business account). Only its keyed hash is kept;
+    the clear code goes to the owner through the notification senders (SMS, e-mail)."""
+
+    class Purpose(models.TextChoices):
+        NEW = "new", _("新建账号")
+        RESET = "reset", _("重置密码")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activation_codes")
+    purpose = models.CharField(_("用途"), max_length=8, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    void_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    sent_to = models.CharField(_("发送至"), max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("发起人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one code per account can be used at a time: a new one voids the older ones.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(used_at__isnull=True, void_at__isnull=True),
+                name="one_open_activation_code_per_user",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.void_at is None and self.expires_at > timezone.now()

@@ -68,7 +68,8 @@ _AGENCY = {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER, Role.DISTRICT_ADMIN, Ro
 
 PERMISSIONS: dict[str, set[Role]] = {
     # institutions registry
-    "institutions.view": _BUSINESS | {Role.SYSTEM_ADMIN},
+    # Not the system admin: running accounts needs no outlet registry (三员分立, least privilege).
+    "institutions.view": set(_BUSINESS),
     "institutions.export": _BUSINESS - {Role.OUTLET_STAFF},
     "institutions.create_outlet": _AGENCY | {Role.BANK_ADMIN},
     "institutions.edit_outlet": _AGENCY | {Role.BANK_ADMIN, Role.OUTLET_MANAGER},

@@ -1,4 +1,9 @@
-"""Second factor (TOTP, django-otp) for agency and administrator roles (等保 level 3)."""
+"""Second factor (TOTP, django-otp) for every role that reaches personal data (等保 level 3).
+
+Which roles must use it is a setting (`SHEYIN_2FA_ROLES`, every role by default; on in production through
+`SHEYIN_REQUIRE_2FA`). Enrolment is self-service: at the first login after it becomes required, or from
+the profile page, the user scans a QR code with an authenticator app; a lost phone is reset by the
+security admin."""
 
 from __future__ import annotations
 
@@ -14,22 +19,24 @@ from sheyin.audit.models import Outcome
 from sheyin.audit.services import record
 
 from .permissions import require
-from .roles import LEVEL, Level, Role
 from .scope import assignments_of
-
-SECOND_FACTOR_LEVELS = {Level.ALL, Level.DISTRICT}
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def requires_second_factor(user: Any) -> bool:
-    if confirmed_device(user) is not None:
-        return True
+def role_requires_second_factor(user: Any) -> bool:
+    """Whether one of the user's roles must use TOTP (SHEYIN_REQUIRE_2FA and SHEYIN_2FA_ROLES)."""
     if not settings.SHEYIN_REQUIRE_2FA:
         return False
-    return any(LEVEL[Role(a.role)] in SECOND_FACTOR_LEVELS for a in assignments_of(user))
+    required = set(settings.SHEYIN_2FA_ROLES)
+    return any(a.role in required for a in assignments_of(user))
+
+
+def requires_second_factor(user: Any) -> bool:
+    """Asked at login: whoever enrolled a device, and every role that must."""
+    return confirmed_device(user) is not None or role_requires_second_factor(user)
 
 
 def totp_pending_device(*, user: Any) -> TOTPDevice:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import base64
+import time
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -20,7 +22,8 @@ from sheyin.common.listing import ListSpec, apply, paginate
 from sheyin.institutions.selectors import outlets_for
 
 from . import services
-from .forms import BootstrapMixin, LoginForm, ReasonForm, RoleAssignForm, UserCreateForm
+from .forms import ActivateForm, BootstrapMixin, LoginForm, ReasonForm, RoleAssignForm, UserCreateForm
+from .middleware import LOGIN_AT
 from .models import RoleAssignment
 from .scope import level_labels
 from .selectors import users_for
@@ -59,8 +62,10 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc, default_field="new_password1")
         else:
+            # Every other session and personal token ended with the old password; this one carries on.
             update_session_auth_hash(request, request.user)
-            messages.success(request, _("密码已修改。"))
+            request.session[LOGIN_AT] = time.time()
+            messages.success(request, _("密码已修改。您在其他地方的登录和个人访问令牌已失效。"))
             return redirect("dashboards:home")
     from django.conf import settings
 
@@ -73,12 +78,16 @@ def password_change(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def profile(request: AuthedRequest) -> HttpResponse:
+    from . import twofactor
+
     return render(
         request,
         "accounts/profile.html",
         {
             "assignments": request.user.assignments.select_related("agency", "bank", "outlet"),
             "levels": level_labels(request.user),
+            "has_device": twofactor.confirmed_device(request.user) is not None,
+            "otp_required": twofactor.role_requires_second_factor(request.user),
         },
     )
 
@@ -105,22 +114,31 @@ def user_create(request: AuthedRequest) -> HttpResponse:
         try:
             user = services.user_create(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            apply_errors(form, exc, default_field="password")
+            apply_errors(form, exc, default_field="username")
         else:
-            messages.success(request, _("用户已创建。"))
+            sent = user.activation_codes.first()
+            messages.success(
+                request,
+                _("用户已创建。激活码已发送至%(to)s，由本人设置密码后即可登录。")
+                % {"to": sent.sent_to if sent else "—"},
+            )
             return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
 
 @permission_required("accounts.view_users")
 def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    from . import twofactor
+
     target = get_object_or_404(users_for(request.user), pk=pk)
     form = RoleAssignForm(outlets=outlets_for(request.user))
     return render(
         request,
         "accounts/user_detail.html",
         {"target": target, "assign_form": form, "reason_form": ReasonForm(),
-         "assignments": target.assignments.select_related("agency", "bank", "outlet")},
+         "assignments": target.assignments.select_related("agency", "bank", "outlet"),
+         "activation": target.activation_codes.first(), "has_device": twofactor.confirmed_device(target) is not None,
+         "admin_account": services.is_three_admin(target)},
     )  # fmt: skip
 
 
@@ -196,7 +214,10 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             return redirect(next_url or "dashboards:home")
-    ctx = {"form": form, "enrolling": pending is not None, "next": next_url}
+    ctx = {
+        "form": form, "enrolling": pending is not None, "next": next_url,
+        "required": twofactor.role_requires_second_factor(request.user),
+    }  # fmt: skip
     if pending is not None:
         ctx["qr"] = qr_svg(pending.config_url, scale=4)
         ctx["secret"] = base64.b32encode(pending.bin_key).decode().rstrip("=")
@@ -225,20 +246,146 @@ def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("accounts:user_detail", pk=pk)
 
 
-@require_POST
-@permission_required("accounts.manage_users")
-def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The system admin sets a temporary password; the owner must change it at the next login."""
+def _user_step(
+    request: AuthedRequest, pk: int, call: Any, done: Any, reason_missing: str | None = None
+) -> HttpResponse:
+    """An administrator's step on the user page: the reason first when the step needs one, then the
+    service; its refusal is shown as a message, its result in `done(result)`'s words."""
     target = get_object_or_404(users_for(request.user), pk=pk)
+    reason = ""
+    if reason_missing is not None:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, reason_missing)
+            return redirect("accounts:user_detail", pk=pk)
+        reason = form.cleaned_data["reason"]
     try:
-        services.user_set_password(
-            user=target, new_password=request.POST.get("password", ""), by=request.user
-        )
+        result = call(target, reason)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
     else:
-        messages.success(request, _("临时密码已设置，用户下次登录时须修改密码。"))
+        messages.success(request, done(result))
     return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The system admin resets an account; the owner sets the new password with the code sent to them."""
+    return _user_step(
+        request, pk,
+        lambda user, reason: services.user_reset_password(user=user, reason=reason, by=request.user),
+        lambda code: _("密码已重置：原密码立即失效，该用户的会话和访问令牌已终止。激活码已发送至%(to)s，由本人设置新密码。")
+        % {"to": code.sent_to},
+        reason_missing=_("重置密码须填写原因。"),
+    )  # fmt: skip
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def user_resend_activation(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _user_step(
+        request, pk, lambda user, _reason: services.user_resend_activation(user=user, by=request.user),
+        lambda code: _("新的激活码已发送至%(to)s，原激活码作废。") % {"to": code.sent_to},
+    )  # fmt: skip
+
+
+@require_POST
+@permission_required("accounts.unlock")
+def user_reset_second_factor(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The security admin clears a lost authenticator; the user enrols a new one at the next login."""
+    from . import twofactor
+
+    return _user_step(
+        request, pk, lambda user, reason: twofactor.totp_reset(user=user, reason=reason, by=request.user),
+        lambda _result: _("动态口令已重置，该用户下次登录时重新绑定。"),
+        reason_missing=_("重置动态口令须填写原因。"),
+    )  # fmt: skip
+
+
+@public
+def activate(request: HttpRequest) -> HttpResponse:
+    """激活账号/设置密码: the owner of a new or reset account sets their own password with the code."""
+    from django.conf import settings
+
+    form = ActivateForm(request.POST or None, initial={"username": request.GET.get("username", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_activate(
+                username=form.cleaned_data["username"], code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password1"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="new_password1")
+        else:
+            messages.success(request, _("密码已设置，请用新密码登录。"))
+            return redirect("accounts:login")
+    ctx: dict[str, Any] = {"form": form}
+    if settings.DEMO_MODE:
+        # Demo only: no SMS gateway, so the owner's "phone" is their own message list, shown here.
+        from sheyin.notifications.selectors import secret_messages_for_demo
+
+        ctx["demo_inbox"] = secret_messages_for_demo(form["username"].value() or "")
+    response = render(request, "accounts/activate.html", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def keepalive(request: AuthedRequest) -> HttpResponse:
+    """继续: the idle-timeout warning renews the session (every request does; this one does nothing else)."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})
+
+
+@require_POST
+@login_required
+def reveal(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The one reveal endpoint: a dialog (htmx) or, without script, a page showing the value once.
+
+    The object is found through the declaring app's scoped selector; the service checks the permissions,
+    the scope and the reason, and writes the audit event. The value is never stored or put in a URL."""
+    from django.http import Http404
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from . import pii
+    from .forms import RevealForm
+
+    try:
+        target = pii.revealable(kind)
+    except KeyError as exc:
+        raise Http404 from exc
+    obj = target.find(request.user, pk)
+    if obj is None:
+        raise Http404
+    dom_id = f"reveal-{kind.replace('.', '-').replace('_', '-')}-{pk}"
+    form = RevealForm(request.POST, auto_id=f"{dom_id}-%s")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    ctx: dict[str, object] = {
+        "kind": kind, "pk": pk, "dom_id": dom_id, "label": target.label, "form": form, "next": back,
+        "is_phone": target.is_phone, "revealed": False,
+    }  # fmt: skip
+    if form.is_valid():
+        try:
+            ctx["value"] = services.pii_reveal(
+                kind=kind, obj=obj, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+                by=request.user,
+            )  # fmt: skip
+            ctx["revealed"] = True
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="reason")
+    if request.htmx:
+        template = "accounts/_reveal_value.html" if ctx["revealed"] else "accounts/_reveal_form.html"
+    else:
+        ctx["back"] = back
+        template = "accounts/reveal_page.html"
+    response = render(request, template, ctx)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -18,6 +18,7 @@ import re
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -111,7 +112,8 @@ def authenticate_token(request: HttpRequest, token: str) -> Any:
         row.revoked_at is not None
         or row.expires_at <= timezone.now()
         or not user.is_active
-        # Revoking a user's sessions (or changing their roles) ends their tokens too.
+        or (user.is_demo and not settings.DEMO_MODE)  # a demo account's password is published
+        # Revoking a user's sessions, changing their roles or their password ends their tokens too.
         or (cutoff is not None and row.created_at < cutoff)
         or not user.has_perm("api.personal_tokens")
     ):

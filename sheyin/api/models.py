@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.common.crypto import EncryptedField, register_encrypted
+
 
 class ApiClient(models.Model):
     class Status(models.TextChoices):
@@ -200,3 +202,10 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("api.ApiClient", "secret_enc"),
+    EncryptedField("api.IdempotencyRecord", "response_enc"),
+)

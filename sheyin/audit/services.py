@@ -21,7 +21,8 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     """A JSON-safe copy of a model's concrete fields, for before/after."""
     data: dict[str, Any] = {}
     for f in obj._meta.concrete_fields:
-        if f.name in SECRET_FIELDS or f.name in NOISE_FIELDS or (fields is not None and f.name not in fields):
+        secret = f.name in SECRET_FIELDS or f.name.endswith(("_enc", "_index"))  # encrypted personal data
+        if secret or f.name in NOISE_FIELDS or (fields is not None and f.name not in fields):
             continue
         data[f.attname] = f.value_from_object(obj)
     return _jsonable(data)

@@ -12,8 +12,10 @@ class CaseworkConfig(AppConfig):
         from sheyin.common.nav import NavItem, register
 
         from .permissions import PERMISSIONS
+        from .reveal import register_revealables
 
         register_permissions(PERMISSIONS)
+        register_revealables()
         section = _("业务受理")
         register(
             NavItem(section, _("窗口受理"), "casework:accept_home", icon="person-vcard", perm="casework.accept",

@@ -442,25 +442,6 @@ def receipt_issue(
     return receipt, pdf
 
 
-def case_reveal_applicant_id(*, case: Case, reason: str, by: Any) -> str:
-    """The full ID number, for a stated reason, audited (R9.3). Never put in a URL or a log line."""
-    require(by, "pii.reveal")
-    require_scope(by, case)
-    if not reason.strip():
-        raise ValidationError({"reason": _("查看完整证件号码须填写事由。")})
-    if not case.applicant_ref:
-        raise ValidationError(_("该业务尚未核验申请人。"))
-    with transaction.atomic():
-        record(
-            action="pii.reveal",
-            by=by,
-            obj=case,
-            reason=reason.strip(),
-            after={"field": "applicant_id_number"},
-        )
-    return get_core().reveal_id_number(case.applicant_ref)
-
-
 # --- archives and handover (Annex 10) --------------------------------------------------------------------
 
 

@@ -181,13 +181,9 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     in_review = selectors.review_queue_for(request.user).filter(pk=pk).exists()
     review_form = ReviewForm(request.POST if request.POST.get("action") in ("approve", "return") else None)
-    reveal_form = ReasonForm(
-        request.POST if request.POST.get("action") == "reveal" else None, prefix="reveal"
-    )
     cancel_form = ReasonForm(
         request.POST if request.POST.get("action") == "cancel" else None, prefix="cancel"
     )
-    revealed = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -201,10 +197,6 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 if done.status == CaseStatus.DRAFT:
                     return redirect("casework:review_list")
                 return redirect("casework:case_detail", pk=pk)
-            if action == "reveal" and reveal_form.is_valid():
-                # Shown in this response only: never stored, never in a URL.
-                revealed = services.case_reveal_applicant_id(case=case, reason=reveal_form.cleaned_data["reason"],
-                                                             by=request.user)  # fmt: skip
             if action == "cancel" and cancel_form.is_valid():
                 services.case_cancel(case=case, reason=cancel_form.cleaned_data["reason"], by=request.user)
                 messages.info(request, _("业务已取消。"))
@@ -213,7 +205,6 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             target = {
                 "approve": review_form,
                 "return": review_form,
-                "reveal": reveal_form,
                 "cancel": cancel_form,
             }
             form = target.get(action or "")
@@ -223,8 +214,8 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 _error(request, exc)
         case.refresh_from_db()
     ctx = {
-        "case": case, "in_review": in_review, "review_form": review_form, "reveal_form": reveal_form,
-        "cancel_form": cancel_form, "revealed": revealed, "files": case.files.all(), "reviews": case.reviews.select_related("reviewer"),
+        "case": case, "in_review": in_review, "review_form": review_form,
+        "cancel_form": cancel_form, "files": case.files.all(), "reviews": case.reviews.select_related("reviewer"),
         "archive": getattr(case, "archive", None) if case.pk else None,
         "receipts": selectors.receipts_of(case) if case.pk else [],
         "rating_code": rating_services.display_token(case.rating_token) if case.rating_token else "",

@@ -5,3 +5,11 @@ class CommonConfig(AppConfig):
     name = "sheyin.common"
     label = "common"
     verbose_name = "公共"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401  (registers the key checks)
+        from .keys import store_check_values
+
+        post_migrate.connect(store_check_values, sender=self, dispatch_uid="sheyin.common.key_check")

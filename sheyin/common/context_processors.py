@@ -15,5 +15,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     ctx: dict[str, Any] = {"DEMO_MODE": settings.DEMO_MODE}
     if user is not None and user.is_authenticated:
         ctx["nav_menu"] = menu_for(user)
+        ctx["idle_seconds"] = settings.SESSION_COOKIE_AGE
         ctx.update(header_extras(request))
     return ctx

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.common.crypto import EncryptedField, register_encrypted
+
 
 class Employer(models.Model):
     """参保单位. `slot` is the stable position generated histories refer to."""
@@ -175,3 +177,10 @@ class CoreCase(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("coresystem.InsuredPerson", "id_number_enc", index="id_index"),
+    EncryptedField("coresystem.InsuredPerson", "phone_enc"),
+)

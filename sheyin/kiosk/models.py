@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.scope import outlet_scope
+from sheyin.common.crypto import EncryptedField, register_encrypted
 from sheyin.common.verification import group_code
 
 from .workflow import TerminalStatus
@@ -176,3 +177,6 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"otp {self.pk}"
+
+
+register_encrypted(EncryptedField("kiosk.PrintedRecord", "content", binary=True))

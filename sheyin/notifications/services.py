@@ -35,6 +35,17 @@ def notify(
     return len(rows)
 
 
+def deliver_secret(*, user: Any, title: str, body: str) -> None:
+    """A message for the addressee's eyes only (an activation code), through every configured sender's
+    `send_secret`, after the commit. Nothing of the body is stored here or logged."""
+
+    def send() -> None:
+        for sender in _senders():
+            sender.send_secret(user_id=user.pk, title=title, body=body)
+
+    transaction.on_commit(send)
+
+
 def notification_mark_read(*, notification: Notification, by: Any) -> None:
     if notification.user_id != by.pk:
         raise PermissionError

@@ -12,8 +12,10 @@ class RatingsConfig(AppConfig):
         from sheyin.common.nav import NavItem, register
 
         from .permissions import PERMISSIONS
+        from .reveal import register_revealables
 
         register_permissions(PERMISSIONS)
+        register_revealables()
         section = _("好差评")
         register(
             NavItem(section, _("差评整改"), "ratings:bad_list", icon="exclamation-triangle",

@@ -3,7 +3,8 @@
 A rating references the service generically: a window case when there is one, else just the channel and
 the outlet (a terminal print, an online self-service session). Outlet, district and bank are copied on each
 row so every scope filter and every statistic is a plain column comparison. Contact details are kept only
-for a real-name rating; the phone is encrypted and only its mask is ever shown.
+for a real-name rating; the phone is encrypted and only its mask is ever shown. Numbers a citizen types
+into the comment are masked on storage (the original is kept encrypted for the handler).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.scope import outlet_scope
 from sheyin.catalogue.choices import Channel
+from sheyin.common.crypto import EncryptedField, register_encrypted
 
 from . import codes
 from .workflow import FINISHED, BadReviewStatus
@@ -149,7 +151,10 @@ class Rating(models.Model):
     efficiency = models.PositiveSmallIntegerField(_("服务效率"), choices=Level.choices)
     skill = models.PositiveSmallIntegerField(_("服务水平"), choices=Level.choices)
     attitude = models.PositiveSmallIntegerField(_("服务态度"), choices=Level.choices)
+    # What the citizen typed, with any ID or phone number in it masked; the original is kept only
+    # encrypted, and only when masking changed it (handlers reveal it through the reveal service).
     comment = models.CharField(_("评价内容"), max_length=500, blank=True)
+    comment_original_enc = models.TextField(blank=True)
     real_name = models.BooleanField(_("实名评价"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=30, blank=True)
     contact_phone = models.TextField(blank=True)  # encrypted (SM4-GCM)
@@ -296,3 +301,10 @@ class BadReviewStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("ratings.Rating", "contact_phone"),
+    EncryptedField("ratings.Rating", "comment_original_enc"),
+)

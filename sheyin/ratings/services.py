@@ -20,7 +20,7 @@ from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.services import record
 from sheyin.catalogue.choices import Channel
 from sheyin.common.crypto import blind_index, encrypt
-from sheyin.common.masking import mask_phone
+from sheyin.common.masking import mask_free_text, mask_phone
 from sheyin.common.uploads import check_upload
 from sheyin.institutions.workdays import add_working_days
 
@@ -57,6 +57,13 @@ def scrub(value: str, *names: str) -> str:
         if name:
             text = text.replace(name, "***")
     return text
+
+
+def masked_comment(text: str) -> dict[str, str]:
+    """A citizen's comment as stored: ID and phone numbers masked; the original only encrypted, and only
+    when masking changed it (personal data at rest)."""
+    masked = mask_free_text(text)
+    return {"comment": masked, "comment_original_enc": encrypt(text) if masked != text else ""}
 
 
 def client_hash(address: str) -> str:
@@ -202,7 +209,7 @@ def rating_submit(*, token: str, data: dict[str, Any], client_address: str = "",
             case=case, token=locked, channel=locked.channel, outlet_id=locked.outlet_id,
             district_id=locked.district_id, bank_id=locked.bank_id, staff_id=staff_id, item_name=item_name,
             level=clean["level"], efficiency=clean["efficiency"],
-            skill=clean["skill"], attitude=clean["attitude"], comment=clean["comment"],
+            skill=clean["skill"], attitude=clean["attitude"], **masked_comment(clean["comment"]),
             real_name=clean["real_name"], contact_name=clean["contact_name"],
             contact_phone=encrypt(clean["contact_phone"]) if clean["contact_phone"] else "",
             contact_phone_masked=mask_phone(clean["contact_phone"]),
@@ -250,6 +257,17 @@ def _alert_bad_review(pk: int) -> None:
 
 
 # --- Bad-review handling ----------------------------------------------------------------------------
+REVEAL_PHONE_STEP = "reveal_phone"
+
+
+def note_phone_revealed(bad: BadReviewCase, by: Any, reason: str) -> None:
+    """The reveal service calls this in its transaction: the handling record shows who obtained the
+    rater's number for the call-back, and when (the audit trail keeps the same with the reason)."""
+    BadReviewStep.objects.create(
+        case=bad, action=REVEAL_PHONE_STEP, status=bad.status, note=reason[:1000], by=by
+    )
+
+
 PERMS = {
     "verify": "ratings.verify",
     "rectify": "ratings.rectify",
@@ -316,10 +334,16 @@ def bad_review_rectify(
 
 
 def bad_review_call_back(*, bad: BadReviewCase, result: str, note: str, by: Any) -> BadReviewCase:
+    """Record the call-back (R9.5). For a real-name review the rater's phone must have been revealed first
+    (a "reveal_phone" step, audited with its reason): the record shows who obtained the number and when."""
     with transaction.atomic():
         bad, target = _transition(bad, "call_back", by, note)
         if result not in BadReviewCase.CallbackResult.values:
             raise ValidationError({"result": _("请选择回访结果。")})
+        if bad.rating.real_name and not bad.steps.filter(action=REVEAL_PHONE_STEP).exists():
+            raise ValidationError(
+                {"note": _("请先查看评价人的联系电话（须说明事由）并致电回访，再登记回访结果。")}
+            )
         text = _need(note, "note", _("请填写回访记录。"))[:500]
         before, bad.status = bad.status, target
         bad.callback_result, bad.callback_note, bad.called_back_at = result, text, timezone.now()

@@ -217,6 +217,7 @@ def bad_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "ratings/bad_detail.html", {
         "bad": bad, "rating": bad.rating, "steps": bad.steps.select_related("by"), "forms": forms,
         "needs_callback": bad.rating.real_name and bad.called_back_at is None,
+        "phone_revealed": bad.steps.filter(action=services.REVEAL_PHONE_STEP).exists(),
     })  # fmt: skip
 
 

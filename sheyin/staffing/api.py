@@ -20,7 +20,6 @@ from ninja import Field, Path, Query, Router, Schema
 from sheyin.accounts.permissions import require
 from sheyin.api.auth import ANY_AUTH
 from sheyin.api.schemas import PageParams, SafeText, page_of, paginate
-from sheyin.common.masking import mask_phone
 
 from . import selectors
 from .models import Enrolment, ExamAttempt, PermissionGrant, StaffMember
@@ -80,7 +79,7 @@ class StaffOut(Schema):
 
     @staticmethod
     def resolve_phone_masked(obj: StaffMember) -> str:
-        return mask_phone(obj.phone)
+        return obj.phone_masked
 
     @staticmethod
     def resolve_grant_until(obj: StaffMember) -> dt.date | None:

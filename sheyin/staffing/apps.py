@@ -12,8 +12,10 @@ class StaffingConfig(AppConfig):
         from sheyin.common.nav import NavItem, register
 
         from .permissions import PERMISSIONS
+        from .reveal import register_revealables
 
         register_permissions(PERMISSIONS)
+        register_revealables()
         section = _("经办人员")
         register(
             NavItem(section, _("我的培训与授权"), "staffing:my", icon="person-badge", perm="staffing.take_exam",

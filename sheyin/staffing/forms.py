@@ -26,20 +26,36 @@ class StaffForm(BootstrapMixin, forms.Form):
         label=_("身份证号"), max_length=18, help_text=_("加密保存，页面只显示脱敏号码；18位，末位可为X"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )  # fmt: skip
-    phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
+    phone = forms.CharField(
+        label=_("手机号"), max_length=11, required=False, help_text=_("加密保存，页面只显示脱敏号码"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )  # fmt: skip
     post = forms.ChoiceField(label=_("岗位"), choices=Post.choices)
 
-    def __init__(self, *args: Any, outlets: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        outlets: Any,
+        editing: bool = False,
+        current: StaffMember | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets  # type: ignore[attr-defined]
         if editing:
+            # Personal data is never put back into the form: the current values show masked only.
             del self.fields["outlet"]
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _("留空表示不修改；如需更正请填写完整号码")
-
-
-class ReasonForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(label=_("事由"), max_length=300, widget=forms.TextInput())
+            masked_id = current.id_number_masked if current else ""
+            self.fields["id_number"].widget.attrs["placeholder"] = masked_id
+            self.fields["id_number"].help_text = _("当前：%(m)s。留空表示不修改；如需更正请填写完整号码") % {
+                "m": masked_id or "—"
+            }
+            masked_phone = current.phone_masked if current else ""
+            self.fields["phone"].widget.attrs["placeholder"] = masked_phone
+            self.fields["phone"].help_text = _("当前：%(m)s。留空表示不修改；如需更正请填写完整号码") % {
+                "m": masked_phone or "—"
+            }
 
 
 class LinkUserForm(BootstrapMixin, forms.Form):

@@ -34,6 +34,7 @@ ALLOWED_NAMES = frozenset(
         "accounts:logout",
         "accounts:login",
         "accounts:second_factor",
+        "accounts:keepalive",
         "set_language",
     }
 )

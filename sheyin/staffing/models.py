@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.scope import EVERY_PARTY
 from sheyin.catalogue.choices import Category, Channel
+from sheyin.common.crypto import EncryptedField, register_encrypted
 from sheyin.common.models import TimeStampedModel
 
 from .workflow import (
@@ -92,7 +93,7 @@ class StaffingSettings(models.Model):
 
 class StaffMember(TimeStampedModel):
     """One person on an outlet's roster (合作网点经办人员). The ID number is encrypted (SM4) with a blind
-    index; the masked form is kept for lists so that no list decrypts anything."""
+    index, the phone number encrypted; the masked forms are kept for lists so that no list decrypts anything."""
 
     outlet = models.ForeignKey(
         "institutions.Outlet", verbose_name=_("所在网点"), on_delete=models.PROTECT, related_name="staff"
@@ -109,7 +110,9 @@ class StaffMember(TimeStampedModel):
     id_number_enc = models.TextField(_("身份证号（密文）"))
     id_number_index = models.CharField(_("身份证号索引"), max_length=64, db_index=True)
     id_number_masked = models.CharField(_("身份证号"), max_length=18)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The phone number too is personal data at rest: encrypted (SM4), only its mask is ever shown.
+    phone_enc = models.TextField(_("手机号（密文）"), blank=True)
+    phone_masked = models.CharField(_("手机号"), max_length=11, blank=True)
     post = models.CharField(_("岗位"), max_length=10, choices=Post.choices, default=Post.WINDOW)
     status = models.CharField(
         _("状态"), max_length=10, choices=StaffStatus.choices, default=StaffStatus.ACTIVE
@@ -660,3 +663,10 @@ class PermissionGrant(TimeStampedModel):
 
 
 codes = _codes
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("staffing.StaffMember", "id_number_enc", index="id_number_index"),
+    EncryptedField("staffing.StaffMember", "phone_enc"),
+)

@@ -27,9 +27,9 @@ from sheyin.accounts.roles import Role
 from sheyin.audit.context import client_address
 from sheyin.audit.services import changes, record, snapshot
 from sheyin.catalogue.choices import Category, Channel
-from sheyin.common.crypto import blind_index, decrypt, encrypt, sm3_hex
+from sheyin.common.crypto import blind_index, encrypt, sm3_hex
 from sheyin.common.identifiers import check_id_number
-from sheyin.common.masking import mask_id_number
+from sheyin.common.masking import mask_id_number, mask_phone
 from sheyin.common.uploads import check_upload
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
 from sheyin.notifications.models import Notification
@@ -188,6 +188,11 @@ def _set_id_number(staff: StaffMember, raw: str, errors: dict[str, str]) -> None
     staff.id_number_masked = mask_id_number(checked.value)
 
 
+def _set_phone(staff: StaffMember, phone: str) -> None:
+    staff.phone_enc = encrypt(phone) if phone else ""
+    staff.phone_masked = mask_phone(phone)
+
+
 def _employee_no_clash(staff: StaffMember) -> bool:
     return (
         StaffMember.objects.filter(bank_id=staff.bank_id, employee_no=staff.employee_no)
@@ -201,7 +206,9 @@ def staff_create(*, outlet: Outlet, data: dict[str, Any], by: Any) -> StaffMembe
     """Put a person on an outlet's roster (R7.3)."""
     require(by, "staffing.manage_roster")
     values, errors = _clean_staff(data)
+    phone = values.pop("phone", "")
     staff = StaffMember(outlet=outlet, bank_id=outlet.bank_id, district_id=outlet.district_id, **values)
+    _set_phone(staff, phone)
     require_scope(by, staff)
     if outlet.status == OutletStatus.TERMINATED:
         errors["outlet"] = _("网点已终止合作，不能登记人员。")
@@ -237,9 +244,13 @@ def staff_update(*, staff: StaffMember, data: dict[str, Any], by: Any) -> StaffM
             locked = StaffMember.objects.select_for_update().get(pk=staff.pk)
             if locked.status == StaffStatus.LEFT:
                 raise ValidationError({NON_FIELD_ERRORS: _("人员已离职，不能修改。")})
-            before = snapshot(locked, ["employee_no", "name", "phone", "post", "id_number_masked"])
+            before = snapshot(locked, ["employee_no", "name", "phone_masked", "post", "id_number_masked"])
+            # A blank phone (or ID number) on the edit form means "unchanged": the form never shows them.
+            phone = values.pop("phone", "")
             for k, v in values.items():
                 setattr(locked, k, v)
+            if phone:
+                _set_phone(locked, phone)
             if data.get("id_number"):
                 _set_id_number(locked, data["id_number"], errors)
             if locked.employee_no and _employee_no_clash(locked):
@@ -247,7 +258,7 @@ def staff_update(*, staff: StaffMember, data: dict[str, Any], by: Any) -> StaffM
             if errors:
                 raise ValidationError(errors)
             locked.save()
-            after = snapshot(locked, ["employee_no", "name", "phone", "post", "id_number_masked"])
+            after = snapshot(locked, ["employee_no", "name", "phone_masked", "post", "id_number_masked"])
             b, a = changes(before, after)
             if a:
                 _event(locked, StaffEvent.Kind.ROSTER, _("花名册信息变更：%(f)s") % {
@@ -258,18 +269,6 @@ def staff_update(*, staff: StaffMember, data: dict[str, Any], by: Any) -> StaffM
             {"id_number": _("该人员已在其他网点的花名册上，一人同时只能在一个网点在册。")}
         ) from exc
     return locked
-
-
-def staff_reveal_id(*, staff: StaffMember, reason: str, by: Any) -> str:
-    """The full ID number, for a stated reason that the audit trail keeps (design rule 6)."""
-    require(by, "pii.reveal")
-    require_scope(by, staff)
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise ValidationError({"reason": _("请说明查看完整身份证号的事由（至少4个字）。")})
-    with transaction.atomic():
-        record(action="staff.reveal_id", by=by, obj=staff, reason=reason)
-    return decrypt(staff.id_number_enc)
 
 
 def staff_link_user(*, staff: StaffMember, user: Any, by: Any) -> StaffMember:

@@ -9,7 +9,6 @@ urlpatterns = [
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
-    path("staff/<int:pk>/reveal/", views.staff_reveal, name="staff_reveal"),
     path("staff/<int:pk>/status/", views.staff_status, name="staff_status"),
     path("staff/<int:pk>/account/", views.staff_link, name="staff_link"),
     path("staff/<int:pk>/transfer/", views.transfer_propose, name="transfer_propose"),

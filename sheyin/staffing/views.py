@@ -24,7 +24,6 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
-from sheyin.common.masking import mask_phone
 from sheyin.institutions.models import Agency, OutletStatus
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
 
@@ -37,7 +36,6 @@ from .forms import (
     LinkUserForm,
     OfflineScoreForm,
     QuestionForm,
-    ReasonForm,
     RevokeForm,
     SessionForm,
     SettingsForm,
@@ -99,7 +97,7 @@ STAFF_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda s: s.name),
     Column(gettext_lazy("银行员工编号"), lambda s: s.employee_no),
     Column(gettext_lazy("身份证号"), lambda s: s.id_number_masked),
-    Column(gettext_lazy("手机号"), lambda s: mask_phone(s.phone)),
+    Column(gettext_lazy("手机号"), lambda s: s.phone_masked),
     Column(gettext_lazy("所在网点"), lambda s: s.outlet.name),
     Column(gettext_lazy("银行"), lambda s: s.bank.short_name),
     Column(gettext_lazy("所在区"), lambda s: s.district.district_name),
@@ -163,8 +161,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @permission_required("staffing.manage_roster")
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(selectors.staff_for(request.user), pk=pk)
-    initial = {"employee_no": staff.employee_no, "name": staff.name, "phone": staff.phone, "post": staff.post}
-    form = StaffForm(request.POST or None, outlets=None, editing=True, initial=initial)
+    # Neither the ID number nor the phone number is ever put back on the page: blank means unchanged.
+    initial = {"employee_no": staff.employee_no, "name": staff.name, "post": staff.post}
+    form = StaffForm(request.POST or None, outlets=None, editing=True, initial=initial, current=staff)
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_update(staff=staff, data=form.cleaned_data, by=request.user)
@@ -194,7 +193,6 @@ def _staff_context(request: HttpRequest, staff: StaffMember) -> dict[str, Any]:
         "grants": selectors.grants_for(user).filter(staff=staff)[:20],
         "transfers": selectors.transfers_for(user).filter(staff=staff)[:10],
         "events": paginate(selectors.staff_events_for(user).filter(staff=staff), request),
-        "reveal_form": ReasonForm(),
         "status_actions": [
             (a, lbl)
             for a, lbl in (("suspend", _("停岗")), ("reinstate", _("复岗")), ("leave", _("办理离职")))
@@ -212,32 +210,6 @@ def _staff_context(request: HttpRequest, staff: StaffMember) -> dict[str, Any]:
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(selectors.staff_for(request.user), pk=pk)
     return render(request, "staffing/staff_detail.html", _staff_context(request, staff))
-
-
-@require_POST
-@permission_required("pii.reveal", "staffing.view")
-def staff_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the full ID number once, for a stated reason (audited); never stored in the session. With htmx only
-    the ID fragment is swapped in, so the page keeps its own address."""
-    staff = get_object_or_404(selectors.staff_for(request.user), pk=pk)
-    form = ReasonForm(request.POST)
-    revealed = ""
-    if form.is_valid():
-        try:
-            revealed = services.staff_reveal_id(
-                staff=staff, reason=form.cleaned_data["reason"], by=request.user
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc, default_field="reason")
-    if getattr(request, "htmx", False):
-        ctx: dict[str, Any] = {"staff": staff, "reveal_form": form, "revealed_id": revealed}
-        response = render(request, "staffing/_reveal.html", ctx)
-    else:
-        ctx = _staff_context(request, staff)
-        ctx.update({"reveal_form": form, "revealed_id": revealed})
-        response = render(request, "staffing/staff_detail.html", ctx)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

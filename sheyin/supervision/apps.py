@@ -12,8 +12,10 @@ class SupervisionConfig(AppConfig):
         from sheyin.common.nav import NavItem, register
 
         from .permissions import PERMISSIONS
+        from .reveal import register_revealables
 
         register_permissions(PERMISSIONS)
+        register_revealables()
         section = _("监督检查")
         register(
             NavItem(section, _("问题发现"), "supervision:finding_list", icon="exclamation-diamond",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.scope import outlet_scope
+from sheyin.common.crypto import EncryptedField, register_encrypted
 
 from .workflow import (
     FindingStatus,
@@ -236,6 +237,9 @@ class Finding(models.Model):
     period = models.CharField(_("期间"), max_length=40, blank=True)
     title = models.CharField(_("标题"), max_length=200)
     detail = models.TextField(_("说明"), blank=True)
+    # A citizen's complaint keeps any ID or phone number in it masked in `title` and `detail`; the text as
+    # received is kept only encrypted (JSON of title and detail), for the district that handles it.
+    original_enc = models.TextField(blank=True)
     evidence = models.JSONField(_("证据"), default=dict, blank=True)
     severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices, default=Severity.LOW)
     status = models.CharField(
@@ -524,3 +528,9 @@ class ConsultationAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).
+register_encrypted(
+    EncryptedField("supervision.Finding", "original_enc"),
+)

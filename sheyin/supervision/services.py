@@ -7,6 +7,7 @@ with evidence; the district verifies and closes or reopens; overdue orders escal
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from typing import Any
@@ -22,6 +23,8 @@ from sheyin.accounts.models import RoleAssignment
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.accounts.roles import Role
 from sheyin.audit.services import record, snapshot
+from sheyin.common.crypto import encrypt
+from sheyin.common.masking import mask_free_text
 from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
 from sheyin.institutions.models import Outlet, OutletStatus
@@ -84,15 +87,30 @@ def _files(
 # --- findings ----------------------------------------------------------------------------------------
 
 
+def citizen_text(title: str, detail: str) -> tuple[str, str, str]:
+    """What a citizen said (a complaint received by phone, letter, in person or from the 12345 hotline),
+    as stored: ID and phone numbers masked in title and detail, and the text as received encrypted (only
+    when masking changed it) for the handler to reveal through the reveal service."""
+    masked_title, masked_detail = mask_free_text(title), mask_free_text(detail)
+    if (masked_title, masked_detail) == (title, detail):
+        return title, detail, ""
+    return (
+        masked_title,
+        masked_detail,
+        encrypt(json.dumps({"title": title, "detail": detail}, ensure_ascii=False)),
+    )
+
+
 def _create_finding(*, outlet: Outlet, source: str, title: str, detail: str = "", evidence: dict | None = None,
                     severity: str = Finding.Severity.LOW, rule: AnalysisRule | None = None, subject_key: str = "",
                     period: str = "", inspection: Inspection | None = None, external_ref: str = "",
-                    by: Any = None) -> Finding:  # fmt: skip
+                    original_enc: str = "", by: Any = None) -> Finding:  # fmt: skip
     prefix = f"FX{timezone.localdate():%Y%m%d}"
     f = Finding(source=source, rule=rule, inspection=inspection, outlet=outlet,
                 district_id=outlet.district_id, bank_id=outlet.bank_id, subject_key=subject_key[:120],
                 period=period[:40], title=title[:200], detail=detail, evidence=evidence or {},
-                severity=severity, external_ref=external_ref[:40], created_by=by)  # fmt: skip
+                severity=severity, external_ref=external_ref[:40], original_enc=original_enc,
+                created_by=by)  # fmt: skip
     # A second finding for the same rule, subject and period (or the same external reference) is
     # refused by the database; the caller decides what that means.
     with transaction.atomic():
@@ -120,9 +138,13 @@ def finding_create(*, outlet: Outlet, source: str, title: str, detail: str = "",
         raise ValidationError(errors)
     probe = Finding(outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id)
     require_scope(by, probe)
+    original = ""
+    title, detail = title.strip(), detail.strip()
+    if source == Finding.Source.PUBLIC_FEEDBACK:
+        title, detail, original = citizen_text(title, detail)
     with transaction.atomic():
-        return _create_finding(outlet=outlet, source=source, title=title.strip(), detail=detail.strip(),
-                               severity=severity, by=by)  # fmt: skip
+        return _create_finding(outlet=outlet, source=source, title=title, detail=detail, severity=severity,
+                               original_enc=original, by=by)  # fmt: skip
 
 
 def feedback_import(*, rows: list[dict[str, str]], by: Any) -> list[Finding]:
@@ -157,9 +179,12 @@ def feedback_import(*, rows: list[dict[str, str]], by: Any) -> list[Finding]:
         for outlet, ref, content in parsed:
             if Finding.objects.filter(source=Finding.Source.PUBLIC_FEEDBACK, external_ref=ref[:40]).exists():
                 continue  # imported before: idempotent
+            # The title is cut from the masked text, so a cut never leaves part of a number readable.
+            _title, masked, original = citizen_text("", content)
             out.append(_create_finding(outlet=outlet, source=Finding.Source.PUBLIC_FEEDBACK,
-                                       title=_("12345热线反映：%(c)s") % {"c": content[:60]}, detail=content,
-                                       external_ref=ref, evidence={"hotline_ref": ref}, by=by))  # fmt: skip
+                                       title=_("12345热线反映：%(c)s") % {"c": masked[:60]}, detail=masked,
+                                       external_ref=ref, evidence={"hotline_ref": ref}, original_enc=original,
+                                       by=by))  # fmt: skip
     return out
 
 

@@ -120,7 +120,8 @@ class Ticket(models.Model):
     escalation = models.PositiveSmallIntegerField(_("升级"), choices=Escalation.choices, default=0)
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
 
-    SCOPE = OUTLET_SCOPE
+    # Window staff (仅本人) see the tickets they raised; the outlet manager sees the outlet's.
+    SCOPE = outlet_scope(own=("raised_by_id", "user_id"))
 
     class Meta:
         verbose_name = _("问题工单")

@@ -40,7 +40,7 @@ from .models import (
     TicketAttachment,
     TicketMessage,
 )
-from .workflow import TicketStatus, find
+from .workflow import TicketStatus, find, may_close
 
 MAX_ATTACHMENTS = 5
 
@@ -223,6 +223,8 @@ def ticket_close(*, ticket: Ticket, resolution: str, by: Any) -> Ticket:
     with transaction.atomic():
         t = _locked(ticket)
         tr = find("close", t.status, by)
+        if not may_close(t, by):
+            raise NotAllowed(_("只有问题提出人或网点负责人可以办结该工单。"))
         t.status, t.resolution, t.closed_at = tr.target, resolution.strip(), timezone.now()
         t.save(update_fields=["status", "resolution", "closed_at"])
         record(action="ticket.close", by=by, obj=t, reason=t.resolution)

@@ -31,7 +31,7 @@ from .forms import (
     TicketForm,
 )
 from .models import Category, GuidanceSession, SupportSettings, TicketAttachment
-from .workflow import TicketStatus
+from .workflow import TicketStatus, may_close
 
 TICKET_SPEC = ListSpec(
     search_fields=("number", "title", "description", "outlet__name"),
@@ -84,7 +84,7 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "sessions": t.sessions.all(), "reply_form": BodyForm(prefix="reply"), "follow_form": BodyForm(prefix="follow"),
         "close_form": CloseForm(), "reopen_form": ReasonForm(),
         "faq_form": FaqForm(initial={"question": t.title, "answer": t.resolution}),
-        "has_faq": t.faq_entries.exists(),
+        "has_faq": t.faq_entries.exists(), "can_close": may_close(t, request.user),
     }  # fmt: skip
     return render(request, "support/ticket_detail.html", ctx)
 

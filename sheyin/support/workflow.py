@@ -7,6 +7,7 @@ in the table raises TransitionError with a clear Chinese message. An empty role 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -64,3 +65,17 @@ def find(action: str, status: str, by: object) -> Transition:
             raise TransitionError(_("您的角色不能执行该操作。"))
         return t
     raise TransitionError(_("不支持的操作。"))
+
+
+def may_close(ticket: Any, by: Any) -> bool:
+    """Who closes a ticket, besides the table's roles: at the outlet only the person who raised it or the
+    outlet's manager (window staff see only their own tickets); the answering agency may close it too.
+    The page offers the button on the same check."""
+    if by is None:
+        return True
+    rows = assignments_of(by)
+    if not {a.role for a in rows} & {r.value for r in AGENCY | OUTLET}:
+        return False
+    if ticket.raised_by_id == by.pk or any(a.role in AGENCY for a in rows):
+        return True
+    return any(a.role == Role.OUTLET_MANAGER and a.outlet_id == ticket.outlet_id for a in rows)

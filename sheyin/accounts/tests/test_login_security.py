@@ -116,13 +116,15 @@ def test_passwords_are_hashed_with_argon2_in_production() -> None:
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
-def test_check_deploy_is_clean_under_production_settings() -> None:
+def test_check_deploy_is_clean_under_production_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import os
     import subprocess
     import sys
 
     env = {
         **os.environ,
+        # Its own empty database: the keys are compared with what a database stores (sheyin.common.keys).
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SHEYIN_SECRET_KEY": "k" * 30 + "-production-like-secret-key-0123456789",
         "SHEYIN_DATA_KEY": "aa" * 16,

@@ -40,10 +40,72 @@ def test_a_district_officer_must_enrol_and_then_reaches_the_workbench(client, re
 
 
 @override_settings(SHEYIN_REQUIRE_2FA=True)
-def test_outlet_staff_are_not_asked_for_a_second_factor(client, reference) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("role", [Role.BANK_ADMIN, Role.OUTLET_MANAGER, Role.OUTLET_STAFF])
+def test_bank_and_outlet_roles_reach_personal_data_so_they_need_the_second_factor_too(
+    client, reference, role
+) -> None:  # type: ignore[no-untyped-def]
+    outlet = OutletFactory()
+    user = (
+        user_with_role(role, bank=outlet.bank)
+        if role == Role.BANK_ADMIN
+        else user_with_role(role, outlet=outlet)
+    )
+    client.force_login(user)
+    resp = client.get(reverse("staffing:staff_list"))
+    assert resp.status_code == 302 and resp["Location"].startswith(reverse("accounts:second_factor"))
+
+
+@override_settings(SHEYIN_REQUIRE_2FA=True, SHEYIN_2FA_ROLES=["municipal_admin", "district_admin"])
+def test_the_roles_that_need_it_are_a_setting(client, reference) -> None:  # type: ignore[no-untyped-def]
     staff = user_with_role(Role.OUTLET_STAFF, outlet=OutletFactory())
     client.force_login(staff)
     assert client.get(reverse("dashboards:home")).status_code == 200
+
+
+def test_production_requires_it_of_every_role_by_default() -> None:
+    from config.settings import base
+
+    assert set(base.SHEYIN_2FA_ROLES) == {r.value for r in Role}
+    assert base.SHEYIN_REQUIRE_2FA is (not base.DEMO_MODE)
+
+
+@override_settings(SHEYIN_REQUIRE_2FA=True, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_a_bank_admin_enrols_on_their_own_and_the_profile_shows_it(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.institutions.tests.factories import BankFactory
+
+    admin = user_with_role(Role.BANK_ADMIN, bank=BankFactory())
+    client.force_login(admin)
+    page = client.get(reverse("accounts:second_factor")).content.decode()
+    assert "可以接触个人信息" in page and "<svg" in page
+    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    ok = client.post(
+        reverse("accounts:second_factor"), {"token": code_for(device), "next": "/accounts/profile/"}
+    )
+    assert ok.status_code == 302 and ok["Location"] == "/accounts/profile/"
+    assert "已绑定" in client.get(reverse("accounts:profile")).content.decode()
+    assert AuditEvent.objects.filter(action="auth.2fa_enrol", actor=admin, outcome="success").exists()
+
+
+@override_settings(SHEYIN_REQUIRE_2FA=False, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_anyone_may_enrol_voluntarily_from_the_profile(client, reference) -> None:  # type: ignore[no-untyped-def]
+    staff = user_with_role(Role.OUTLET_MANAGER, outlet=OutletFactory())
+    client.force_login(staff)
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert "绑定动态口令" in profile
+    page = client.get(reverse("accounts:second_factor")).content.decode()
+    assert "绑定后，每次登录" in page
+
+
+def test_the_security_admin_resets_a_lost_device_on_the_user_page(client, reference) -> None:  # type: ignore[no-untyped-def]
+    admin = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
+    TOTPDevice.objects.create(user=admin, name="totp", confirmed=True)
+    sec = user_with_role(Role.SECURITY_ADMIN, agency=municipal())
+    client.force_login(sec)
+    page = client.get(reverse("accounts:user_detail", args=[admin.pk])).content.decode()
+    assert "重置动态口令" in page
+    client.post(reverse("accounts:user_reset_second_factor", args=[admin.pk]), {"reason": "手机丢失"})
+    assert not TOTPDevice.objects.filter(user=admin).exists()
+    assert AuditEvent.objects.filter(action="auth.2fa_reset", reason="手机丢失").exists()
 
 
 @override_settings(SHEYIN_REQUIRE_2FA=False)
@@ -62,3 +124,11 @@ def test_the_security_admin_resets_a_lost_device(reference) -> None:  # type: ig
     sec = user_with_role(Role.SECURITY_ADMIN, agency=municipal())
     totp_reset(user=admin, reason="手机丢失", by=sec)
     assert not TOTPDevice.objects.filter(user=admin).exists()
+
+
+@override_settings(SHEYIN_2FA_ROLES=["bank_admin", "bank_admn"])
+def test_a_misspelt_role_in_the_setting_stops_the_process() -> None:
+    from sheyin.accounts.checks import check_second_factor_roles
+
+    (error,) = check_second_factor_roles()
+    assert error.id == "sheyin.E010" and "bank_admn" in error.msg

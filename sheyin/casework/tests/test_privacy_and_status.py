@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
+from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.audit.models import AuditEvent
 from sheyin.casework import services
@@ -41,14 +42,14 @@ def test_revealing_the_id_number_needs_a_reason_and_is_audited(client, reference
     w = world()
     case = completed(w)
     with pytest.raises(ValidationError) as exc:
-        services.case_reveal_applicant_id(case=case, reason="  ", by=w.manager)
-    assert "须填写事由" in " ".join(exc.value.messages)
-    assert (
-        services.case_reveal_applicant_id(case=case, reason="申请人要求更正信息", by=w.manager)
-        == w.applicant.id_number
+        pii_reveal(kind="case.applicant_id_number", obj=case, reason="other", note="  ", by=w.manager)
+    assert "至少4个字" in " ".join(exc.value.messages)
+    revealed = pii_reveal(
+        kind="case.applicant_id_number", obj=case, reason="other", note="申请人要求更正信息", by=w.manager
     )
+    assert revealed == w.applicant.id_number
     event = AuditEvent.objects.get(action="pii.reveal")
-    assert event.reason == "申请人要求更正信息" and event.actor == w.manager
+    assert event.reason == "其他（须说明）：申请人要求更正信息" and event.actor == w.manager
     assert w.applicant.id_number not in str(event.after) + event.object_repr
 
 
@@ -56,9 +57,10 @@ def test_the_bank_head_office_may_not_reveal(reference) -> None:  # type: ignore
     w = world()
     case = completed(w)
     with pytest.raises(NotAllowed):
-        services.case_reveal_applicant_id(
-            case=case, reason="核查", by=user_with_role(Role.BANK_ADMIN, bank=w.outlet.bank)
-        )
+        pii_reveal(
+            kind="case.applicant_id_number", obj=case, reason="investigate",
+            by=user_with_role(Role.BANK_ADMIN, bank=w.outlet.bank),
+        )  # fmt: skip
 
 
 def test_pages_show_the_masked_number_and_the_full_one_only_after_a_reason(client, reference) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +70,11 @@ def test_pages_show_the_masked_number_and_the_full_one_only_after_a_reason(clien
     url = reverse("casework:case_detail", args=[case.pk])
     page = client.get(url).content.decode()
     assert case.applicant_masked in page and w.applicant.id_number not in page
-    shown = client.post(url, {"action": "reveal", "reveal-reason": "核对身份"}).content.decode()
+    reveal = reverse("accounts:reveal", args=["case.applicant_id_number", case.pk])
+    assert reveal in page
+    refused = client.post(reveal, {"reason": ""}, HTTP_HX_REQUEST="true").content.decode()
+    assert "请选择查看事由" in refused and w.applicant.id_number not in refused
+    shown = client.post(reveal, {"reason": "verify_identity"}, HTTP_HX_REQUEST="true").content.decode()
     assert w.applicant.id_number in shown
 
 

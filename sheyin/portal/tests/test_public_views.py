@@ -76,12 +76,16 @@ def test_a_terminated_outlet_has_no_page_and_no_map_point(client, world) -> None
 
 def test_outlet_page_shows_hours_windows_services_and_no_personal_data(client, world) -> None:  # type: ignore[no-untyped-def]
     staff = user_with_role(
-        Role.OUTLET_MANAGER, outlet=world["open"], display_name="欧阳锋", phone="13900001111", email="x@y.cn"
+        Role.OUTLET_MANAGER,
+        outlet=world["open"],
+        display_name="欧阳锋",
+        phone_masked="139****1111",
+        email="x@y.cn",
     )
     page = client.get(f"/outlets/{world['open'].code}/").content.decode()
     assert world["open"].opening_hours in page and "010-65550000" in page
     assert world["item"].name in page  # the services it offers
-    for private in (staff.display_name, staff.phone, staff.username, staff.email):
+    for private in (staff.display_name, staff.phone_masked, staff.username, staff.email):
         assert private not in page
 
 

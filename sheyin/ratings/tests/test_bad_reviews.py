@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
+from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.institutions.tests.factories import municipal
 from sheyin.notices.models import PublicNotice
@@ -91,10 +92,22 @@ def test_the_full_handling_of_a_real_name_review_needs_the_call_back_before_clos
     with pytest.raises(ValidationError) as exc:
         services.bad_review_close(bad=bad, outcome="已整改", by=w["officer"])
     assert "outcome" in exc.value.message_dict
+    with pytest.raises(ValidationError, match="请先查看评价人的联系电话"):
+        services.bad_review_call_back(bad=bad, result="satisfied", note="群众表示满意", by=w["manager"])
+    assert (
+        pii_reveal(kind="rating.contact_phone", obj=bad, reason="call_back", by=w["manager"]) == "13912345678"
+    )
     bad = services.bad_review_call_back(bad=bad, result="satisfied", note="群众表示满意", by=w["manager"])
     bad = services.bad_review_close(bad=bad, outcome="已整改，李四光电话13912345678回访满意", by=w["officer"])
     assert bad.status == BadReviewStatus.CLOSED
-    assert [s.action for s in bad.steps.all()] == ["open", "verify", "rectify", "call_back", "close"]
+    assert [s.action for s in bad.steps.all()] == [
+        "open",
+        "verify",
+        "rectify",
+        "reveal_phone",
+        "call_back",
+        "close",
+    ]
     notice = PublicNotice.objects.get(kind=PublicNotice.Kind.RATING)
     assert "13912345678" not in notice.body + notice.title and "李四光" not in notice.body + notice.title
 

@@ -16,7 +16,7 @@ from sheyin.ratings import services, statistics
 from sheyin.ratings.models import RatingToken
 from sheyin.ratings.selectors import rating_bursts
 
-from .factories import completed_case, good, outlet, rate, real_name
+from .factories import call_back, completed_case, good, outlet, rate, real_name
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -52,7 +52,7 @@ def planted(reference):  # type: ignore[no-untyped-def]
             bad = services.bad_review_verify(bad=bad, note="属实", by=officers[key])
             bad = services.bad_review_rectify(bad=bad, note="已整改", by=managers[key])
             if handling == "called_back":
-                services.bad_review_call_back(bad=bad, result="satisfied", note="满意", by=managers[key])
+                call_back(bad, managers[key], note="满意")
     for key, n in UNRATED.items():
         for _i in range(n):
             completed_case(outlets[key], ended_at=MARCH)

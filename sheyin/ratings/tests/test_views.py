@@ -11,7 +11,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.ratings.models import BadReviewCase, Rating, RatingSettings
 
-from .factories import completed_case, good, outlet, rate, real_name
+from .factories import call_back, completed_case, good, outlet, rate, real_name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("sheyin.ratings.tests.urls")]
 
@@ -67,9 +67,7 @@ def test_public_statistics_and_notices_carry_no_personal_data(client, reference)
     bad = rate(completed_case(o), real_name(1)).bad_review
     bad = services.bad_review_verify(bad=bad, note="属实", by=officer)
     bad = services.bad_review_rectify(bad=bad, note="已整改", by=manager)
-    bad = services.bad_review_call_back(
-        bad=bad, result="satisfied", note="李四光 13912345678 满意", by=manager
-    )
+    bad = call_back(bad, manager, note="李四光 13912345678 满意")
     services.bad_review_close(bad=bad, outcome="已整改，回访李四光满意", by=officer)
     for url in (reverse("ratings:public"), "/notices/", "/"):
         body = client.get(url).content.decode()

@@ -14,7 +14,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.common.crypto import blind_index, encrypt
 from sheyin.common.identifiers import make_id_number
-from sheyin.common.masking import mask_id_number
+from sheyin.common.masking import mask_id_number, mask_phone
 from sheyin.institutions.tests.factories import OutletFactory, district
 from sheyin.staffing.models import (
     AgreementTemplate,
@@ -50,15 +50,17 @@ class StaffFactory(factory.django.DjangoModelFactory):
     district = factory.LazyAttribute(lambda o: o.outlet.district)
     employee_no = factory.Sequence(lambda n: f"E{n:05d}")
     name = factory.Sequence(lambda n: f"经办{n}")
-    phone = "13800138000"
     post = Post.WINDOW
 
     class Params:
         id_number = factory.LazyFunction(new_id_number)
+        phone = "13800138000"
 
     id_number_enc = factory.LazyAttribute(lambda o: encrypt(o.id_number))
     id_number_index = factory.LazyAttribute(lambda o: blind_index(o.id_number))
     id_number_masked = factory.LazyAttribute(lambda o: mask_id_number(o.id_number))
+    phone_enc = factory.LazyAttribute(lambda o: encrypt(o.phone))
+    phone_masked = factory.LazyAttribute(lambda o: mask_phone(o.phone))
 
 
 class CourseFactory(factory.django.DjangoModelFactory):

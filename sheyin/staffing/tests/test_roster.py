@@ -8,6 +8,7 @@ from django.db import IntegrityError
 
 from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
+from sheyin.accounts.services import pii_reveal
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.audit.models import AuditEvent
 from sheyin.common.crypto import decrypt
@@ -96,18 +97,40 @@ def test_revealing_the_full_id_needs_a_reason_and_is_audited(outlet) -> None:  #
     idn = new_id_number()
     staff = services.staff_create(outlet=outlet, data=data(id_number=idn), by=None)
     with pytest.raises(ValidationError):
-        services.staff_reveal_id(staff=staff, reason="", by=officer)
-    assert services.staff_reveal_id(staff=staff, reason="核对培训签到表", by=officer) == idn
-    assert AuditEvent.objects.filter(
-        action="staff.reveal_id", reason="核对培训签到表", actor=officer
-    ).exists()
+        pii_reveal(kind="staff.id_number", obj=staff, reason="", by=officer)
+    assert pii_reveal(kind="staff.id_number", obj=staff, reason="correct_record", by=officer) == idn
+    event = AuditEvent.objects.get(action="pii.reveal", actor=officer)
+    assert event.reason == "核对更正登记信息" and event.after["field"] == "staff.id_number"
 
 
 def test_the_bank_admin_cannot_reveal_full_id_numbers(outlet) -> None:  # type: ignore[no-untyped-def]
     bank_admin = user_with_role(Role.BANK_ADMIN, bank=outlet.bank)
     staff = StaffFactory(outlet=outlet)
     with pytest.raises(NotAllowed):
-        services.staff_reveal_id(staff=staff, reason="核对信息用", by=bank_admin)
+        pii_reveal(kind="staff.id_number", obj=staff, reason="correct_record", by=bank_admin)
+
+
+def test_the_phone_number_is_encrypted_masked_and_revealed_only_through_the_reveal_service(outlet) -> None:  # type: ignore[no-untyped-def]
+    staff = services.staff_create(outlet=outlet, data=data(phone="13912345678"), by=None)
+    assert "13912345678" not in staff.phone_enc and decrypt(staff.phone_enc) == "13912345678"
+    assert staff.phone_masked == "139****5678"
+    assert "13912345678" not in str(
+        AuditEvent.objects.get(action="staff.create", object_id=str(staff.pk)).after
+    )
+    manager = user_with_role(Role.OUTLET_MANAGER, outlet=outlet)
+    assert pii_reveal(kind="staff.phone", obj=staff, reason="call_back", by=manager) == "13912345678"
+
+
+def test_a_blank_phone_on_the_edit_form_keeps_the_number_and_a_new_one_replaces_it(outlet) -> None:  # type: ignore[no-untyped-def]
+    staff = services.staff_create(outlet=outlet, data=data(phone="13912345678"), by=None)
+    services.staff_update(staff=staff, data={"name": "李经办", "phone": ""}, by=None)
+    staff.refresh_from_db()
+    assert decrypt(staff.phone_enc) == "13912345678"
+    services.staff_update(staff=staff, data={"phone": "13700001111"}, by=None)
+    staff.refresh_from_db()
+    assert decrypt(staff.phone_enc) == "13700001111" and staff.phone_masked == "137****1111"
+    event = AuditEvent.objects.filter(action="staff.update", object_id=str(staff.pk)).latest("at")
+    assert event.after == {"phone_masked": "137****1111"} and "13700001111" not in str(event.before)
 
 
 def test_linking_an_account_requires_an_outlet_role_at_the_same_outlet(outlet) -> None:  # type: ignore[no-untyped-def]

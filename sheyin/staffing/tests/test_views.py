@@ -120,13 +120,26 @@ def test_revealing_an_id_on_the_page_needs_a_reason_and_is_audited(client, world
 
     client.force_login(world["officer"])
     staff = world["staff"]
-    url = reverse("staffing:staff_reveal", args=[staff.pk])
-    assert "请说明查看完整身份证号的事由" in client.post(url, {"reason": "看"}).content.decode()
-    resp = client.post(url, {"reason": "核对培训签到表"})
+    page = client.get(reverse("staffing:staff_detail", args=[staff.pk])).content.decode()
+    assert 'data-testid="reveal-open"' in page and decrypt(staff.id_number_enc) not in page
+    url = reverse("accounts:reveal", args=["staff.id_number", staff.pk])
+    assert "至少4个字" in client.post(url, {"reason": "other", "note": "看"}).content.decode()
+    resp = client.post(url, {"reason": "correct_record"})
     assert decrypt(staff.id_number_enc) in resp.content.decode() and resp["Cache-Control"] == "no-store"
-    assert AuditEvent.objects.filter(action="staff.reveal_id", actor=world["officer"]).count() == 1
-    fragment = client.post(url, {"reason": "核对培训签到表"}, HTTP_HX_REQUEST="true").content.decode()
-    assert fragment.startswith('<div id="id-reveal">') and decrypt(staff.id_number_enc) in fragment
+    assert AuditEvent.objects.filter(action="pii.reveal", actor=world["officer"]).count() == 1
+    fragment = client.post(url, {"reason": "correct_record"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "data-revealed" in fragment and decrypt(staff.id_number_enc) in fragment
+    assert "<html" not in fragment
+
+
+def test_the_edit_form_never_shows_the_full_phone_or_id_number(client, world) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.common.crypto import decrypt
+
+    client.force_login(world["manager"])
+    staff = world["staff"]
+    body = client.get(reverse("staffing:staff_edit", args=[staff.pk])).content.decode()
+    assert decrypt(staff.phone_enc) not in body and decrypt(staff.id_number_enc) not in body
+    assert staff.phone_masked in body and staff.id_number_masked in body
 
 
 def test_proposing_through_the_form_names_the_missing_prerequisites(client, world) -> None:  # type: ignore[no-untyped-def]

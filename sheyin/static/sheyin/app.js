@@ -9,6 +9,19 @@
       ev.stopPropagation();
     }
   });
+  // Reveal dialogs (accounts/_reveal.html): once closed, a revealed value leaves the page and the form
+  // comes back, so seeing it again needs a new reason.
+  var revealForms = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-reveal] .modal-body"), function (body) {
+    revealForms[body.id] = body.innerHTML;
+  });
+  document.addEventListener("hidden.bs.modal", function (ev) {
+    var body = ev.target.matches("[data-reveal]") ? ev.target.querySelector(".modal-body") : null;
+    if (body && revealForms[body.id] !== undefined && body.querySelector("[data-revealed], .is-invalid, .invalid-feedback")) {
+      body.innerHTML = revealForms[body.id];
+      if (window.htmx) { window.htmx.process(body); }
+    }
+  });
   // Auto-submit filter selects: <select data-autosubmit>
   document.addEventListener("change", function (ev) {
     if (ev.target.matches("select[data-autosubmit]")) {

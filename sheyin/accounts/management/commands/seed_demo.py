@@ -207,6 +207,9 @@ class Command(BaseCommand):
                 user = account_services.user_create(
                     username=username, display_name=display, password=DEMO_PASSWORD, by=None
                 )
+            if not user.is_demo:
+                # Its password is published: production refuses the account (accounts.middleware).
+                User.objects.filter(pk=user.pk).update(is_demo=True)
             if not user.assignments.filter(role=role).exists():
                 orgs: dict[str, dict[str, Any]] = {
                     "municipal": {"agency": municipal},
