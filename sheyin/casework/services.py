@@ -43,6 +43,7 @@ from .models import (
     CustodyEvent,
     GuidedSession,
     HandoverBatch,
+    PersonLookup,
     outlet_fields,
 )  # fmt: skip
 from .workflow import (
@@ -226,6 +227,9 @@ def case_identify(*, case: Case, id_number: str, card_number: str = "", by: Any)
         locked.applicant_hukou, locked.card_checked = person.hukou_code, bool(card)
         locked.started_at = locked.started_at or timezone.now()
         locked.save()
+        # Every look-up of a person by staff is logged: the oversight rule compares it with the cases.
+        PersonLookup.objects.create(**outlet_fields(locked.outlet), staff_id=locked.staff_id, case=locked,
+                                    person_index=person.id_index, person_masked=person.id_masked)  # fmt: skip
         record(action="case.identify", by=by, obj=locked,
                after={"applicant": person.id_masked, "card_checked": bool(card)})  # fmt: skip
     return locked

@@ -14,6 +14,7 @@ from .models import (
     Appraisal,
     Consultation,
     Finding,
+    FormalTalk,
     Inspection,
     InspectionPlan,
     Rectification,
@@ -32,6 +33,11 @@ def rectifications(user: Any) -> QuerySet[Rectification]:
 
 def appraisals(user: Any) -> QuerySet[Appraisal]:
     return scoped(Appraisal.objects.select_related("outlet", "district", "bank"), user)
+
+
+def talks(user: Any) -> QuerySet[FormalTalk]:
+    return scoped(FormalTalk.objects.select_related("outlet", "district", "bank", "appraisal", "recorded_by",
+                                                    "followed_by"), user)  # fmt: skip
 
 
 def proposals(user: Any) -> QuerySet[TerminationProposal]:
