@@ -188,6 +188,10 @@ class CaseFile(models.Model):
     kind = models.CharField(_("文件类型"), max_length=8)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha = models.CharField(_("SM3摘要"), max_length=64)
+    # A corrected scan after the district flagged the archive (有差异): the scan it corrects stays on file.
+    replaces = models.ForeignKey("self", verbose_name=_("更正的扫描件"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="corrections")  # fmt: skip
+    note = models.CharField(_("补正说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -339,6 +343,7 @@ class CustodyEvent(models.Model):
         SENT = "sent", _("移交区经办机构")
         RECEIVED = "received", _("区经办机构确认接收")
         DISCREPANCY = "discrepancy", _("区经办机构标记差异")
+        CORRECTED = "corrected", _("网点补正扫描件")
         OVERDUE = "overdue", _("逾期未移交提醒")
 
     record = models.ForeignKey(ArchiveRecord, on_delete=models.CASCADE, related_name="events")

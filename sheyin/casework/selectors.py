@@ -37,9 +37,25 @@ def review_queue_for(user: Any) -> QuerySet[Case]:
     )
 
 
+def reviewed_by(user: Any) -> QuerySet[Case]:
+    """Cases the user reviewed (approved or returned): their own work, which they may read again."""
+    if not user.has_perm("casework.review"):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(reviews__reviewer=user)
+        .distinct()
+        .select_related("outlet", "staff", "catalogue_version")
+    )
+
+
 def case_for_user(user: Any, pk: int) -> Case | None:
-    """A case the user may read: in scope, or waiting for the user's review."""
-    return cases_for(user).filter(pk=pk).first() or review_queue_for(user).filter(pk=pk).first()
+    """A case the user may read: in scope, waiting for the user's review, or reviewed by the user (after
+    复核通过并提交 the reviewer lands on the case they just sent)."""
+    return (
+        cases_for(user).filter(pk=pk).first()
+        or review_queue_for(user).filter(pk=pk).first()
+        or reviewed_by(user).filter(pk=pk).first()
+    )
 
 
 def open_drafts_for(user: Any) -> QuerySet[Case]:

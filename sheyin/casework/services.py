@@ -586,6 +586,52 @@ def archive_flag(*, record_: ArchiveRecord, note: str, by: Any) -> ArchiveRecord
     return _answer(record_, "flag", by, note)
 
 
+def archive_correct(*, record_: ArchiveRecord, material: str, upload: UploadedFile, note: str,
+                    replaces: CaseFile | None = None, by: Any) -> CaseFile:  # fmt: skip
+    """The outlet answers a discrepancy with a corrected scan (a clearer or missing page). The earlier scan
+    stays on file; the record is then handed over again in a new batch (Annex 10)."""
+    require(by, "casework.handover")
+    errors: dict[str, Any] = {}
+    try:
+        kind = check_upload(upload, allowed=DOCUMENTS)
+    except ValidationError as exc:
+        errors["file"] = exc.messages
+    if not note.strip():
+        errors["note"] = _("请说明补正了什么（如重新扫描模糊的第2页）。")
+    with transaction.atomic():
+        rec = ArchiveRecord.objects.select_for_update(of=("self",)).select_related("case").get(pk=record_.pk)
+        require_scope(by, rec)
+        find(ARCHIVE_TRANSITIONS, "correct", rec.status, by, ArchiveStatus)
+        case = rec.case
+        if material not in [
+            *rec.materials,
+            *case.files.values_list("material", flat=True),
+            str(_("其他材料")),
+        ]:
+            errors["material"] = _("请选择补正的扫描件对应的材料。")
+        if replaces is not None and replaces.case_id != case.pk:
+            errors["replaces"] = _("只能更正本业务的扫描件。")
+        if case.files.count() >= MAX_FILES:
+            errors["file"] = _("每笔业务最多上传%(n)s个扫描件。") % {"n": MAX_FILES}
+        if errors:
+            raise ValidationError(errors)
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        f = CaseFile(case=case, material=material, kind=kind, size=len(data), sha=sm3_hex(data), uploaded_by=by,
+                     replaces=replaces, note=note.strip()[:200])  # fmt: skip
+        f.file.save(f"scan.{'jpg' if kind == 'jpeg' else kind}", upload, save=False)
+        f.save()
+        rec.file_count = case.files.count()
+        rec.save(update_fields=["file_count"])
+        _event(
+            rec, CustodyEvent.Kind.CORRECTED, by, rec.batch, _("%(m)s：%(n)s") % {"m": material, "n": f.note}
+        )
+        record(action="archive.correct", by=by, obj=rec, reason=f.note,
+               after={"material": material, "kind": kind, "size": len(data), "replaces": replaces.pk if replaces else None})  # fmt: skip
+    return f
+
+
 def archive_alert_overdue(*, today: dt.date | None = None) -> int:
     """Job: records not handed over by their deadline alert the outlet's manager and the district, once."""
     today = today or timezone.localdate()

@@ -24,6 +24,7 @@ from sheyin.common.masking import mask_name
 
 from . import selectors, services
 from .forms import (
+    CorrectionForm,
     FlagForm,
     GuidedFinishForm,
     GuidedStartForm,
@@ -338,9 +339,28 @@ def archive_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("casework.view_archives")
 def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     rec = get_object_or_404(selectors.archives_for(request.user), pk=pk)
+    files = rec.case.files.select_related("replaces").all()
+    can_correct = rec.status == ArchiveStatus.DISCREPANCY and request.user.has_perm("casework.handover")
+    materials = list(dict.fromkeys([*rec.materials, *(f.material for f in files)]))
+    form = CorrectionForm(request.POST or None, request.FILES or None, materials=materials, files=files)
+    if request.method == "POST":
+        if not can_correct:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.archive_correct(record_=rec, material=d["material"], upload=d["file"], note=d["note"],
+                                         replaces=files.filter(pk=d["replaces"]).first() if d["replaces"] else None,
+                                         by=request.user)  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc, "file")
+            else:
+                messages.success(request, _("补正扫描件已上传，请将该档案编入新的移交批次重新移交。"))
+                return redirect("casework:archive_detail", pk=pk)
     return render(request, "casework/archive_detail.html", {
         "rec": rec, "events": rec.events.select_related("by", "batch"),
-        "files": rec.case.files.all() if request.user.has_perm("casework.view_files") else [],
+        "files": files if request.user.has_perm("casework.view_files") else [],
+        "correct_form": form if can_correct else None,
     })  # fmt: skip
 
 
