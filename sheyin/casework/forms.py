@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.catalogue.models import ServiceItem
@@ -92,10 +93,10 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args: Any, materials: list[str], files: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["material"].choices = [(m, m) for m in [*materials, str(_("其他材料"))]]  # type: ignore[attr-defined]
-        self.fields["replaces"].choices = [
-            ("", _("（补扫缺少的材料）")),
-            *[(f.pk, f"{f.material} · {f.uploaded_at:%Y-%m-%d %H:%M}") for f in files],
-        ]  # type: ignore[attr-defined]
+        earlier = [
+            (f.pk, f"{f.material} · {timezone.localtime(f.uploaded_at):%Y-%m-%d %H:%M}") for f in files
+        ]
+        self.fields["replaces"].choices = [("", _("（补扫缺少的材料）")), *earlier]  # type: ignore[attr-defined]
 
 
 class FlagForm(forms.Form):
