@@ -27,7 +27,7 @@ from sheyin.audit.models import Outcome
 from sheyin.audit.services import changes, record, snapshot
 
 from . import excel, selectors, workflow
-from .diff import diff_versions
+from .diff import change_words, diff_versions, item_words
 from .models import CatalogueReview, CatalogueVersion, ServiceItem
 from .validation import FIELDS, item_errors, normalise
 from .workflow import OPEN, Status
@@ -296,9 +296,14 @@ def _publish_notice(version: CatalogueVersion, changed: Any, by: Any) -> None:
         paragraphs.append(version.summary)
     if version.based_on is not None:
         lines = [_("与第%(n)s版相比：%(s)s。") % {"n": version.based_on.number, "s": changed.summary()}]
-        lines += [_("新增：%(code)s %(name)s") % row for row in changed.added]
-        lines += [_("取消：%(code)s %(name)s") % row for row in changed.removed]
-        lines += [_("调整：%(code)s %(name)s") % {"code": ch.code, "name": ch.name} for ch in changed.changed]
+        lines += [
+            _("新增：%(code)s %(name)s（%(how)s）") % {**row, "how": item_words(row)} for row in changed.added
+        ]
+        lines += [
+            _("取消：%(code)s %(name)s，自本版施行起不再在合作网点办理") % row for row in changed.removed
+        ]
+        lines += [_("调整：%(code)s %(name)s——%(what)s") % {"code": ch.code, "name": ch.name,
+                  "what": "；".join(change_words(ch))} for ch in changed.changed]  # fmt: skip
         paragraphs.append("\n".join(lines))
     paragraphs.append(_("全市各合作网点按本清单无差别受理。"))
     notice_publish(
