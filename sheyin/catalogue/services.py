@@ -26,7 +26,7 @@ from sheyin.accounts.roles import Role
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import changes, record, snapshot
 
-from . import excel, selectors, workflow
+from . import excel, proposals, selectors, workflow
 from .diff import change_words, diff_versions, item_words
 from .models import CatalogueReview, CatalogueVersion, ServiceItem
 from .validation import FIELDS, item_errors, normalise
@@ -202,6 +202,7 @@ def version_discard(*, version: CatalogueVersion, reason: str, by: Any) -> Catal
         locked = _transition("discard", version, by)
         locked.status = Status.DISCARDED
         locked.save(update_fields=["status"])
+        proposals.proposals_follow_version(version=locked, published=False, by=by)
         record(
             action="catalogue.version.discard",
             by=by,
@@ -277,6 +278,17 @@ def version_publish(
             changed.summary(),
             _url(locked),
         )
+        if changed.added:
+            # R10.2: the municipal center adds the services, the districts guide their outlets to handle them.
+            _notify(
+                [Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER],
+                _("服务事项清单第%(n)s版新增%(c)d项，%(t)s起施行，请指导辖内网点按新清单受理")
+                % {"n": locked.number, "c": len(changed.added), "t": _fmt(moment)},
+                "、".join(f"{row['code']} {row['name']}" for row in changed.added),
+                reverse("catalogue:public_version", args=[locked.number]),
+                kind="task",
+            )
+        proposals.proposals_follow_version(version=locked, published=True, by=by)
     return locked
 
 
@@ -353,10 +365,13 @@ def item_update(*, item: ServiceItem, data: dict[str, Any], by: Any) -> ServiceI
         errors = item_errors(merged) or _unique_errors(locked_version, merged, locked.pk)
         if errors:
             raise ValidationError(errors)
+        old_code = locked.code
         for f, v in merged.items():
             setattr(locked, f, v)
         locked.save()
         _touch(locked_version, by)
+        if locked.code != old_code:  # a proposal carried into this draft follows its item's new code
+            proposals.item_recoded(version=locked_version, old=old_code, new=locked.code)
         b, a = changes(before, snapshot(locked))
         record(action="catalogue.item.update", by=by, obj=locked, before=b, after=a)
     return locked
@@ -370,6 +385,7 @@ def item_delete(*, item: ServiceItem, by: Any) -> None:
         before = snapshot(locked)
         locked.delete()
         _touch(locked_version, by)
+        proposals.item_left_draft(version=locked_version, code=before["code"], by=by)
         record(
             action="catalogue.item.delete",
             by=by,
@@ -459,6 +475,9 @@ def _write_items(version: CatalogueVersion, rows: list[dict[str, Any]], mode: st
     doomed.delete()
     ServiceItem.objects.bulk_create(ServiceItem(version=version, **data) for data in incoming.values())
     _touch(version, by)
+    if mode == ImportMode.REPLACE:  # a carried proposal whose item the file drops waits to be carried again
+        for code in existing - incoming.keys():
+            proposals.item_left_draft(version=version, code=code, by=by)
     result = ImportResult(
         created=len(incoming.keys() - existing),
         updated=len(incoming.keys() & existing),
