@@ -77,6 +77,14 @@ class GuidanceForm(forms.Form):
         self.fields["outlet"].queryset = outlets  # type: ignore[attr-defined]
 
 
+class TicketGuidanceForm(GuidanceForm):
+    """Remote guidance given for a ticket: the ticket names the outlet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["outlet"]
+
+
 class ContactForm(forms.Form):
     category = forms.ChoiceField(label=_("问题类别"), choices=Category.choices)
     user = forms.ModelChoiceField(label=_("联系人"), queryset=get_user_model().objects.none())
