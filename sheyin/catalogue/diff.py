@@ -123,7 +123,7 @@ def change_words(change: ItemChange) -> list[str]:
         if name not in change.fields:
             continue
         old, new = change.fields[name]
-        label = field_label(name)
+        label = _("承诺时限") if name == "time_limit_days" else field_label(name)
         if name == "materials":
             dropped, added = line_changes(old, new)
             parts = []

@@ -154,3 +154,13 @@ class ProposalReviewForm(BootstrapMixin, forms.Form):
 class ProposalDecisionForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("审定意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text=_("不予采纳须说明理由，理由将告知建议单位。"))  # fmt: skip
+
+
+class ProposalReturnForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("需要补充的内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProposalWithdrawForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("撤回原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -22,8 +22,9 @@ from .forms import (
     ItemForm,
     ProposalDecisionForm,
     ProposalForm,
+    ProposalReturnForm,
     ProposalReviewForm,
-    ReasonForm,
+    ProposalWithdrawForm,
     item_from_proposal,
     proposal_initial,
 )
@@ -115,9 +116,9 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 STEPS = {
-    "withdraw": (ReasonForm, lambda p, d, by: proposals.proposal_withdraw(proposal=p, reason=d["reason"], by=by),
+    "withdraw": (ProposalWithdrawForm, lambda p, d, by: proposals.proposal_withdraw(proposal=p, reason=d["reason"], by=by),
                  _("建议已撤回。")),
-    "return": (ReasonForm, lambda p, d, by: proposals.proposal_return(proposal=p, reason=d["reason"], by=by),
+    "return": (ProposalReturnForm, lambda p, d, by: proposals.proposal_return(proposal=p, reason=d["reason"], by=by),
                _("已退回建议单位补充。")),
     "review": (ProposalReviewForm, lambda p, d, by: proposals.proposal_review(proposal=p, by=by, **d),
                _("初审意见已提交，等待市级管理员审定。")),

@@ -197,7 +197,7 @@ def seed(rng: random.Random, stdout: Any) -> None:
         outlet=home, appraisal__year=last_year, appraisal__quarter=last_quarter
     ).first()
     if talk is not None:  # the district held the talk yesterday and recorded it; the follow-up is pending
-        appraisal.formal_talk_record(
+        talk = appraisal.formal_talk_record(
             talk=talk, held_at=now - dt.timedelta(days=1), place="朝阳区社会保险事业管理中心三层会议室", by=officer,
             attendees=f"区社保中心：张区管、刘区办；{home.bank.short_name}北京市分行：赵行管；网点负责人",
             minutes="通报上季度考核不合格：现场检查得分偏低、群众反映营业时间问题、整改逾期报送。银行说明原因，承认管理不到位。",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -124,7 +125,10 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
         return redirect("supervision:appraisal_list")
     spec = ListSpec(search_fields=("outlet__name",), filters={"year": "year", "quarter": "quarter", "grade": "grade"},
                     order_by=("-year", "-quarter", "rank_city"))  # fmt: skip
-    qs = apply(selectors.appraisals(request.user), request, spec)
+    # Ranked outlets first, by rank; those with too little data (no rank) after them, on every database.
+    qs = apply(selectors.appraisals(request.user), request, spec).order_by(
+        "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
+    )
     return render(request, "supervision/appraisal_list.html", {
         "page_obj": paginate(qs, request), "grades": Appraisal.Grade.choices,
         "proposals": selectors.proposals(request.user).filter(status="proposed"),

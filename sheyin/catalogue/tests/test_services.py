@@ -252,7 +252,7 @@ def test_the_public_notice_says_what_changed_in_each_item(reference) -> None:  #
     body = PublicNotice.objects.get(object_id=str(v.pk)).body
     line = next(x for x in body.splitlines() if x.startswith("调整：SY-Q-004"))
     assert "办理渠道由“自助终端、网厅自助”改为“自助终端、网厅自助、人工窗口”" in line
-    assert "承诺时限（工作日）由“即时办结”改为“3个工作日”" in line
+    assert "承诺时限由“即时办结”改为“3个工作日”" in line
     assert "申请材料新增“授权委托书”" in line and "办事指南已更新" in line and "<p>" not in body
     assert "取消：SY-C-005 社保卡解挂，自本版施行起不再在合作网点办理" in body
     assert "新增：SY-Q-101 测试查询事项（自助终端、网厅自助，即时办结）" in body

@@ -60,7 +60,7 @@ def test_the_demo_seeds_fill_every_oversight_page_and_run_once(reference, calend
     assert set(Ticket.objects.values_list("status", flat=True)) == {"open", "answered", "closed"}
     assert Ticket.objects.filter(escalation=Ticket.Escalation.MUNICIPAL).count() == 1  # the overdue one
     assert Ticket.objects.values("outlet").distinct().count() == 3
-    assert FaqEntry.objects.count() == 2 and GuidanceSession.objects.count() == 1
+    assert FaqEntry.objects.count() == 2 and GuidanceSession.objects.count() == 2
     plan = InspectionPlan.objects.get()
     assert plan.inspections.count() == 5  # every operating outlet of 朝阳
     done = Inspection.objects.get(status="done", plan=plan)
@@ -78,7 +78,11 @@ def test_the_demo_seeds_fill_every_oversight_page_and_run_once(reference, calend
     assert Appraisal.objects.filter(grade=Appraisal.Grade.INSUFFICIENT).exists()
     from sheyin.catalogue.models import ServiceProposal
 
-    assert sorted(ServiceProposal.objects.values_list("status", flat=True)) == ["accepted", "returned", "submitted"]
+    assert sorted(ServiceProposal.objects.values_list("status", flat=True)) == [
+        "accepted",
+        "returned",
+        "submitted",
+    ]
 
     counts = _counts()
     out = io.StringIO()
