@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 EDIT_ACTIONS = ("case.choose_item", "case.identify", "case.materials", "case.attach", "case.remove_file",
                 "case.review_return", "case.update")  # fmt: skip
 
@@ -227,6 +229,18 @@ def rating_bursts(
     return [Hit(b["outlet_id"], f"burst:{b['rating_ids'][0]}", f"短时间内出现{b['count']}条相同评价",
                 {"count": b["count"], "rating_ids": b["rating_ids"][:100], "level": b["level"],
                  "first_at": _t(b["first_at"]), "last_at": _t(b["last_at"])}, "medium") for b in found]  # fmt: skip
+
+
+# What each parameter means, as the rules page names it (the keys stay in the stored parameters).
+PARAM_LABELS = {
+    "open": gettext_lazy("营业开始时间"), "close": gettext_lazy("营业结束时间"),
+    "min_count": gettext_lazy("最少命中次数"), "sigma": gettext_lazy("标准差倍数"),
+    "min_volume": gettext_lazy("最少业务量"), "days": gettext_lazy("比对前后天数"),
+    "high_count": gettext_lazy("达到此次数为严重"), "max_reject_rate": gettext_lazy("不予办理率上限"),
+    "max_cancel_rate": gettext_lazy("取消率上限"), "min_edits": gettext_lazy("最少修改次数"),
+    "actions": gettext_lazy("计入的修改操作"), "window_days": gettext_lazy("统计天数"),
+    "window_minutes": gettext_lazy("时间窗口（分钟）"), "threshold": gettext_lazy("相同评价条数"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -154,14 +154,18 @@ def proposal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 def rule_list(request: AuthedRequest) -> HttpResponse:
     import json
 
-    from .rules import RULES
+    from .rules import PARAM_LABELS, RULES
 
     rows = []
     for r in selectors.rules(request.user):
         spec = RULES.get(r.code)
         params = {**(spec.params if spec else {}), "window_days": spec.window_days if spec else 1, **r.params}
         shown = [
-            (k, json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+            (
+                k,
+                PARAM_LABELS.get(k, k),
+                json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v,
+            )
             for k, v in params.items()
         ]
         rows.append({"rule": r, "params": shown})
