@@ -355,7 +355,8 @@ class ServiceProposal(models.Model):
 
     @property
     def proposer_name(self) -> str:
-        return str(self.bank or self.agency or "")
+        """The proposing organisation; a consultation's proposal names both its parties."""
+        return "、".join(str(x) for x in (self.agency, self.bank) if x is not None)
 
     @property
     def channel_list(self) -> list[Channel]:
