@@ -327,3 +327,33 @@ def pii_reveal(*, kind: str, obj: Any, reason: str, note: str = "", by: User | N
         if target.after is not None:
             target.after(obj, by, text)
     return value
+
+
+OUTLET_ROLES = frozenset({Role.OUTLET_STAFF, Role.OUTLET_MANAGER})
+
+
+def roles_follow_transfer(
+    *, user: User, from_outlet: Any, to_outlet: Any, reason: str, by: User | None
+) -> bool:
+    """A staff transfer has taken effect: the person's outlet roles move with them to the new outlet, so the
+    account keeps working there (with no business permission until the district grants one) and stops
+    seeing the old outlet. Only when every role of the account is an outlet role at the old outlet, and
+    never on the decider's own account or an administrator's (三员分立); otherwise nothing moves and the
+    caller gives the security admin the task. Returns whether the roles moved. The sessions end, so the
+    new scope applies at the next request."""
+    rows = list(user.assignments.select_related("outlet"))
+    if (
+        not rows
+        or (by is not None and by.pk == user.pk)
+        or any(a.role not in OUTLET_ROLES or a.outlet_id != from_outlet.pk for a in rows)
+    ):
+        return False
+    with transaction.atomic():
+        for a in RoleAssignment.objects.select_for_update().filter(pk__in=[a.pk for a in rows]):
+            before = {"role": a.role, "organisation": a.organisation_name}
+            a.outlet, a.bank_id, a.agency_id = to_outlet, to_outlet.bank_id, to_outlet.district_id
+            a.save(update_fields=["outlet", "bank", "agency"])
+            record(action="role.move", by=by, obj=user, before=before,
+                   after={"role": a.role, "organisation": str(to_outlet)}, reason=reason)  # fmt: skip
+        User.objects.filter(pk=user.pk).update(sessions_valid_after=timezone.now())
+    return True

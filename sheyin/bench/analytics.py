@@ -4,8 +4,8 @@
 
 It creates a throwaway PostgreSQL database `sheyin_bench_analytics` (through DATABASE_URL when that points
 at PostgreSQL, else postgres://postgres@127.0.0.1:5432/postgres), creates the minimal tables the rules' SQL
-reads, under the same table and column names Django uses (casework_case, kiosk_terminalquery,
-audit_auditevent), loads `--cases` synthetic cases over 30 days plus terminal queries and audit edit events
+reads, under the same table and column names Django uses (casework_case, casework_personlookup,
+audit_auditevent), loads `--cases` synthetic cases over 30 days plus staff look-ups and audit edit events
 with psycopg COPY, creates the indexes the rules need, then runs each SQL rule exactly as the nightly job
 does (same functions, same parameters, same windows ending on the last day) and times it. When `duckdb`
 is importable the same rules run in DuckDB over the same rows as the reference. The database is dropped
@@ -45,22 +45,22 @@ SCHEMA = """
 CREATE TABLE casework_case (
     id bigint NOT NULL, outlet_id integer NOT NULL, staff_id integer, applicant_index varchar(64) NOT NULL,
     status varchar(12) NOT NULL, called_at timestamptz);
-CREATE TABLE kiosk_terminalquery (
-    id bigint NOT NULL, outlet_id integer NOT NULL, person_index varchar(64) NOT NULL,
-    action varchar(16) NOT NULL, at timestamptz NOT NULL);
+CREATE TABLE casework_personlookup (
+    id bigint NOT NULL, outlet_id integer NOT NULL, staff_id integer NOT NULL, person_index varchar(64) NOT NULL,
+    at timestamptz NOT NULL);
 CREATE TABLE audit_auditevent (
     id bigint NOT NULL, at timestamptz NOT NULL, action varchar(60) NOT NULL, object_type varchar(60) NOT NULL,
     object_id varchar(64) NOT NULL);
 """
 
 # What the rules need (see the report for the matching Django indexes): the window scans on called_at/at
-# with the grouped columns included so they run as index-only scans, the snooping anti-join's lookup by
-# (person, outlet, time), and the audit filter by (object_type, at).
+# with the grouped columns included so they run as index-only scans, the snooping anti-join's lookup of a
+# look-up's person among the cases by (person, outlet, time), and the audit filter by (object_type, at).
 INDEXES = """
 ALTER TABLE casework_case ADD PRIMARY KEY (id);
 CREATE INDEX bench_case_called ON casework_case (called_at) INCLUDE (outlet_id, staff_id, status);
 CREATE INDEX bench_case_person ON casework_case (applicant_index, outlet_id, called_at);
-CREATE INDEX bench_query_at ON kiosk_terminalquery (at) INCLUDE (outlet_id, person_index, action);
+CREATE INDEX bench_lookup_at ON casework_personlookup (at) INCLUDE (outlet_id, staff_id, person_index);
 CREATE INDEX bench_audit_type_at ON audit_auditevent (object_type, at) INCLUDE (action, object_id);
 """
 
@@ -71,8 +71,8 @@ def _log(msg: str) -> None:
 
 def _generate(out: Path, n_cases: int, n_outlets: int, seed: int) -> dict[str, int]:
     """Write the three tables as CSV (times naive UTC). Most cases in opening hours on weekdays; a few
-    at night or on a weekend, a few very busy staff-days, outlets with many rejections, rights-record
-    queries with and without a matching case, and cases edited again and again."""
+    at night or on a weekend, a few very busy staff-days, outlets with many rejections, staff look-ups of
+    persons with and without a matching case, and cases edited again and again."""
     rng = random.Random(seed)
     start_local = dt.datetime.combine(DAY - dt.timedelta(days=DAYS - 1), dt.time(0, 0))
     utc0 = start_local - dt.timedelta(hours=8)  # Beijing = UTC + 8, no DST
@@ -114,20 +114,26 @@ def _generate(out: Path, n_cases: int, n_outlets: int, seed: int) -> dict[str, i
                          f"{minute_str[last_day + randrange(open_min, close_min)]}\n")  # fmt: skip
     total_cases = cid
     n_queries = max(100, n_cases // 20)
-    with open(out / "query.csv", "w") as fh:
+    with open(out / "lookup.csv", "w") as fh:
         rows = []
         for qid in range(1, n_queries + 1):
-            if sample and rnd() < 0.5:  # a query with a case for the same person around it
+            if sample and rnd() < 0.9:  # a look-up while serving the person: their case is around it
                 _c, outlet, person, minute = sample[randrange(len(sample))]
-                minute = min(DAYS * 1440 - 1, max(0, minute + randrange(-600, 600)))
+                minute = min(DAYS * 1440 - 1, max(0, minute + randrange(-30, 30)))
             else:  # possibly snooping
                 outlet, person, minute = (
                     randrange(1, n_outlets + 1),
                     f"p{randrange(persons)}",
                     randrange(DAYS * 1440),
                 )
-            action = "print_record" if rnd() < 0.5 else "view_record"
-            rows.append(f"{qid},{outlet},{person},{action},{minute_str[minute]}\n")
+            staff = outlet * 10 + randrange(10)
+            rows.append(f"{qid},{outlet},{staff},{person},{minute_str[minute]}\n")
+        # a few staff members looking up several people with no case on the last day (snooping positives)
+        for outlet in sorted(bad_outlets)[:20]:
+            for _k in range(3 + randrange(10)):
+                n_queries += 1
+                rows.append(f"{n_queries},{outlet},{outlet * 10 + 1},p{randrange(persons)},"
+                            f"{minute_str[last_day + randrange(open_min, close_min)]}\n")  # fmt: skip
         fh.write("".join(rows))
     n_events = max(100, n_cases // 5)
     actions = (
@@ -154,7 +160,7 @@ def _generate(out: Path, n_cases: int, n_outlets: int, seed: int) -> dict[str, i
                     f"{eid},{minute_str[last_day + randrange(600, 1000)]},case.materials,casework.case,{case_id}\n"
                 )
         fh.write("".join(rows))
-    return {"cases": total_cases, "queries": n_queries, "events": eid}
+    return {"cases": total_cases, "lookups": n_queries, "events": eid}
 
 
 def _windows() -> dict[str, tuple[dict[str, Any], dt.datetime, dt.datetime]]:
@@ -230,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                         "case.csv",
                         "id, outlet_id, staff_id, applicant_index, status, called_at",
                     ),
-                    ("kiosk_terminalquery", "query.csv", "id, outlet_id, person_index, action, at"),
+                    ("casework_personlookup", "lookup.csv", "id, outlet_id, staff_id, person_index, at"),
                     ("audit_auditevent", "audit.csv", "id, at, action, object_type, object_id"),
                 ):
                     copy_sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)"
@@ -260,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             db = duckdb.connect()
             # DuckDB: naive UTC timestamps; `at` is a keyword there, so the column name is quoted.
             db.execute(SCHEMA.replace("timestamptz", "timestamp").replace(" at timestamp", ' "at" timestamp'))
-            for table, fname in (("casework_case", "case.csv"), ("kiosk_terminalquery", "query.csv"),
+            for table, fname in (("casework_case", "case.csv"), ("casework_personlookup", "lookup.csv"),
                                  ("audit_auditevent", "audit.csv")):  # fmt: skip
                 db.execute(
                     f"INSERT INTO {table} SELECT * FROM read_csv('{tmp / fname}', header=false, auto_detect=true)"

@@ -29,6 +29,8 @@ class CaseworkConfig(AppConfig):
                     order=425),
             NavItem(section, _("网厅自助引导"), "casework:guided_list", icon="pc-display",
                     perm="casework.view_guided", order=430),
+            NavItem(section, _("经办人员查询记录"), "casework:lookup_list", icon="person-bounding-box",
+                    perm="casework.view_lookups", order=435),
             NavItem(_("档案移交"), _("移交确认"), "casework:handover_inbox", icon="inbox",
                     perm="casework.confirm_handover", order=620),
         )  # fmt: skip

@@ -16,7 +16,7 @@ from sheyin.accounts.models import User
 from sheyin.institutions.workdays import add_working_days
 
 from . import services
-from .models import ArchiveRecord, Case, GuidedSession
+from .models import ArchiveRecord, Case, GuidedSession, PersonLookup
 
 
 def _scan_png(label: str) -> bytes:
@@ -53,13 +53,18 @@ def _people(n: int, rng: random.Random) -> list[str]:
     return [p.id_number for p in KNOWN] + [core.reveal_id_number(str(pk)) for pk in chosen]
 
 
-def _accept(
-    staff: Any, code: str, id_number: str, *, card: str = "", scans: bool = True, submit: bool = True
-) -> Case:
+def _item(code: str) -> Any:
     from sheyin.catalogue.selectors import item_in_force
 
     item = item_in_force(code)
     assert item is not None, code
+    return item
+
+
+def _accept(
+    staff: Any, code: str, id_number: str, *, card: str = "", scans: bool = True, submit: bool = True
+) -> Case:
+    item = _item(code)
     case = services.case_open(by=staff)
     case = services.case_choose_item(case=case, item=item, by=staff)
     case = services.case_identify(case=case, id_number=id_number, card_number=card, by=staff)
@@ -79,6 +84,9 @@ def _backdate(case: Case, days: int) -> None:
         submitted_at=case.submitted_at - shift if case.submitted_at else None,
         ended_at=case.ended_at - shift if case.ended_at else None,
     )  # fmt: skip
+    # The staff look-up made while serving moves with the case it belongs to.
+    for x in PersonLookup.objects.filter(case=case):
+        PersonLookup.objects.filter(pk=x.pk).update(at=x.at - shift)
     if case.ended_at:
         due = add_working_days(timezone.localdate(case.ended_at - shift), services.HANDOVER_WORKING_DAYS)
         ArchiveRecord.objects.filter(case=case).update(due_date=due)
@@ -132,6 +140,13 @@ def seed(rng: random.Random, stdout: Any) -> None:
     _accept(staff, "SY-C-001", ids[13], submit=False, scans=False)
     cancelled = services.case_open(by=staff)
     services.case_cancel(case=cancelled, reason="申请人未带身份证原件", by=staff)
+    # A staff member looks two people up on a case and cancels it: no business follows, which the oversight
+    # rule reports as possible snooping (the look-ups are in the query log).
+    peek = services.case_open(by=staff)
+    peek = services.case_choose_item(case=peek, item=_item("SY-Q-001"), by=staff)
+    for id_number in ids[2:4]:  # their own cases were more than a week earlier
+        peek = services.case_identify(case=peek, id_number=id_number, by=staff)
+    services.case_cancel(case=peek, reason="申请人临时离开", by=staff)
 
     # History: spread the finished cases over the last weeks.
     for i, case in enumerate([*done, rejected]):

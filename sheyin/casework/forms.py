@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.catalogue.models import ServiceItem
@@ -74,6 +75,28 @@ class ReviewForm(forms.Form):
         label=_("复核意见"), max_length=300, required=False, widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
         help_text=_("退回时必填"),
     )  # fmt: skip
+
+
+class CorrectionForm(forms.Form):
+    """A corrected scan for an archive the district flagged (有差异)."""
+
+    material = forms.ChoiceField(label=_("对应材料"), widget=forms.Select(attrs=SELECT))
+    replaces = forms.TypedChoiceField(label=_("更正的扫描件"), required=False, coerce=int, empty_value=None,
+                                      widget=forms.Select(attrs=SELECT),
+                                      help_text=_("补扫缺少的材料时不选；原扫描件保留在档案中。"))  # fmt: skip
+    file = forms.FileField(
+        label=_("补正扫描件"), widget=forms.ClearableFileInput(attrs={**TEXT, "accept": ".pdf,.png,.jpg,.jpeg"}),
+        help_text=_("PDF、PNG或JPEG，单个文件不超过5MB"),
+    )  # fmt: skip
+    note = forms.CharField(label=_("补正说明"), max_length=200, widget=forms.TextInput(attrs=TEXT))
+
+    def __init__(self, *args: Any, materials: list[str], files: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["material"].choices = [(m, m) for m in [*materials, str(_("其他材料"))]]  # type: ignore[attr-defined]
+        earlier = [
+            (f.pk, f"{f.material} · {timezone.localtime(f.uploaded_at):%Y-%m-%d %H:%M}") for f in files
+        ]
+        self.fields["replaces"].choices = [("", _("（补扫缺少的材料）")), *earlier]  # type: ignore[attr-defined]
 
 
 class FlagForm(forms.Form):

@@ -166,6 +166,54 @@ def _scan_path(instance: CaseFile, filename: str) -> str:
     return f"casework/scans/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{ext}"
 
 
+class PersonLookup(models.Model):
+    """经办人员查询记录: every time a staff member looks a person up in the core (identifying the applicant
+    of a case). Self-service queries at a terminal are the person's own and live in the kiosk's log; this
+    log is what the oversight rule "疑似窥探个人信息" reads: staff look-ups of people with no case (R9.3,
+    R9.4). Like cases, the person is kept as the blind index and the mask, never the clear ID."""
+
+    class Purpose(models.TextChoices):
+        IDENTIFY = "identify", _("受理时核验申请人身份")
+
+    outlet = models.ForeignKey(
+        "institutions.Outlet", verbose_name=_("网点"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("受理业务"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lookups",
+    )
+    purpose = models.CharField(
+        _("查询目的"), max_length=12, choices=Purpose.choices, default=Purpose.IDENTIFY
+    )
+    at = models.DateTimeField(_("查询时间"), auto_now_add=True)
+    person_index = models.CharField(max_length=64)
+    person_masked = models.CharField(_("证件号码（脱敏）"), max_length=18)
+
+    SCOPE = {**OUTLET_SCOPE, "self": ("staff_id", "user_id")}
+
+    class Meta:
+        verbose_name = _("经办人员查询记录")
+        verbose_name_plural = _("经办人员查询记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The nightly rule scans a window by time; the pages list one outlet's or one person's look-ups.
+            models.Index(fields=["at"], name="lookup_at_idx"),
+            models.Index(fields=["outlet", "staff", "at"], name="lookup_outlet_staff_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_masked} {self.at:%Y-%m-%d %H:%M}"
+
+
 class CaseFile(models.Model):
     """A document-camera scan attached to a case; served only through a permission-checked view."""
 
@@ -175,6 +223,10 @@ class CaseFile(models.Model):
     kind = models.CharField(_("文件类型"), max_length=8)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha = models.CharField(_("SM3摘要"), max_length=64)
+    # A corrected scan after the district flagged the archive (有差异): the scan it corrects stays on file.
+    replaces = models.ForeignKey("self", verbose_name=_("更正的扫描件"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="corrections")  # fmt: skip
+    note = models.CharField(_("补正说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -326,6 +378,7 @@ class CustodyEvent(models.Model):
         SENT = "sent", _("移交区经办机构")
         RECEIVED = "received", _("区经办机构确认接收")
         DISCREPANCY = "discrepancy", _("区经办机构标记差异")
+        CORRECTED = "corrected", _("网点补正扫描件")
         OVERDUE = "overdue", _("逾期未移交提醒")
 
     record = models.ForeignKey(ArchiveRecord, on_delete=models.CASCADE, related_name="events")

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "casework.view_archives": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "casework.handover": {Role.OUTLET_MANAGER},
     "casework.confirm_handover": {Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN},
+    # staff look-ups of persons (who looked whom up, and whether a case followed: R9.3, R9.4)
+    "casework.view_lookups": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     # the online self-service counter (R2.2)
     "casework.guide": _OUTLET,
     "casework.view_guided": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.catalogue.choices import Channel
 
-from .models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt
+from .models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt, PersonLookup
 from .workflow import BatchStatus, CaseStatus, GuidedStatus
 
 
@@ -36,9 +37,25 @@ def review_queue_for(user: Any) -> QuerySet[Case]:
     )
 
 
+def reviewed_by(user: Any) -> QuerySet[Case]:
+    """Cases the user reviewed (approved or returned): their own work, which they may read again."""
+    if not user.has_perm("casework.review"):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(reviews__reviewer=user)
+        .distinct()
+        .select_related("outlet", "staff", "catalogue_version")
+    )
+
+
 def case_for_user(user: Any, pk: int) -> Case | None:
-    """A case the user may read: in scope, or waiting for the user's review."""
-    return cases_for(user).filter(pk=pk).first() or review_queue_for(user).filter(pk=pk).first()
+    """A case the user may read: in scope, waiting for the user's review, or reviewed by the user (after
+    复核通过并提交 the reviewer lands on the case they just sent)."""
+    return (
+        cases_for(user).filter(pk=pk).first()
+        or review_queue_for(user).filter(pk=pk).first()
+        or reviewed_by(user).filter(pk=pk).first()
+    )
 
 
 def open_drafts_for(user: Any) -> QuerySet[Case]:
@@ -131,3 +148,64 @@ def receipt_intact(receipt: IssuedReceipt) -> bool:
 def receipts_of(case: Case) -> QuerySet[IssuedReceipt]:
     """The receipts printed for a case the caller may already read."""
     return case.receipts.select_related("printed_by").order_by("-printed_at", "-id")
+
+
+# --- staff look-ups of persons (R9.3, R9.4) ------------------------------------------------------------
+
+
+def with_backing(
+    qs: QuerySet[PersonLookup], days: int = 1, *, backed: bool | None = None
+) -> QuerySet[PersonLookup]:
+    """Annotate `backed`: a case for the same person at the same outlet, called within ±`days` of the
+    look-up and not cancelled (the same test the oversight rule "疑似窥探个人信息" runs in SQL). With
+    `backed` given, only the look-ups that have (or have not) such a case."""
+    window = dt.timedelta(days=days)
+    cases = Case.objects.filter(
+        applicant_index=OuterRef("person_index"), outlet_id=OuterRef("outlet_id"),
+        called_at__gte=OuterRef("at") - window, called_at__lte=OuterRef("at") + window,
+    ).exclude(status=CaseStatus.CANCELLED)  # fmt: skip
+    qs = qs.annotate(backed=Exists(cases))
+    return qs if backed is None else qs.filter(**{"backed": backed})
+
+
+def lookups_for(user: Any) -> QuerySet[PersonLookup]:
+    """Staff look-ups of persons in the user's scope (the query log cited by oversight findings)."""
+    if not user.has_perm("casework.view_lookups"):
+        return PersonLookup.objects.none()
+    return scoped(PersonLookup.objects.select_related("outlet", "staff", "case"), user)
+
+
+def cases_of_persons(user: Any, *, outlet_id: int, indexes: list[str], start: dt.datetime,
+                     end: dt.datetime) -> QuerySet[Case]:  # fmt: skip
+    """The cases in scope of these persons at one outlet within [start, end] (evidence of a finding)."""
+    return cases_for(user).filter(
+        outlet_id=outlet_id, applicant_index__in=indexes, called_at__gte=start, called_at__lte=end
+    )
+
+
+def case_numbers(ids: Any) -> list[tuple[int, str, str]]:
+    """(id, receipt number, status label) of cases: what a finding's evidence names, for any reader of the
+    finding (a receipt number carries no personal data); the links are offered by `cases_for` alone."""
+    return [(pk, number, str(CaseStatus(status).label))
+            for pk, number, status in Case.objects.filter(pk__in=list(ids)).values_list("pk", "receipt_no", "status")]  # fmt: skip
+
+
+def case_counts(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """For the appraisal (system read): per outlet, cases called in [start, end) that reached the core or
+    are being handled (cancelled ones are not business done)."""
+    rows = (Case.objects.filter(called_at__gte=start, called_at__lt=end).exclude(status=CaseStatus.CANCELLED)
+            .values("outlet_id").annotate(n=Count("id")).order_by().values_list("outlet_id", "n"))  # fmt: skip
+    return dict(rows)
+
+
+def archives_due(start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """For the appraisal (system read): per outlet, archive records due in [start, end] and how many were
+    sent on or before their due date."""
+    from django.db.models import F
+
+    return (
+        ArchiveRecord.objects.filter(due_date__gte=start, due_date__lte=end)
+        .values("outlet_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(batch__sent_at__date__lte=F("due_date"))))
+        .order_by()
+    )

@@ -47,6 +47,7 @@ from .models import (
     GuidedSession,
     HandoverBatch,
     IssuedReceipt,
+    PersonLookup,
     outlet_fields,
 )  # fmt: skip
 from .receipts import receipt_canonical, receipt_rows, render_receipt
@@ -215,6 +216,9 @@ def case_identify(*, case: Case, id_number: str, card_number: str = "", by: Any)
         locked.applicant_hukou, locked.card_checked = person.hukou_code, bool(card)
         locked.started_at = locked.started_at or timezone.now()
         locked.save()
+        # Every look-up of a person by staff is logged: the oversight rule compares it with the cases.
+        PersonLookup.objects.create(**outlet_fields(locked.outlet), staff_id=locked.staff_id, case=locked,
+                                    person_index=person.id_index, person_masked=person.id_masked)  # fmt: skip
         record(action="case.identify", by=by, obj=locked,
                after={"applicant": person.id_masked, "card_checked": bool(card)})  # fmt: skip
     return locked
@@ -584,6 +588,52 @@ def archive_confirm(*, record_: ArchiveRecord, by: Any) -> ArchiveRecord:
 def archive_flag(*, record_: ArchiveRecord, note: str, by: Any) -> ArchiveRecord:
     """The district flags a discrepancy; the outlet hands the record over again in a later batch."""
     return _answer(record_, "flag", by, note)
+
+
+def archive_correct(*, record_: ArchiveRecord, material: str, upload: UploadedFile, note: str,
+                    replaces: CaseFile | None = None, by: Any) -> CaseFile:  # fmt: skip
+    """The outlet answers a discrepancy with a corrected scan (a clearer or missing page). The earlier scan
+    stays on file; the record is then handed over again in a new batch (Annex 10)."""
+    require(by, "casework.handover")
+    errors: dict[str, Any] = {}
+    try:
+        kind = check_upload(upload, allowed=DOCUMENTS)
+    except ValidationError as exc:
+        errors["file"] = exc.messages
+    if not note.strip():
+        errors["note"] = _("请说明补正了什么（如重新扫描模糊的第2页）。")
+    with transaction.atomic():
+        rec = ArchiveRecord.objects.select_for_update(of=("self",)).select_related("case").get(pk=record_.pk)
+        require_scope(by, rec)
+        find(ARCHIVE_TRANSITIONS, "correct", rec.status, by, ArchiveStatus)
+        case = rec.case
+        if material not in [
+            *rec.materials,
+            *case.files.values_list("material", flat=True),
+            str(_("其他材料")),
+        ]:
+            errors["material"] = _("请选择补正的扫描件对应的材料。")
+        if replaces is not None and replaces.case_id != case.pk:
+            errors["replaces"] = _("只能更正本业务的扫描件。")
+        if case.files.count() >= MAX_FILES:
+            errors["file"] = _("每笔业务最多上传%(n)s个扫描件。") % {"n": MAX_FILES}
+        if errors:
+            raise ValidationError(errors)
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        f = CaseFile(case=case, material=material, kind=kind, size=len(data), sha=sm3_hex(data), uploaded_by=by,
+                     replaces=replaces, note=note.strip()[:200])  # fmt: skip
+        f.file.save(f"scan.{'jpg' if kind == 'jpeg' else kind}", upload, save=False)
+        f.save()
+        rec.file_count = case.files.count()
+        rec.save(update_fields=["file_count"])
+        _event(
+            rec, CustodyEvent.Kind.CORRECTED, by, rec.batch, _("%(m)s：%(n)s") % {"m": material, "n": f.note}
+        )
+        record(action="archive.correct", by=by, obj=rec, reason=f.note,
+               after={"material": material, "kind": kind, "size": len(data), "replaces": replaces.pk if replaces else None})  # fmt: skip
+    return f
 
 
 def archive_alert_overdue(*, today: dt.date | None = None) -> int:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("handovers/", views.handover_list, name="handover_list"),
     path("handovers/inbox/", views.handover_inbox, name="handover_inbox"),
     path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
+    path("lookups/", views.lookup_list, name="lookup_list"),
     path("guided/", views.guided_list, name="guided_list"),
     path("guided/<int:pk>/finish/", views.guided_finish, name="guided_finish"),
     path("guided/<int:pk>/slip/", views.guided_slip, name="guided_slip"),

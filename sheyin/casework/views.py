@@ -4,10 +4,12 @@ of receipts printed before)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +28,7 @@ from sheyin.ratings import services as rating_services
 
 from . import selectors, services
 from .forms import (
+    CorrectionForm,
     FlagForm,
     GuidedFinishForm,
     GuidedStartForm,
@@ -356,9 +359,28 @@ def archive_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("casework.view_archives")
 def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     rec = get_object_or_404(selectors.archives_for(request.user), pk=pk)
+    files = rec.case.files.select_related("replaces").all()
+    can_correct = rec.status == ArchiveStatus.DISCREPANCY and request.user.has_perm("casework.handover")
+    materials = list(dict.fromkeys([*rec.materials, *(f.material for f in files)]))
+    form = CorrectionForm(request.POST or None, request.FILES or None, materials=materials, files=files)
+    if request.method == "POST":
+        if not can_correct:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.archive_correct(record_=rec, material=d["material"], upload=d["file"], note=d["note"],
+                                         replaces=files.filter(pk=d["replaces"]).first() if d["replaces"] else None,
+                                         by=request.user)  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc, "file")
+            else:
+                messages.success(request, _("补正扫描件已上传，请将该档案编入新的移交批次重新移交。"))
+                return redirect("casework:archive_detail", pk=pk)
     return render(request, "casework/archive_detail.html", {
         "rec": rec, "events": rec.events.select_related("by", "batch"),
-        "files": rec.case.files.all() if request.user.has_perm("casework.view_files") else [],
+        "files": files if request.user.has_perm("casework.view_files") else [],
+        "correct_form": form if can_correct else None,
     })  # fmt: skip
 
 
@@ -527,3 +549,53 @@ def guided_slip_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     resp["Content-Disposition"] = f'inline; filename="rating-slip-{session.pk}.pdf"'
     resp["Cache-Control"] = "private, no-store"
     return resp
+
+
+# --- staff look-ups of persons (the query log oversight findings cite) ----------------------------------
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+LOOKUP_COLUMNS = [
+    Column(gettext_lazy("查询时间"), lambda x: x.at),
+    Column(gettext_lazy("网点"), lambda x: x.outlet.name),
+    Column(gettext_lazy("经办人"), lambda x: str(x.staff)),
+    Column(gettext_lazy("证件号码（脱敏）"), lambda x: x.person_masked),
+    Column(gettext_lazy("查询目的"), lambda x: x.get_purpose_display()),
+    Column(gettext_lazy("所在业务"), lambda x: x.case.receipt_no if x.case else ""),
+    Column(gettext_lazy("有对应业务"), lambda x: _("是") if x.backed else _("否")),
+]
+
+
+@permission_required("casework.view_lookups")
+def lookup_list(request: AuthedRequest) -> HttpResponse:
+    """Who looked which person up, in which case, and whether a case for that person followed (R9.3)."""
+    get = request.GET
+    days = min(max(_int(get.get("days", "")) or 1, 1), 30)
+    only = {"0": False, "1": True}.get(get.get("backed", ""))
+    qs = selectors.with_backing(selectors.lookups_for(request.user), days, backed=only)
+    q = get.get("q", "").strip()[:30]
+    if q:
+        qs = qs.filter(Q(person_masked__icontains=q) | Q(case__receipt_no__icontains=q))
+    for param, lookup in (("outlet", "outlet_id"), ("staff", "staff_id")):
+        if (value := _int(get.get(param, "").strip())) is not None:
+            qs = qs.filter(**{lookup: value})
+    if day := _date(get.get("from", "").strip()):
+        qs = qs.filter(at__date__gte=day)
+    if day := _date(get.get("to", "").strip()):
+        qs = qs.filter(at__date__lte=day)
+    qs = qs.order_by("-at", "-id")
+    if get.get("export") == "xlsx" and request.user.has_perm("casework.export"):
+        return xlsx_response(
+            "person-lookups", _("经办人员查询记录"), LOOKUP_COLUMNS, qs.iterator(chunk_size=2000)
+        )
+    return render(request, "casework/lookup_list.html", {"page_obj": paginate(qs, request), "days": days})

@@ -95,6 +95,8 @@ ARCHIVE_TRANSITIONS = [
     Transition("send", (ArchiveStatus.BATCHED,), ArchiveStatus.SENT, MANAGER),
     Transition("receive", (ArchiveStatus.SENT,), ArchiveStatus.RECEIVED, DISTRICT),
     Transition("flag", (ArchiveStatus.SENT,), ArchiveStatus.DISCREPANCY, DISTRICT, ("reason",)),
+    # A flagged record takes a corrected scan (it stays 有差异 until handed over again in a new batch).
+    Transition("correct", (ArchiveStatus.DISCREPANCY,), ArchiveStatus.DISCREPANCY, MANAGER, ("note",)),
 ]
 
 BATCH_TRANSITIONS = [

@@ -35,4 +35,12 @@ class CatalogueConfig(AppConfig):
             NavItem(
                 section, _("版本比对"), "catalogue:diff", icon="file-diff", perm="catalogue.view", order=320
             ),
+            NavItem(
+                section,
+                _("服务事项建议"),
+                "catalogue:proposal_list",
+                icon="lightbulb",
+                perm="catalogue.view_proposals",
+                order=330,
+            ),
         )

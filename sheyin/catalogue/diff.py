@@ -112,3 +112,37 @@ def line_changes(old: str, new: str) -> tuple[list[str], list[str]]:
     a = [s.strip() for s in (old or "").splitlines() if s.strip()]
     b = [s.strip() for s in (new or "").splitlines() if s.strip()]
     return [s for s in a if s not in b], [s for s in b if s not in a]
+
+
+def change_words(change: ItemChange) -> list[str]:
+    """What changed in an item, field by field, in words a reader of the public notice understands: the
+    old and new value of short fields, the materials added and dropped, and only the fact of an update for
+    the long texts (the full guide is on the item's public page)."""
+    out = []
+    for name in FIELDS:
+        if name not in change.fields:
+            continue
+        old, new = change.fields[name]
+        label = _("承诺时限") if name == "time_limit_days" else field_label(name)
+        if name == "materials":
+            dropped, added = line_changes(old, new)
+            parts = []
+            if added:
+                parts.append(_("新增“%(m)s”") % {"m": "”“".join(added)})
+            if dropped:
+                parts.append(_("不再需要“%(m)s”") % {"m": "”“".join(dropped)})
+            out.append(_("%(f)s%(p)s") % {"f": label, "p": "，".join(parts) or _("顺序调整")})
+        elif name in ("guide", "legal_basis"):
+            out.append(_("%(f)s已更新") % {"f": label})
+        else:
+            out.append(
+                _("%(f)s由“%(a)s”改为“%(b)s”")
+                % {"f": label, "a": display(name, old), "b": display(name, new)}
+            )
+    return out
+
+
+def item_words(row: dict[str, Any]) -> str:
+    """A new item in one line: where it is handled and how long it takes."""
+    return _("%(c)s，%(t)s") % {"c": display("channels", row.get("channels", "")),
+                              "t": display("time_limit_days", row.get("time_limit_days", 0))}  # fmt: skip

@@ -101,3 +101,66 @@ class ImportForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mode"].widget.attrs["class"] = "form-check-input"
+
+
+class ProposalForm(BootstrapMixin, forms.Form):
+    """A service proposal (R10.2): what, why and how much; the service checks the content."""
+
+    title = forms.CharField(label=_("建议事项名称"), max_length=60)
+    category = forms.ChoiceField(label=_("事项类别"), choices=[("", "—"), *Category.choices])
+    audience = forms.ChoiceField(label=_("服务对象"), choices=[("", "—"), *Audience.choices])
+    channels = forms.MultipleChoiceField(label=_("建议办理渠道"), choices=Channel.choices,
+                                         widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    description = forms.CharField(label=_("事项内容和办理方式"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  help_text=_("群众或单位办什么、在合作网点怎么办、需要哪些系统和设备。"))  # fmt: skip
+    reasons = forms.CharField(label=_("建议理由"), widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("群众需求、是否符合“高频、高效、风险可控”、网点的办理条件和风险控制措施。"))  # fmt: skip
+    expected_volume = forms.IntegerField(label=_("预计年办件量"), min_value=1, max_value=100_000_000,
+                                         help_text=_("在全部合作网点办理的预计件数（件/年）。"))  # fmt: skip
+    volume_basis = forms.CharField(
+        label=_("办件量测算依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    materials = forms.CharField(label=_("所需材料"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                help_text=_("每行一项"))  # fmt: skip
+    legal_basis = forms.CharField(
+        label=_("政策依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channels"].widget.attrs["class"] = "form-check-input"
+
+
+def proposal_initial(p: Any) -> dict[str, Any]:
+    data = {f: getattr(p, f) for f in ProposalForm.base_fields}
+    data["channels"] = list(p.channels)
+    return data
+
+
+def item_from_proposal(p: Any) -> dict[str, Any]:
+    """The catalogue item an accepted proposal suggests (the officer completes the code and the rest)."""
+    return {"name": p.title, "category": p.category, "audience": p.audience, "channels": list(p.channels),
+            "materials": p.materials, "legal_basis": p.legal_basis, "time_limit_days": 0,
+            "risk": "low", "guide": ""}  # fmt: skip
+
+
+class ProposalReviewForm(BootstrapMixin, forms.Form):
+    recommend = forms.TypedChoiceField(label=_("初审结论"), coerce=lambda v: v == "1", empty_value=None,
+                                       choices=[("", _("请选择")), ("1", _("建议采纳")), ("0", _("建议不予采纳"))])  # fmt: skip
+    opinion = forms.CharField(label=_("初审意见"), widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("是否符合“高频、高效、风险可控”，办理条件、系统改造和风险控制要求。"))  # fmt: skip
+
+
+class ProposalDecisionForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("审定意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("不予采纳须说明理由，理由将告知建议单位。"))  # fmt: skip
+
+
+class ProposalReturnForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("需要补充的内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProposalWithdrawForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("撤回原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -15,7 +15,7 @@ from django.db.models import ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Audience, Category, Channel, Risk
-from .workflow import FROZEN, OPEN, Status
+from .workflow import FROZEN, OPEN, ProposalStatus, Status
 
 # Channels are stored as letters in the canonical order T, O, W ("TOW", "OW", "W", …).
 CHANNEL_ORDER = [c.value for c in Channel]
@@ -272,3 +272,112 @@ class CatalogueReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.get_decision_display()}"
+
+
+class ServiceProposal(models.Model):
+    """服务事项建议 (R10.2): a bank, a district agency or a consultation (会商) proposes a service for the
+    catalogue with its reasons and expected volume; the municipal center reviews it (an officer gives the
+    first opinion, an administrator who did not decides) and can carry it into the next catalogue draft.
+    The proposer follows it to the outcome. Every step is kept in `ProposalEvent`."""
+
+    class Origin(models.TextChoices):
+        BANK = "bank", _("合作银行")
+        DISTRICT = "district", _("区级经办机构")
+        CONSULTATION = "consultation", _("会商议定事项")
+
+    number = models.CharField(_("建议编号"), max_length=20, unique=True)
+    title = models.CharField(_("建议事项名称"), max_length=60)
+    category = models.CharField(_("事项类别"), max_length=20, choices=Category.choices)
+    audience = models.CharField(_("服务对象"), max_length=12, choices=Audience.choices)
+    channels = models.CharField(
+        _("建议办理渠道"), max_length=3, help_text=_("T 自助终端、O 网厅自助、W 人工窗口")
+    )
+    description = models.TextField(_("事项内容和办理方式"))
+    reasons = models.TextField(_("建议理由"))
+    expected_volume = models.PositiveIntegerField(_("预计年办件量"))
+    volume_basis = models.TextField(_("办件量测算依据"), blank=True)
+    materials = models.TextField(_("所需材料"), blank=True, help_text=_("每行一项"))
+    legal_basis = models.TextField(_("政策依据"), blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ProposalStatus.choices,
+                              default=ProposalStatus.SUBMITTED)  # fmt: skip
+    origin = models.CharField(_("提出方式"), max_length=12, choices=Origin.choices)
+    agency = models.ForeignKey("institutions.Agency", verbose_name=_("提出机构"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    bank = models.ForeignKey("institutions.Bank", verbose_name=_("银行"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    consultation_action = models.ForeignKey("supervision.ConsultationAction", verbose_name=_("会商事项"), null=True,
+                                            blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("建议人"), on_delete=models.PROTECT,
+                                    related_name="+")  # fmt: skip
+    submitted_at = models.DateTimeField(_("提交时间"))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("初审人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    reviewed_at = models.DateTimeField(_("初审时间"), null=True, blank=True)
+    review_opinion = models.TextField(_("初审意见"), blank=True)
+    recommend = models.BooleanField(_("初审建议采纳"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审定人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    decided_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审定意见"), blank=True)
+    version = models.ForeignKey(CatalogueVersion, verbose_name=_("纳入的清单版本"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="proposals")  # fmt: skip
+    item_code = models.CharField(_("纳入的事项编码"), max_length=12, blank=True)
+    carried_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("纳入人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    carried_at = models.DateTimeField(_("纳入时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # The municipal center sees every proposal; a district its own; a bank those it made or took part in.
+    SCOPE = {"district": ("agency_id", "agency_id"), "bank": ("bank_id", "bank_id")}
+
+    class Meta:
+        verbose_name = _("服务事项建议")
+        verbose_name_plural = _("服务事项建议")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="proposal_status_submitted_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(agency__isnull=False) | Q(bank__isnull=False),
+                                   name="proposal_has_a_proposer"),
+            models.CheckConstraint(condition=Q(expected_volume__gte=1), name="proposal_expected_volume_positive"),
+            models.CheckConstraint(condition=Q(channels__in=CHANNEL_SETS), name="proposal_channels_valid"),
+            # Maker–checker in the database: the decider is neither the first reviewer nor the proposer.
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | (~Q(decided_by=F("reviewed_by"))
+                                   & ~Q(decided_by=F("proposed_by"))), name="proposal_decider_is_not_maker"),
+            models.CheckConstraint(condition=~Q(status__in=["carried", "published"])
+                                   | (Q(version__isnull=False) & ~Q(item_code="")), name="proposal_carried_names_item"),
+            models.UniqueConstraint(fields=["consultation_action"], condition=Q(consultation_action__isnull=False),
+                                    name="proposal_one_per_consultation_action"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def proposer_name(self) -> str:
+        """The proposing organisation; a consultation's proposal names both its parties."""
+        return "、".join(str(x) for x in (self.agency, self.bank) if x is not None)
+
+    @property
+    def channel_list(self) -> list[Channel]:
+        return [Channel(c) for c in self.channels]
+
+
+class ProposalEvent(models.Model):
+    """One step of a proposal, with who took it and why (returns and rejections are kept, never deleted)."""
+
+    proposal = models.ForeignKey(ServiceProposal, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("环节"), max_length=12)
+    status = models.CharField(_("办理后状态"), max_length=12, choices=ProposalStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    note = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("建议办理记录")
+        verbose_name_plural = _("建议办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} {self.action}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sheyin.accounts.scope import scoped
 
-from .models import CatalogueReview, CatalogueVersion, ServiceItem
+from .models import CatalogueReview, CatalogueVersion, ServiceItem, ServiceProposal
 from .workflow import OPEN, Status
 
 
@@ -129,3 +129,27 @@ def reviews_for(user: Any, version: CatalogueVersion) -> QuerySet[CatalogueRevie
 def open_version_for(user: Any) -> CatalogueVersion | None:
     """The draft or in-review version, if any (there is at most one)."""
     return versions_for(user).filter(status__in=OPEN).first()
+
+
+# --- service proposals (R10.2) ------------------------------------------------------------------------
+
+
+def proposals_for(user: Any) -> QuerySet[ServiceProposal]:
+    """Proposals in scope: the municipal center sees all, a district its own, a bank those it made or took
+    part in (a consultation with it)."""
+    if not user.has_perm("catalogue.view_proposals"):
+        return ServiceProposal.objects.none()
+    return scoped(ServiceProposal.objects.select_related("agency", "bank", "proposed_by", "version"), user)
+
+
+def proposals_by_action(action_ids: list[int]) -> dict[int, ServiceProposal]:
+    """The proposal made from each consultation action (the consultation page links them)."""
+    return {p.consultation_action_id: p for p in ServiceProposal.objects.filter(consultation_action_id__in=action_ids)
+            if p.consultation_action_id}  # fmt: skip
+
+
+def proposal_item(p: ServiceProposal) -> ServiceItem | None:
+    """The item a proposal was carried in as (in its draft, or the published version)."""
+    if p.version_id is None or not p.item_code:
+        return None
+    return ServiceItem.objects.filter(version_id=p.version_id, code=p.item_code).first()

@@ -26,8 +26,8 @@ from sheyin.audit.models import Outcome
 from sheyin.audit.services import changes, record, snapshot
 from sheyin.common.numbering import allocate_integer
 
-from . import excel, selectors, workflow
-from .diff import diff_versions
+from . import excel, proposals, selectors, workflow
+from .diff import change_words, diff_versions, item_words
 from .models import CatalogueReview, CatalogueVersion, ServiceItem
 from .validation import FIELDS, item_errors, normalise
 from .workflow import OPEN, Status
@@ -202,6 +202,7 @@ def version_discard(*, version: CatalogueVersion, reason: str, by: Any) -> Catal
         locked = _transition("discard", version, by)
         locked.status = Status.DISCARDED
         locked.save(update_fields=["status"])
+        proposals.proposals_follow_version(version=locked, published=False, by=by)
         record(
             action="catalogue.version.discard",
             by=by,
@@ -277,6 +278,17 @@ def version_publish(
             changed.summary(),
             _url(locked),
         )
+        if changed.added:
+            # R10.2: the municipal center adds the services, the districts guide their outlets to handle them.
+            _notify(
+                [Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER],
+                _("服务事项清单第%(n)s版新增%(c)d项，%(t)s起施行，请指导辖内网点按新清单受理")
+                % {"n": locked.number, "c": len(changed.added), "t": _fmt(moment)},
+                "、".join(f"{row['code']} {row['name']}" for row in changed.added),
+                reverse("catalogue:public_version", args=[locked.number]),
+                kind="task",
+            )
+        proposals.proposals_follow_version(version=locked, published=True, by=by)
     return locked
 
 
@@ -296,9 +308,14 @@ def _publish_notice(version: CatalogueVersion, changed: Any, by: Any) -> None:
         paragraphs.append(version.summary)
     if version.based_on is not None:
         lines = [_("与第%(n)s版相比：%(s)s。") % {"n": version.based_on.number, "s": changed.summary()}]
-        lines += [_("新增：%(code)s %(name)s") % row for row in changed.added]
-        lines += [_("取消：%(code)s %(name)s") % row for row in changed.removed]
-        lines += [_("调整：%(code)s %(name)s") % {"code": ch.code, "name": ch.name} for ch in changed.changed]
+        lines += [
+            _("新增：%(code)s %(name)s（%(how)s）") % {**row, "how": item_words(row)} for row in changed.added
+        ]
+        lines += [
+            _("取消：%(code)s %(name)s，自本版施行起不再在合作网点办理") % row for row in changed.removed
+        ]
+        lines += [_("调整：%(code)s %(name)s——%(what)s") % {"code": ch.code, "name": ch.name,
+                  "what": "；".join(change_words(ch))} for ch in changed.changed]  # fmt: skip
         paragraphs.append("\n".join(lines))
     paragraphs.append(_("全市各合作网点按本清单无差别受理。"))
     notice_publish(
@@ -348,10 +365,13 @@ def item_update(*, item: ServiceItem, data: dict[str, Any], by: Any) -> ServiceI
         errors = item_errors(merged) or _unique_errors(locked_version, merged, locked.pk)
         if errors:
             raise ValidationError(errors)
+        old_code = locked.code
         for f, v in merged.items():
             setattr(locked, f, v)
         locked.save()
         _touch(locked_version, by)
+        if locked.code != old_code:  # a proposal carried into this draft follows its item's new code
+            proposals.item_recoded(version=locked_version, old=old_code, new=locked.code)
         b, a = changes(before, snapshot(locked))
         record(action="catalogue.item.update", by=by, obj=locked, before=b, after=a)
     return locked
@@ -365,6 +385,7 @@ def item_delete(*, item: ServiceItem, by: Any) -> None:
         before = snapshot(locked)
         locked.delete()
         _touch(locked_version, by)
+        proposals.item_left_draft(version=locked_version, code=before["code"], by=by)
         record(
             action="catalogue.item.delete",
             by=by,
@@ -454,6 +475,9 @@ def _write_items(version: CatalogueVersion, rows: list[dict[str, Any]], mode: st
     doomed.delete()
     ServiceItem.objects.bulk_create(ServiceItem(version=version, **data) for data in incoming.values())
     _touch(version, by)
+    if mode == ImportMode.REPLACE:  # a carried proposal whose item the file drops waits to be carried again
+        for code in existing - incoming.keys():
+            proposals.item_left_draft(version=version, code=code, by=by)
     result = ImportResult(
         created=len(incoming.keys() - existing),
         updated=len(incoming.keys() & existing),

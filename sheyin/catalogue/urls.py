@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_proposals
 
 app_name = "catalogue"
 urlpatterns = [
@@ -21,6 +21,12 @@ urlpatterns = [
     path("guide-preview/", views.guide_preview, name="guide_preview"),
     path("diff/", views.diff, name="diff"),
     path("import-template/", views.import_template, name="import_template"),
+    # service proposals (R10.2)
+    path("proposals/", views_proposals.proposal_list, name="proposal_list"),
+    path("proposals/new/", views_proposals.proposal_new, name="proposal_new"),
+    path("proposals/<int:pk>/", views_proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/edit/", views_proposals.proposal_edit, name="proposal_edit"),
+    path("proposals/<int:pk>/carry/", views_proposals.proposal_carry, name="proposal_carry"),
     # public (no login)
     path("public/", views.public_catalogue, name="public"),
     path("public/history/", views.public_history, name="public_history"),

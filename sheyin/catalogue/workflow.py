@@ -161,3 +161,118 @@ def phase_of(version: Any, in_force_id: int | None, now: dt.datetime) -> Phase:
     if version.effective_from > now:
         return Phase.SCHEDULED
     return Phase.SUPERSEDED
+
+
+# --- service proposals (R10.2): banks, districts and consultations propose services for the catalogue -------
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", gettext_lazy("待初审")
+    RETURNED = "returned", gettext_lazy("退回补充")
+    REVIEWED = "reviewed", gettext_lazy("待审定")
+    ACCEPTED = "accepted", gettext_lazy("已采纳，待纳入清单")
+    REJECTED = "rejected", gettext_lazy("不予采纳")
+    CARRIED = "carried", gettext_lazy("已纳入清单草稿")
+    PUBLISHED = "published", gettext_lazy("已随清单发布")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
+
+
+PROPOSERS = frozenset({Role.BANK_ADMIN, Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.MUNICIPAL_ADMIN,
+                       Role.MUNICIPAL_OFFICER})  # fmt: skip
+ProposalGuard = Callable[[Any, Any], str | None]  # (proposal, user) -> refusal message or None
+
+
+def _proposer_side(p: Any, user: Any) -> str | None:
+    """Only the proposing organisation (its bank, or its agency) resubmits or withdraws."""
+    if user is None:
+        return None
+    from sheyin.accounts.scope import assignments_of
+
+    for a in assignments_of(user):
+        if (p.bank_id and a.role == Role.BANK_ADMIN and a.bank_id == p.bank_id) or (
+            p.agency_id and a.role != Role.BANK_ADMIN and a.agency_id == p.agency_id
+        ):
+            return None
+    return _("只有提出建议的单位可以修改或撤回。")
+
+
+def _not_the_proposer(p: Any, user: Any) -> str | None:
+    if user is not None and p.proposed_by_id == user.pk:
+        return _("提出建议的人员不能审查自己的建议（经办与复核须由不同人员办理）。")
+    return None
+
+
+def _not_the_reviewer(p: Any, user: Any) -> str | None:
+    if user is not None and user.pk in (p.reviewed_by_id, p.proposed_by_id):
+        return _("初审人或建议人不能审定同一建议，请由另一位市级管理员审定（双人复核）。")
+    return None
+
+
+@dataclass(frozen=True)
+class ProposalTransition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[Role]  # empty: the system only (publication of the catalogue carries it)
+    guards: tuple[ProposalGuard, ...] = ()
+
+
+P = ProposalStatus
+PROPOSAL_TRANSITIONS: tuple[ProposalTransition, ...] = (
+    ProposalTransition("resubmit", (P.RETURNED,), P.SUBMITTED, PROPOSERS, (_proposer_side,)),
+    ProposalTransition("withdraw", (P.SUBMITTED, P.RETURNED), P.WITHDRAWN, PROPOSERS, (_proposer_side,)),
+    ProposalTransition("return", (P.SUBMITTED,), P.RETURNED, frozenset({Role.MUNICIPAL_OFFICER}), (_not_the_proposer,)),
+    ProposalTransition("review", (P.SUBMITTED,), P.REVIEWED, frozenset({Role.MUNICIPAL_OFFICER}), (_not_the_proposer,)),
+    ProposalTransition("accept", (P.REVIEWED,), P.ACCEPTED, frozenset({Role.MUNICIPAL_ADMIN}), (_not_the_reviewer,)),
+    ProposalTransition("reject", (P.REVIEWED,), P.REJECTED, frozenset({Role.MUNICIPAL_ADMIN}), (_not_the_reviewer,)),
+    ProposalTransition("carry", (P.ACCEPTED,), P.CARRIED, frozenset({Role.MUNICIPAL_OFFICER})),
+    # The system: the draft holding the item is published, or it loses the item (deleted, discarded).
+    ProposalTransition("publish", (P.CARRIED,), P.PUBLISHED, frozenset()),
+    ProposalTransition("uncarry", (P.CARRIED,), P.ACCEPTED, frozenset()),
+)  # fmt: skip
+
+PROPOSAL_ACTION_LABELS = {
+    "resubmit": gettext_lazy("补充后重新提交"),
+    "withdraw": gettext_lazy("撤回建议"),
+    "return": gettext_lazy("退回补充"),
+    "review": gettext_lazy("提出初审意见"),
+    "accept": gettext_lazy("采纳"),
+    "reject": gettext_lazy("不予采纳"),
+    "carry": gettext_lazy("纳入清单草稿"),
+    "publish": gettext_lazy("随清单发布"),
+    "uncarry": gettext_lazy("移出清单草稿"),
+}
+
+
+def proposal_check(action: str, proposal: Any, user: Any) -> ProposalTransition:
+    """The transition for `action` from the proposal's status, or a TransitionError saying why not.
+    `user=None` is the system (catalogue publication), which no role binds."""
+    label = PROPOSAL_ACTION_LABELS.get(action, action)
+    found = [t for t in PROPOSAL_TRANSITIONS if t.action == action]
+    t = next((t for t in found if proposal.status in t.sources), None)
+    if t is None:
+        raise TransitionError(_("“%(s)s”状态的建议不能执行“%(a)s”。") % {
+            "s": ProposalStatus(proposal.status).label, "a": label})  # fmt: skip
+    if user is not None and not (roles_of(user) & {r.value for r in t.roles}):
+        raise TransitionError(_("您的角色不能执行“%(a)s”。") % {"a": label})
+    for guard in t.guards:
+        message = guard(proposal, user)
+        if message:
+            raise (MakerCheckerError if guard in (_not_the_proposer, _not_the_reviewer) else TransitionError)(
+                message
+            )
+    return t
+
+
+def proposal_actions(proposal: Any, user: Any) -> list[str]:
+    """The actions this user may take on the proposal now (the page offers exactly these)."""
+    out = []
+    for t in PROPOSAL_TRANSITIONS:
+        if not t.roles or proposal.status not in t.sources:
+            continue
+        try:
+            proposal_check(t.action, proposal, user)
+        except TransitionError:
+            continue
+        out.append(t.action)
+    return out

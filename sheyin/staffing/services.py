@@ -436,14 +436,24 @@ def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> T
                 "a": t_locked.from_outlet.name, "b": t_locked.to_outlet.name}, by)  # fmt: skip
             record(action="staff.transfer", by=by, obj=staff,
                    before={"outlet": t_locked.from_outlet_id}, after={"outlet": staff.outlet_id})  # fmt: skip
-            if staff.user_id:
-                # The account's role still names the old outlet: the security admin moves it (三员分立).
-                _notify_later(
-                    _users(Role.SECURITY_ADMIN),
-                    _("请调整账号角色：%(u)s 已调往“%(o)s”") % {"u": staff.user.get_username(),  # type: ignore[union-attr]
-                                                         "o": t_locked.to_outlet.name},
-                    kind=Notification.Kind.TASK,
+            if staff.user is not None:
+                # The account follows the person: their outlet roles move to the new outlet. An account that
+                # holds anything else is left to the security admin (三员分立), who gets the task.
+                moved = account_services.roles_follow_transfer(
+                    user=staff.user, from_outlet=t_locked.from_outlet, to_outlet=t_locked.to_outlet,
+                    reason=_("人员调动生效：调往“%(o)s”") % {"o": t_locked.to_outlet.name}, by=by,
                 )  # fmt: skip
+                if moved:
+                    _notify_later([staff.user], _("您的账号已随调动转至“%(o)s”，业务权限须经区经办机构重新授权。") % {
+                        "o": t_locked.to_outlet.name}, url=reverse("staffing:my"))  # fmt: skip
+                else:
+                    _notify_later(
+                        _users(Role.SECURITY_ADMIN),
+                        _("请调整账号角色：%(u)s 已调往“%(o)s”") % {"u": staff.user.get_username(),
+                                                             "o": t_locked.to_outlet.name},
+                        url=reverse("accounts:user_detail", args=[staff.user.pk]),
+                        kind=Notification.Kind.TASK,
+                    )  # fmt: skip
         else:
             label = TransferStatus(t.target).label
             _event(staff, StaffEvent.Kind.TRANSFER, _("调动%(s)s（调往“%(o)s”）") % {
@@ -554,6 +564,9 @@ def session_transition(*, session: TrainingSession, action: str, by: Any) -> Tra
             t = find(SESSION_TRANSITIONS, action, locked.status, by, SessionStatus.choices)
         except TransitionError as exc:
             raise _transition_error(exc) from exc
+        if "after_end" in t.guards and locked.ends_at > timezone.now():
+            raise ValidationError({NON_FIELD_ERRORS: _("培训尚未结束（%(t)s结束），不能结束培训。") % {
+                "t": timezone.localtime(locked.ends_at).strftime("%Y-%m-%d %H:%M")}})  # fmt: skip
         before = locked.status
         locked.status = t.target
         locked.save(update_fields=["status", "updated_at"])
@@ -580,10 +593,12 @@ def enrolment_create(*, session: TrainingSession, staff: StaffMember, by: Any) -
         with transaction.atomic():
             locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
             errors: dict[str, str] = {}
+            ended = locked.ends_at <= timezone.now()
             if locked.status != SessionStatus.PLANNED:
                 errors["session"] = _("该班次不在报名阶段（%(s)s）。") % {"s": locked.get_status_display()}
-            elif locked.ends_at <= timezone.now():
-                errors["session"] = _("该班次已结束，不能报名。")
+            elif ended and not (by is None or by.has_perm("staffing.manage_training")):
+                # Training already held is recorded by its organiser, who adds who took part (补录).
+                errors["session"] = _("该班次已结束，只有组织培训的区经办机构可以补录参训人员。")
             if locked.district_id != staff.district_id:
                 errors["session"] = _("该班次由其他区组织，只能报名本区的培训。")
             if staff.status != StaffStatus.ACTIVE:
@@ -600,11 +615,13 @@ def enrolment_create(*, session: TrainingSession, staff: StaffMember, by: Any) -
             if errors:
                 raise ValidationError(errors)
             e = Enrolment.objects.create(session=locked, staff=staff, enrolled_by=by)
-            _event(staff, StaffEvent.Kind.TRAINING, _("报名培训：%(s)s") % {"s": str(locked)}, by)
-            record(action="enrolment.create", by=by, obj=e, after={"session": locked.pk, "staff": staff.pk})
+            text = _("补录参训人员：%(s)s") if ended else _("报名培训：%(s)s")
+            _event(staff, StaffEvent.Kind.TRAINING, text % {"s": str(locked)}, by)
+            record(action="enrolment.create", by=by, obj=e,
+                   after={"session": locked.pk, "staff": staff.pk, "backfilled": ended})  # fmt: skip
     except IntegrityError as exc:
         raise ValidationError({"staff": _("“%(n)s”已报名该班次。") % {"n": staff.name}}) from exc
-    if staff.user_id:
+    if staff.user_id and not ended:
         _notify_later(
             [staff.user], _("您已报名培训：%(s)s") % {"s": str(session)}, url=reverse("staffing:my")
         )

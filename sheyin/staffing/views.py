@@ -49,6 +49,7 @@ from .pdfs import certificate_pdf
 from .workflow import (
     ENROLMENT_TRANSITIONS,
     GRANT_TRANSITIONS,
+    SESSION_TRANSITIONS,
     STAFF_TRANSITIONS,
     AttemptStatus,
     EnrolmentStatus,
@@ -375,7 +376,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = candidates.exclude(
         pk__in=session.enrolments.exclude(status=EnrolmentStatus.CANCELLED).values("staff_id")
     )
-    can_attend = request.user.has_perm("staffing.manage_training") and session.starts_at <= timezone.now()
+    now = timezone.now()
+    organiser = request.user.has_perm("staffing.manage_training")
+    can_attend = organiser and session.starts_at <= now
     rows = [
         (
             e,
@@ -386,10 +389,14 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     return render(request, "staffing/session_detail.html", {
         "session": session, "rows": rows, "enrol_form": EnrolForm(staff=candidates),
+        # Training already held: its organiser records who took part (the outlet enrols only before it ends).
         "can_enrol": request.user.has_perm("staffing.enrol") and session.status == SessionStatus.PLANNED
-        and session.ends_at > timezone.now(),
+        and (session.ends_at > now or organiser),
+        "backfill": session.ends_at <= now,
         "can_attend": can_attend and session.status != SessionStatus.CANCELLED,
-        "can_manage": request.user.has_perm("staffing.manage_training") and session.status == SessionStatus.PLANNED,
+        "can_manage": organiser and session.status == SessionStatus.PLANNED,
+        "can_complete": organiser and can(SESSION_TRANSITIONS, "complete", session.status, request.user)
+        and session.ends_at <= now,
         "seats_left": max(0, session.capacity - session.enrolled),  # type: ignore[attr-defined]
     })  # fmt: skip
 

@@ -148,8 +148,9 @@ ENROLMENT_TRANSITIONS: tuple[Transition, ...] = (
 )  # fmt: skip
 
 SESSION_TRANSITIONS: tuple[Transition, ...] = (
+    # 结束培训 only once the session is over (its end time has passed).
     _t("complete", [SessionStatus.PLANNED], SessionStatus.COMPLETED, _DISTRICT
-       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}),
+       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}, "after_end"),
     _t("cancel", [SessionStatus.PLANNED], SessionStatus.CANCELLED, _DISTRICT
        | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}, "cancels_enrolments"),
 )  # fmt: skip

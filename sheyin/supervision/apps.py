@@ -24,6 +24,8 @@ class SupervisionConfig(AppConfig):
                     perm="supervision.view_findings", order=725),
             NavItem(section, _("考核结果"), "supervision:appraisal_list", icon="award",
                     perm="supervision.view_appraisals", order=730),
+            NavItem(section, _("约谈记录"), "supervision:talk_list", icon="chat-square-text",
+                    perm="supervision.view_appraisals", order=731),
             NavItem(section, _("数据分析规则"), "supervision:rule_list", icon="funnel",
                     perm="supervision.view_rules", order=735),
             NavItem(section, _("检查计划"), "supervision:plan_list", icon="clipboard-check",

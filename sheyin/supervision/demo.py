@@ -24,7 +24,7 @@ from sheyin.institutions.models import Agency, Outlet, OutletStatus
 
 from . import appraisal, services
 from .checklists import INSPECTION_ITEMS, SELF_INSPECTION_ITEMS
-from .models import Appraisal, Consultation, Finding, InspectionPlan, Rectification
+from .models import Appraisal, Consultation, Finding, FormalTalk, Inspection, InspectionPlan, Rectification
 
 DEMO_DISTRICT = "110105"  # 朝阳区
 USERS = [
@@ -138,9 +138,16 @@ def seed(rng: random.Random, stdout: Any) -> None:
             finding=privacy, by=officer,
             requirement="所有窗口显示器加装防窥膜；打印件当场交付申请人，作废件当日碎纸处理；组织一次个人信息保护培训。",
         )  # fmt: skip
-        answered = services.rectification_answer(
+        once = services.rectification_answer(
             rectification=order, evidence=[_photo("防窥膜安装后")], by=manager,
-            answer="已为全部3个窗口显示器加装防窥膜，配置碎纸机；11月已组织全体经办人员个人信息保护培训并签到。",
+            answer="已为全部3个窗口显示器加装防窥膜，配置碎纸机。",
+        )  # fmt: skip
+        # The district sends it back once (the training was missing); the outlet answers again: two rounds.
+        once = services.rectification_verify(rectification=once, accept=False, by=officer,
+                                              note="未见个人信息保护培训的签到记录，请补充。")  # fmt: skip
+        answered = services.rectification_answer(
+            rectification=once, evidence=[_photo("培训签到表")], by=manager,
+            answer="已于本周组织全体经办人员个人信息保护培训，附签到表；防窥膜和碎纸机已在上次报送。",
         )  # fmt: skip
 
     # The bank files its self-inspection report for the last completed quarter: awaiting the district's review.
@@ -169,6 +176,8 @@ def seed(rng: random.Random, stdout: Any) -> None:
              "due_date": today - dt.timedelta(days=1)},
             {"description": "完成辖内全部网点窗口显示器防窥改造", "owner": home.bank.short_name,
              "due_date": dt.date(year, 12, 31)},
+            {"description": "建议将“社保卡金融账户激活指导”列入服务事项清单", "owner": "区社保中心",
+             "due_date": dt.date(year, 12, 31)},
         ],
     )  # fmt: skip
     first = consultation.actions.order_by("due_date", "id").first()
@@ -176,8 +185,30 @@ def seed(rng: random.Random, stdout: Any) -> None:
         services.consultation_action_done(action=first, note="已更新朝阳辖内全部网点的服务清单公示牌，附照片备查。",
                                           by=officer)  # fmt: skip
 
+    # Last quarter at the demo outlet: a poor inspection, a public complaint and a rectification answered
+    # after its deadline — enough data to appraise it, and it fails (the other outlets have too little data).
+    _last_quarter_history(
+        home, last_year, last_quarter, inspector=inspector, officer=officer, manager=manager
+    )
+
     # Appraisals of the last completed quarter for every outlet (city-wide, so by the municipal center).
     rows = appraisal.appraisal_compute(year=last_year, quarter=last_quarter, by=muni)
+    talk = FormalTalk.objects.filter(
+        outlet=home, appraisal__year=last_year, appraisal__quarter=last_quarter
+    ).first()
+    if talk is not None:  # the district held the talk yesterday and recorded it; the follow-up is pending
+        talk = appraisal.formal_talk_record(
+            talk=talk, held_at=now - dt.timedelta(days=1), place="朝阳区社会保险事业管理中心三层会议室", by=officer,
+            attendees=f"区社保中心：张区管、刘区办；{home.bank.short_name}北京市分行：赵行管；网点负责人",
+            minutes="通报上季度考核不合格：现场检查得分偏低、群众反映营业时间问题、整改逾期报送。银行说明原因，承认管理不到位。",
+            commitments="一、两周内完成全部窗口个人信息保护整改\n二、严格执行公示营业时间\n三、整改通知按期报送",
+            commitment_due=today + dt.timedelta(days=30),
+        )  # fmt: skip
+
+    # Service proposals (R10.2): the bank's awaiting the first review, the district's returned for more,
+    # and the consultation's reviewed and accepted by two different people at the municipal center.
+    proposed = _proposals(consultation, bank_admin=bank_admin, district_officer=officer, district_admin=admin,
+                          muni_admin=muni)  # fmt: skip
     grades = {g: sum(1 for a in rows if a.grade == g) for g in Appraisal.Grade.values}
     stdout.write(
         f"supervision demo data: complaint {complaint.number if complaint else '-'}, analysis "
@@ -186,5 +217,77 @@ def seed(rng: random.Random, stdout: Any) -> None:
         f"{answered.get_status_display() if answered else '-'}, self-inspection {report.period} "
         f"{report.get_status_display()}, consultation with {consultation.actions.count()} actions, "
         f"{len(rows)} appraisals {last_year}Q{last_quarter} ({', '.join(f'{k} {v}' for k, v in grades.items())}), "
-        f"{Rectification.objects.filter(outlet__district=district).count()} rectifications in 朝阳"
+        f"{Rectification.objects.filter(outlet__district=district).count()} rectifications in 朝阳, "
+        f"formal talk {talk.get_status_display() if talk else '-'}, {proposed} service proposal(s)"
     )
+
+
+def _last_quarter_history(
+    home: Outlet, year: int, quarter: int, *, inspector: Any, officer: Any, manager: Any
+) -> None:
+    """Moved into last quarter after being made through the services (history, as the casework demo does)."""
+    first, _last = services.quarter_bounds(year, quarter)
+    tz = timezone.get_current_timezone()
+    visit_day, complaint_day = first + dt.timedelta(days=40), first + dt.timedelta(days=20)
+    visit = services.inspection_schedule(outlet=home, scheduled_date=visit_day, by=inspector)
+    failed = {1: "叫号屏未显示服务事项，群众不清楚在哪个窗口办理", 4: "经办人员未佩戴工牌",
+              6: "自助终端旁无引导人员"}  # fmt: skip
+    results = [{"item": str(t), "result": "fail" if n in failed else "pass", "note": failed.get(n, "")}
+               for n, t in enumerate(INSPECTION_ITEMS)]  # fmt: skip
+    visit = services.inspection_record(inspection=visit, results=results, by=inspector,
+                                       notes="窗口引导和人员规范不到位，已当场告知网点负责人。")  # fmt: skip
+    visited = dt.datetime.combine(visit_day, dt.time(10, 30), tzinfo=tz)
+    Inspection.objects.filter(pk=visit.pk).update(visited_at=visited)
+    Finding.objects.filter(inspection=visit).update(found_at=visited)
+    complaint = services.finding_create(
+        outlet=home, source=Finding.Source.PUBLIC_FEEDBACK, severity=Finding.Severity.LOW, by=officer,
+        title="群众反映：周六上午网点未按公示时间开门",
+        detail="市民来电反映周六09:00到网点办理社保卡挂失，网点10:00才开门，公示营业时间为09:00—16:00。",
+    )  # fmt: skip
+    order = services.rectification_order(finding=complaint, requirement="严格按公示时间营业，报送整改情况。", by=officer,
+                                         today=complaint_day)  # fmt: skip
+    found = dt.datetime.combine(complaint_day, dt.time(15, 0), tzinfo=tz)
+    Finding.objects.filter(pk=complaint.pk).update(found_at=found)
+    Rectification.objects.filter(pk=order.pk).update(ordered_at=found)
+    late = services.rectification_answer(rectification=order, by=manager,
+                                         answer="已调整周末排班，周六09:00前到岗开门。")  # fmt: skip
+    answered = dt.datetime.combine(order.due_date + dt.timedelta(days=6), dt.time(11, 0), tzinfo=tz)
+    Rectification.objects.filter(pk=late.pk).update(answered_at=answered)
+    late.round_set.update(answered_at=answered)
+    services.rectification_verify(rectification=late, accept=True, by=officer, note="已核实，但报送逾期。")
+
+
+def _proposals(consultation: Consultation, *, bank_admin: Any, district_officer: Any, district_admin: Any,
+               muni_admin: Any) -> int:  # fmt: skip
+    from sheyin.catalogue import proposals
+
+    muni_officer = User.objects.filter(username="muni_officer").first()
+    proposals.proposal_submit(by=bank_admin, data={
+        "title": "灵活就业人员缴费基数申报指导", "category": "registration", "audience": "individual", "channels": ["O", "W"],
+        "description": "在网厅自助区指导灵活就业人员在线申报缴费基数，必要时在窗口协助提交。",
+        "reasons": "每年缴费基数申报期前后，网点接待大量咨询；网厅自助区有引导员，操作简单、风险可控。",
+        "expected_volume": 80000, "volume_basis": "本行朝阳辖内网点2026年申报期咨询台账约1.2万人次，按全市网点推算。",
+        "materials": "居民身份证"})  # fmt: skip
+    district = proposals.proposal_submit(by=district_officer, data={
+        "title": "城乡居民养老保险待遇领取资格集中认证", "category": "benefits", "audience": "individual",
+        "channels": ["T", "W"], "description": "老年人在网点自助终端人脸识别认证，窗口协助不会操作的老人。",
+        "reasons": "辖区老年人多，认证季社区服务站排队长，网点分布广、就近方便。", "expected_volume": 30000})  # fmt: skip
+    n = 2
+    if muni_officer is not None:
+        proposals.proposal_return(proposal=district, by=muni_officer,
+                                  reason="请补充认证季各网点的预计人次和老年人协助的安排。")  # fmt: skip
+        action = consultation.actions.filter(description__contains="金融账户激活").first()
+        if action is not None:
+            p = proposals.proposal_submit(consultation_action=action, by=district_admin, data={
+                "title": "社保卡金融账户激活指导", "category": "card", "audience": "individual", "channels": ["T", "W"],
+                "description": "持卡人在合作网点自助终端或窗口激活第三代社保卡金融账户，经办人员现场指导。",
+                "reasons": "会商议定：持卡人到网点咨询激活的很多，网点有终端和窗口，由银行经办、风险可控。",
+                "expected_volume": 120000, "volume_basis": "会商中银行提供的前三季度咨询量约9万人次",
+                "materials": "社会保障卡\n居民身份证"})  # fmt: skip
+            p = proposals.proposal_review(proposal=p, recommend=True, by=muni_officer,
+                                          opinion="高频需求，网点具备终端和窗口条件，风险可控，建议采纳。")  # fmt: skip
+            proposals.proposal_decide(
+                proposal=p, accept=True, note="同意，纳入下一版服务事项清单。", by=muni_admin
+            )
+            n += 1
+    return n

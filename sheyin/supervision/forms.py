@@ -163,3 +163,26 @@ class SettingsForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(SupervisionSettings, exclude=["updated_at"]))
         self.style()
+
+
+class TalkRecordForm(BootstrapForm):
+    """约谈记录 (the service checks the time against the period and the other rules)."""
+
+    held_at = forms.DateTimeField(label=_("约谈时间"), input_formats=["%Y-%m-%dT%H:%M"],
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
+    place = forms.CharField(label=_("约谈地点"), max_length=100, required=False)
+    attendees = forms.CharField(label=_("参加人员"), widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text=_("双方单位、姓名和职务。"))  # fmt: skip
+    minutes = forms.CharField(label=_("约谈记录"), widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("通报的失分情况、原因分析和双方意见。"))  # fmt: skip
+    commitments = forms.CharField(label=_("整改承诺"), widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text=_("银行方承诺的整改措施，每行一项。"))  # fmt: skip
+    commitment_due = forms.DateField(label=_("承诺完成期限"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+
+class TalkFollowUpForm(BootstrapForm):
+    fulfilled = forms.TypedChoiceField(label=_("承诺落实情况"), coerce=lambda v: v == "1", empty_value=None,
+                                       choices=[("", _("请选择")), ("1", _("已落实")), ("0", _("未落实"))],
+                                       help_text=_("未落实的，系统登记为新的问题发现并下达整改。"))  # fmt: skip
+    note = forms.CharField(label=_("跟踪落实情况"), widget=forms.Textarea(attrs={"rows": 3}))

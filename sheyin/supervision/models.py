@@ -25,6 +25,7 @@ from .workflow import (
     ProposalStatus,
     RectificationStatus,
     SelfInspectionStatus,
+    TalkStatus,
 )
 
 OUTLET_SCOPE = outlet_scope(own=("outlet_id", "outlet_id"))
@@ -52,6 +53,19 @@ class SupervisionSettings(models.Model):
     grade_excellent = models.PositiveSmallIntegerField(_("优秀分数线"), default=90)
     grade_good = models.PositiveSmallIntegerField(_("良好分数线"), default=80)
     grade_pass = models.PositiveSmallIntegerField(_("合格分数线"), default=60)
+    # When an indicator has data, and when an outlet has enough to be appraised at all (decision record
+    # 0115): an outlet is never rewarded for missing data.
+    min_ratings = models.PositiveSmallIntegerField(
+        _("好差评计入考核的最少评价数"), default=10, help_text=_("期间内评价少于此数时，好差评一项不计入。")
+    )
+    min_cases = models.PositiveIntegerField(
+        _("数据分析计入考核的最少受理量"), default=20,
+        help_text=_("期间内受理业务少于此数且没有数据分析发现时，数据分析一项不计入。"),
+    )  # fmt: skip
+    min_coverage = models.PositiveSmallIntegerField(
+        _("有数据指标的最低权重占比（%）"), default=50,
+        help_text=_("有数据的指标权重之和低于此比例时，标记为“数据不足”，不评等级、不排名。"),
+    )  # fmt: skip
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -67,6 +81,7 @@ class SupervisionSettings(models.Model):
                 condition=Q(grade_excellent__gt=models.F("grade_good"), grade_good__gt=models.F("grade_pass")),
                 name="supervision_grades_descending",
             ),
+            models.CheckConstraint(condition=Q(min_coverage__lte=100), name="supervision_min_coverage_le_100"),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -324,8 +339,45 @@ class Rectification(models.Model):
         return self.status == RectificationStatus.ORDERED and timezone.localdate() > self.due_date
 
 
+class RectificationRound(models.Model):
+    """One round of a rectification: what the outlet reported, with its evidence, and the district's
+    verdict. A reopened order keeps every earlier round; the order itself shows the latest."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("核验通过")
+        RETURNED = "returned", _("退回继续整改")
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="round_set")
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    answer = models.TextField(_("整改情况"))
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    answered_at = models.DateTimeField(_("报送时间"))
+    due_date = models.DateField(_("本轮整改期限"), null=True, blank=True)
+    decision = models.CharField(_("核验结论"), max_length=10, choices=Decision.choices, blank=True)
+    verify_note = models.CharField(_("核验意见"), max_length=300, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整改报送轮次")
+        verbose_name_plural = _("整改报送轮次")
+        ordering = ["rectification", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rectification", "number"], name="rectification_round_unique"),
+            models.CheckConstraint(condition=~Q(decision="returned") | ~Q(verify_note=""),
+                                   name="rectification_round_return_has_note"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.rectification_id} #{self.number}"
+
+
 class RectificationEvidence(models.Model):
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="evidence")
+    round = models.ForeignKey(RectificationRound, verbose_name=_("轮次"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="files")  # fmt: skip
     name = models.CharField(_("文件名"), max_length=100)
     file = models.FileField(_("佐证材料"), upload_to=_upload_path, max_length=200)
     kind = models.CharField(max_length=8)
@@ -353,6 +405,8 @@ class Appraisal(models.Model):
         GOOD = "good", _("良好")
         PASS = "pass", _("合格")
         FAIL = "fail", _("不合格")
+        # Too little data to appraise: no grade, no rank, no consequence (decision record 0115).
+        INSUFFICIENT = "insufficient", _("数据不足")
 
     outlet = models.ForeignKey("institutions.Outlet", verbose_name=_("网点"), on_delete=models.PROTECT,
                                related_name="+")  # fmt: skip
@@ -363,8 +417,14 @@ class Appraisal(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"), default=0, help_text=_("0 表示年度考核"))
     components = models.JSONField(_("分项得分"), default=dict)
-    score = models.DecimalField(_("总分"), max_digits=5, decimal_places=2)
-    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices)
+    # Per indicator: how much data the period held (ratings, inspections, cases, findings, archives due,
+    # tickets and orders due), the weights actually applied (re-normalised over the indicators with data)
+    # and the share of the configured weight those indicators carry.
+    figures = models.JSONField(_("数据量"), default=dict, blank=True)
+    weights = models.JSONField(_("实际权重"), default=dict, blank=True)
+    coverage = models.PositiveSmallIntegerField(_("有数据指标的权重占比（%）"), default=0)
+    score = models.DecimalField(_("总分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField(_("等级"), max_length=12, choices=Grade.choices)
     rank_district = models.PositiveIntegerField(_("区内排名"), null=True, blank=True)
     rank_city = models.PositiveIntegerField(_("全市排名"), null=True, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
@@ -378,6 +438,12 @@ class Appraisal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["outlet", "year", "quarter"], name="appraisal_unique_period"),
             models.CheckConstraint(condition=Q(quarter__gte=0, quarter__lte=4), name="appraisal_quarter_0_4"),
+            # A graded appraisal has a score; one with too little data has neither score nor rank.
+            models.CheckConstraint(condition=Q(grade="insufficient") | Q(score__isnull=False),
+                                   name="appraisal_graded_has_score"),
+            models.CheckConstraint(condition=~Q(grade="insufficient")
+                                   | Q(score__isnull=True, rank_city__isnull=True, rank_district__isnull=True),
+                                   name="appraisal_insufficient_unranked"),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -388,12 +454,28 @@ class Appraisal(models.Model):
         return f"{self.year}" + (f"Q{self.quarter}" if self.quarter else "")
 
     @property
+    def period_name(self) -> str:
+        return period_name(self.year, self.quarter)
+
+    @property
     def failed(self) -> bool:
         return self.grade == self.Grade.FAIL
 
+    @property
+    def insufficient(self) -> bool:
+        return self.grade == self.Grade.INSUFFICIENT
+
+
+def period_name(year: int, quarter: int) -> str:
+    if quarter:
+        return str(_("%(y)s年第%(q)s季度") % {"y": year, "q": quarter})
+    return str(_("%(y)s年度") % {"y": year})
+
 
 class FormalTalk(models.Model):
-    """约谈: recorded when an appraisal fails (Annex 3)."""
+    """约谈: a failed appraisal calls the outlet's bank in for a formal talk (Annex 3). The district records
+    when it was held, who attended, the minutes and what the bank committed to, then follows the commitments
+    up and closes it."""
 
     appraisal = models.OneToOneField(Appraisal, verbose_name=_("考核结果"), on_delete=models.PROTECT,
                                      related_name="talk")  # fmt: skip
@@ -401,9 +483,24 @@ class FormalTalk(models.Model):
                                related_name="+")  # fmt: skip
     district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
     bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=TalkStatus.choices, default=TalkStatus.SCHEDULED
+    )
     scheduled_date = models.DateField(_("约谈日期"))
     held_at = models.DateTimeField(_("实际约谈时间"), null=True, blank=True)
+    place = models.CharField(_("约谈地点"), max_length=100, blank=True)
+    attendees = models.TextField(_("参加人员"), blank=True)
     minutes = models.TextField(_("约谈记录"), blank=True)
+    commitments = models.TextField(_("整改承诺"), blank=True)
+    commitment_due = models.DateField(_("承诺完成期限"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    recorded_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
+    follow_up_note = models.TextField(_("跟踪落实情况"), blank=True)
+    fulfilled = models.BooleanField(_("承诺已落实"), null=True, blank=True)
+    followed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("跟踪人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    followed_at = models.DateTimeField(_("跟踪时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     SCOPE = MANAGED_SCOPE
@@ -412,6 +509,12 @@ class FormalTalk(models.Model):
         verbose_name = _("约谈记录")
         verbose_name_plural = _("约谈记录")
         ordering = ["-scheduled_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status="scheduled") | (Q(held_at__isnull=False) & ~Q(attendees="")
+                                   & ~Q(minutes="") & ~Q(commitments="")), name="talk_held_is_recorded"),
+            models.CheckConstraint(condition=~Q(status="closed") | (Q(fulfilled__isnull=False)
+                                   & ~Q(follow_up_note="")), name="talk_closed_is_followed_up"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.outlet} {self.scheduled_date}"

@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "supervision.view_appraisals": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "supervision.compute_appraisals": {Role.DISTRICT_ADMIN} | _MUNICIPAL,
     "supervision.decide_termination": {Role.DISTRICT_ADMIN},
+    # 约谈 after a failed appraisal: recorded and followed up by the district (Annex 3)
+    "supervision.formal_talk": _DISTRICT,
     "supervision.self_inspect": {Role.BANK_ADMIN},
     "supervision.view_self_inspections": {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "supervision.review_self_inspection": {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER} | _MUNICIPAL,

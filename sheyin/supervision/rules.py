@@ -1,4 +1,4 @@
-"""Data-analysis rules (R9.4, Annex 13) as SQL over cases, terminal queries and audit events.
+"""Data-analysis rules (R9.4, Annex 13) as SQL over cases, staff look-ups of persons and audit events.
 
 Each rule is a function `(cursor, vendor, start, end, params) -> list[Hit]` whose aggregation runs in the
 database (never a Python loop over cases): the nightly job runs them through Django's connection on SQLite
@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 EDIT_ACTIONS = ("case.choose_item", "case.identify", "case.materials", "case.attach", "case.remove_file",
                 "case.review_return", "case.update")  # fmt: skip
@@ -89,6 +91,18 @@ def _t(v: Any) -> Any:
     return v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
 
 
+def _instant(v: Any) -> str | None:
+    """A stored instant as ISO 8601 with its offset: SQLite hands back UTC text and DuckDB naive UTC
+    timestamps, PostgreSQL aware datetimes. The evidence shows it in Beijing time."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        v = dt.datetime.fromisoformat(v)
+    if isinstance(v, dt.datetime) and v.tzinfo is None:
+        v = v.replace(tzinfo=dt.UTC)
+    return v.isoformat() if isinstance(v, dt.datetime) else str(v)
+
+
 # --- the rules ---------------------------------------------------------------------------------------
 
 
@@ -104,8 +118,8 @@ def off_hours(cursor: Any, vendor: str, start: dt.datetime, end: dt.datetime, p:
     rows = _rows(cursor, vendor, sql, [start, end, _hm(p.get("open", "08:30")), _hm(p.get("close", "17:30")),
                                        int(p.get("min_count", 1))])  # fmt: skip
     return [Hit(r[0], "outlet", f"非营业时间受理业务{r[1]}笔",
-                {"count": r[1], "first_case_id": r[2], "last_case_id": r[3], "first_at": _t(r[4]),
-                 "last_at": _t(r[5]), "hours": f"{p.get('open', '08:30')}-{p.get('close', '17:30')}"},
+                {"count": r[1], "first_case_id": r[2], "last_case_id": r[3], "first_at": _instant(r[4]),
+                 "last_at": _instant(r[5]), "hours": f"{p.get('open', '08:30')}-{p.get('close', '17:30')}"},
                 "medium" if r[1] >= 5 else "low") for r in rows]  # fmt: skip
 
 
@@ -135,22 +149,27 @@ def staff_volume(
 
 
 def snooping(cursor: Any, vendor: str, start: dt.datetime, end: dt.datetime, p: dict[str, Any]) -> list[Hit]:
-    """Rights-record views/prints at a terminal with no case for the same person at that outlet within
-    ±N days (default 1): possible snooping on personal data."""
+    """Staff look-ups of persons (casework_personlookup) with no case for the same person at that outlet
+    called within ±N days (default 1; a cancelled case does not count): possible snooping on personal data,
+    per staff member and day. A citizen's own queries at a terminal (identified by card and ID number, or
+    by a code sent to their phone) are self-service and are not looked at."""
     days = int(p.get("days", 1))
     sql = f"""
-        SELECT q.outlet_id, COUNT(*), MIN(q.id), MAX(q.id), COUNT(DISTINCT q.person_index)
-        FROM kiosk_terminalquery q
-        WHERE q.at >= %s AND q.at < %s AND q.action IN ('view_record', 'print_record') AND q.person_index <> ''
+        SELECT l.outlet_id, l.staff_id, COUNT(*), COUNT(DISTINCT l.person_index), MIN(l.id), MAX(l.id),
+               MIN(l.at), MAX(l.at)
+        FROM casework_personlookup l
+        WHERE l.at >= %s AND l.at < %s AND l.person_index <> ''
           AND NOT EXISTS (
             SELECT 1 FROM casework_case c
-            WHERE c.applicant_index = q.person_index AND c.outlet_id = q.outlet_id
-              AND c.called_at >= {shift(vendor, "q.at", -days)} AND c.called_at <= {shift(vendor, "q.at", days)})
-        GROUP BY q.outlet_id HAVING COUNT(*) >= %s"""
-    rows = _rows(cursor, vendor, sql, [start, end, int(p.get("min_count", 1))])
-    return [Hit(r[0], "outlet", f"权益记录查询{r[1]}次无对应业务",
-                {"queries": r[1], "persons": r[4], "first_query_id": r[2], "last_query_id": r[3],
-                 "window_days": days}, "high" if r[1] >= 10 else "medium") for r in rows]  # fmt: skip
+            WHERE c.applicant_index = l.person_index AND c.outlet_id = l.outlet_id AND c.status <> 'cancelled'
+              AND c.called_at >= {shift(vendor, "l.at", -days)} AND c.called_at <= {shift(vendor, "l.at", days)})
+        GROUP BY l.outlet_id, l.staff_id HAVING COUNT(*) >= %s"""
+    rows = _rows(cursor, vendor, sql, [start, end, int(p.get("min_count", 2))])
+    high = int(p.get("high_count", 10))
+    return [Hit(r[0], f"staff:{r[1]}", f"经办人员查询{r[3]}位人员信息无对应业务",
+                {"staff_id": r[1], "lookups": r[2], "persons": r[3], "first_lookup_id": r[4],
+                 "last_lookup_id": r[5], "first_at": _instant(r[6]), "last_at": _instant(r[7]), "window_days": days},
+                "high" if r[2] >= high else "medium") for r in rows]  # fmt: skip
 
 
 def rates(cursor: Any, vendor: str, start: dt.datetime, end: dt.datetime, p: dict[str, Any]) -> list[Hit]:
@@ -212,6 +231,18 @@ def rating_bursts(
                  "first_at": _t(b["first_at"]), "last_at": _t(b["last_at"])}, "medium") for b in found]  # fmt: skip
 
 
+# What each parameter means, as the rules page names it (the keys stay in the stored parameters).
+PARAM_LABELS = {
+    "open": gettext_lazy("营业开始时间"), "close": gettext_lazy("营业结束时间"),
+    "min_count": gettext_lazy("最少命中次数"), "sigma": gettext_lazy("标准差倍数"),
+    "min_volume": gettext_lazy("最少业务量"), "days": gettext_lazy("比对前后天数"),
+    "high_count": gettext_lazy("达到此次数为严重"), "max_reject_rate": gettext_lazy("不予办理率上限"),
+    "max_cancel_rate": gettext_lazy("取消率上限"), "min_edits": gettext_lazy("最少修改次数"),
+    "actions": gettext_lazy("计入的修改操作"), "window_days": gettext_lazy("统计天数"),
+    "window_minutes": gettext_lazy("时间窗口（分钟）"), "threshold": gettext_lazy("相同评价条数"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     code: str
@@ -230,8 +261,9 @@ RULES: dict[str, RuleSpec] = {
                  {"open": "08:30", "close": "17:30", "min_count": 1}),
         RuleSpec("staff_volume", "经办人员单日业务量异常", "经办人员单日受理量高于本网点人日均值加3倍标准差。",
                  staff_volume, {"sigma": 3, "min_volume": 10}, window_days=30),
-        RuleSpec("snooping", "权益记录查询无对应业务", "终端查询或打印权益记录，前后1日内本网点无该人员业务：疑似窥探个人信息。",
-                 snooping, {"days": 1, "min_count": 1}),
+        RuleSpec("snooping", "疑似窥探个人信息",
+                 "经办人员查询参保人员信息，前后1日内本网点没有该人员的业务（已取消的不算）。群众在自助终端查询本人记录不在此列。",
+                 snooping, {"days": 1, "min_count": 2, "high_count": 10}),
         RuleSpec("rates", "不予办理或取消率过高", "网点业务不予办理率或取消率超过阈值（最少业务量以上）。", rates,
                  {"min_volume": 20, "max_reject_rate": 0.2, "max_cancel_rate": 0.2}, window_days=30),
         RuleSpec("repeated_edits", "业务反复修改", "同一笔业务在审计记录中的修改操作次数超过阈值。", repeated_edits,

@@ -13,7 +13,9 @@ from .models import (
     AnalysisRule,
     Appraisal,
     Consultation,
+    ConsultationAction,
     Finding,
+    FormalTalk,
     Inspection,
     InspectionPlan,
     Rectification,
@@ -32,6 +34,11 @@ def rectifications(user: Any) -> QuerySet[Rectification]:
 
 def appraisals(user: Any) -> QuerySet[Appraisal]:
     return scoped(Appraisal.objects.select_related("outlet", "district", "bank"), user)
+
+
+def talks(user: Any) -> QuerySet[FormalTalk]:
+    return scoped(FormalTalk.objects.select_related("outlet", "district", "bank", "appraisal", "recorded_by",
+                                                    "followed_by"), user)  # fmt: skip
 
 
 def proposals(user: Any) -> QuerySet[TerminationProposal]:
@@ -71,3 +78,9 @@ def inspectors(district_id: int) -> QuerySet[Any]:
     return (get_user_model().objects.filter(is_active=True, assignments__agency_id=district_id,
             assignments__role__in=[Role.DISTRICT_INSPECTOR, Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN])
             .distinct().order_by("pk"))  # fmt: skip
+
+
+def consultation_action_for(user: Any, pk: int) -> ConsultationAction | None:
+    """A follow-up action of a consultation in the user's scope (a service proposal is made from it)."""
+    return (ConsultationAction.objects.select_related("consultation")
+            .filter(pk=pk, consultation__in=consultations(user)).first())  # fmt: skip

@@ -43,6 +43,7 @@ from .models import (
     InspectionPlan,
     Rectification,
     RectificationEvidence,
+    RectificationRound,
     SelfInspection,
     SupervisionSettings,
     TerminationProposal,
@@ -240,10 +241,15 @@ def rectification_answer(*, rectification: Rectification, answer: str, evidence:
         r.status = find(RECTIFICATION_TRANSITIONS, "answer", r.status, by, RectificationStatus).target
         r.answer, r.answered_by, r.answered_at = answer.strip(), by, timezone.now()
         r.save()
+        # Each answer is a round of its own: a reopened order keeps what was reported before.
+        rnd = RectificationRound.objects.create(rectification=r, number=r.round_set.count() + 1, answer=r.answer,
+                                                answered_by=by, answered_at=r.answered_at, due_date=r.due_date)  # fmt: skip
         for f, kind in checked:
-            RectificationEvidence.objects.create(rectification=r, name=(f.name or "")[:100], file=f, kind=kind,
-                                                 size=f.size or 0, uploaded_by=by)  # fmt: skip
-        record(action="rectification.answer", by=by, obj=r, after={"files": len(checked)})
+            RectificationEvidence.objects.create(rectification=r, round=rnd, name=(f.name or "")[:100], file=f,
+                                                 kind=kind, size=f.size or 0, uploaded_by=by)  # fmt: skip
+        record(
+            action="rectification.answer", by=by, obj=r, after={"files": len(checked), "round": rnd.number}
+        )
         if r.ordered_by_id:
             notify(users=[r.ordered_by], title=_("整改情况待核验：%(t)s") % {"t": r.finding.title},
                    url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.TASK)  # fmt: skip
@@ -272,6 +278,13 @@ def rectification_verify(*, rectification: Rectification, accept: bool, note: st
             timezone.now(),
             note.strip()[:300],
         )
+        rnd = r.round_set.order_by("-number").first()
+        if rnd is not None:
+            rnd.decision = (
+                RectificationRound.Decision.ACCEPTED if accept else RectificationRound.Decision.RETURNED
+            )
+            rnd.verify_note, rnd.verified_by, rnd.verified_at = r.verify_note, by, r.verified_at
+            rnd.save(update_fields=["decision", "verify_note", "verified_by", "verified_at"])
         if accept:
             f = Finding.objects.select_for_update().get(pk=r.finding_id)
             f.status = find(FINDING_TRANSITIONS, "close", f.status, by, FindingStatus).target
@@ -537,7 +550,7 @@ def proposal_forward(*, proposal: TerminationProposal, reason: str, by: Any) -> 
         t = find(PROPOSAL_TRANSITIONS, "forward", p.status, by, ProposalStatus)
         today = timezone.localdate()
         term = termination_propose(outlet=p.outlet, kind="unilateral", ground="failed_appraisal",
-                                   reason=reason or _("连续两年考核不合格（R6.3）"), notice_date=today,
+                                   reason=reason or _("连续两年考核不合格"), notice_date=today,
                                    effective_date=today + dt.timedelta(days=30), by=by)  # fmt: skip
         p.status, p.termination_id, p.decided_by, p.decided_at = t.target, term.pk, by, timezone.now()
         p.note = reason[:300]
@@ -693,7 +706,9 @@ def inspection_assign(
 
 SETTINGS_FIELDS = ("rectification_working_days", "weight_ratings", "weight_inspections", "weight_findings",
                    "weight_archives", "weight_tickets", "finding_penalty", "grade_excellent", "grade_good",
-                   "grade_pass")  # fmt: skip
+                   "grade_pass", "min_ratings", "min_cases", "min_coverage")  # fmt: skip
+# The appraisal's data thresholds are counts, not points: their own upper bounds.
+SETTINGS_LIMITS = {"min_ratings": 10_000, "min_cases": 100_000}
 
 
 def supervision_settings_update(*, by: Any, **values: int) -> SupervisionSettings:
@@ -704,8 +719,9 @@ def supervision_settings_update(*, by: Any, **values: int) -> SupervisionSetting
         raise ValidationError(_("未知设置项：%(p)s") % {"p": "、".join(sorted(unknown))})
     errors: dict[str, str] = {}
     for k, v in values.items():
-        if not isinstance(v, int) or v < 0 or v > 100:
-            errors[k] = _("请填写0至100之间的整数。")
+        top = SETTINGS_LIMITS.get(k, 100)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > top:
+            errors[k] = _("请填写0至%(n)s之间的整数。") % {"n": top}
     if values.get("rectification_working_days") == 0:
         errors["rectification_working_days"] = _("整改时限至少1个工作日。")
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_banks, views_inspections
+from . import views, views_appraisals, views_banks, views_inspections
 
 app_name = "supervision"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("rectifications/", views.rectification_list, name="rectification_list"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
     path("appraisals/", views.appraisal_list, name="appraisal_list"),
+    path("appraisals/<int:pk>/", views_appraisals.appraisal_detail, name="appraisal_detail"),
+    path("appraisals/preview/", views_appraisals.appraisal_preview_view, name="appraisal_preview"),
+    path("talks/", views_appraisals.talk_list, name="talk_list"),
+    path("talks/<int:pk>/", views_appraisals.talk_detail, name="talk_detail"),
     path("proposals/<int:pk>/", views.proposal_decide, name="proposal_decide"),
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/<int:pk>/", views_banks.rule_edit, name="rule_edit"),

@@ -6,8 +6,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +20,8 @@ from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_respon
 
 from . import selectors, services
 from .appraisal import appraisal_compute
-from .models import Appraisal, Finding
+from .evidence import evidence_of
+from .models import Appraisal, Finding, SupervisionSettings
 from .workflow import FindingStatus, RectificationStatus
 
 FINDING_SPEC = ListSpec(search_fields=("number", "title", "outlet__name"),
@@ -66,7 +70,8 @@ def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             _guard(request, lambda: services.finding_dismiss(
                 finding=f, reason=request.POST.get("reason", ""), by=request.user), _("已排除。"))  # fmt: skip
         return redirect("supervision:finding_detail", pk=pk)
-    return render(request, "supervision/finding_detail.html", {"f": f, "rects": f.rectifications.all()})
+    return render(request, "supervision/finding_detail.html",
+                  {"f": f, "rects": f.rectifications.all(), "evidence": evidence_of(f, request.user)})  # fmt: skip
 
 
 @permission_required("supervision.view_findings")
@@ -92,7 +97,12 @@ def rectification_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 rectification=r, accept=action == "close", note=request.POST.get("note", ""), by=request.user),
                 _("核验结果已记录。"))  # fmt: skip
         return redirect("supervision:rectification_detail", pk=pk)
-    return render(request, "supervision/rectification_detail.html", {"r": r, "files": r.evidence.all()})
+    rounds = (
+        r.round_set.select_related("answered_by", "verified_by").prefetch_related("files").order_by("-number")
+    )
+    return render(request, "supervision/rectification_detail.html", {
+        "r": r, "rounds": rounds, "loose_files": r.evidence.filter(round__isnull=True),
+    })  # fmt: skip
 
 
 @permission_required("supervision.view_appraisals")
@@ -105,18 +115,24 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("请填写正确的年度和季度。"))
         else:
-            if 2020 <= year <= 2100 and 0 <= quarter <= 4:
+            if not (2020 <= year <= 2100 and 0 <= quarter <= 4):
+                messages.error(request, _("请填写正确的年度和季度。"))
+            elif request.POST.get("action") == "preview":
+                return redirect(f"{reverse('supervision:appraisal_preview')}?year={year}&quarter={quarter}")
+            else:
                 _guard(request, lambda: appraisal_compute(year=year, quarter=quarter, by=request.user),
                        _("考核结果已计算。"))  # fmt: skip
-            else:
-                messages.error(request, _("请填写正确的年度和季度。"))
         return redirect("supervision:appraisal_list")
     spec = ListSpec(search_fields=("outlet__name",), filters={"year": "year", "quarter": "quarter", "grade": "grade"},
                     order_by=("-year", "-quarter", "rank_city"))  # fmt: skip
-    qs = apply(selectors.appraisals(request.user), request, spec)
+    # Ranked outlets first, by rank; those with too little data (no rank) after them, on every database.
+    qs = apply(selectors.appraisals(request.user), request, spec).order_by(
+        "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
+    )
     return render(request, "supervision/appraisal_list.html", {
         "page_obj": paginate(qs, request), "grades": Appraisal.Grade.choices,
         "proposals": selectors.proposals(request.user).filter(status="proposed"),
+        "s": SupervisionSettings.current(), "this_year": timezone.localdate().year,
     })  # fmt: skip
 
 
@@ -131,21 +147,25 @@ def proposal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         _guard(request, lambda: services.proposal_dismiss(proposal=p, reason=reason, by=request.user),
                _("已决定不予终止。"))  # fmt: skip
-    return redirect("supervision:appraisal_list")
+    return redirect("supervision:appraisal_detail", pk=p.appraisal_id)
 
 
 @permission_required("supervision.view_rules")
 def rule_list(request: AuthedRequest) -> HttpResponse:
     import json
 
-    from .rules import RULES
+    from .rules import PARAM_LABELS, RULES
 
     rows = []
     for r in selectors.rules(request.user):
         spec = RULES.get(r.code)
         params = {**(spec.params if spec else {}), "window_days": spec.window_days if spec else 1, **r.params}
         shown = [
-            (k, json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+            (
+                k,
+                PARAM_LABELS.get(k, k),
+                json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v,
+            )
             for k, v in params.items()
         ]
         rows.append({"rule": r, "params": shown})

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of
+from sheyin.catalogue.selectors import proposals_by_action
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import ListSpec, apply, paginate
@@ -158,8 +159,12 @@ def consultation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("已添加跟进事项。"))
                 return redirect("supervision:consultation_detail", pk=pk)
-    return render(request, "supervision/consultation_detail.html",
-                  {"c": c, "actions": c.actions.all(), "form": form})  # fmt: skip
+    actions = list(c.actions.all())
+    # a consultation may agree to propose a service for the catalogue (R10.2): each action links its proposal
+    proposals = proposals_by_action([a.pk for a in actions])
+    for a in actions:
+        a.proposal = proposals.get(a.pk)  # type: ignore[attr-defined]
+    return render(request, "supervision/consultation_detail.html", {"c": c, "actions": actions, "form": form})
 
 
 @require_POST

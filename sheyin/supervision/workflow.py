@@ -1,5 +1,5 @@
 """Lifecycles of supervision (R9.4, Annex 13): findings, rectification orders, inspections,
-self-inspection reports, termination proposals. Pure Python: one TRANSITIONS table per lifecycle.
+self-inspection reports, formal talks, termination proposals. Pure Python: one TRANSITIONS table per lifecycle.
 
 Only the transition services in services.py change a status, under select_for_update(); a transition not
 in the table raises TransitionError with a clear Chinese message. An empty role set means the system.
@@ -47,6 +47,12 @@ class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", gettext_lazy("已提议")
     FORWARDED = "forwarded", gettext_lazy("已转入终止流程")
     DISMISSED = "dismissed", gettext_lazy("不予终止")
+
+
+class TalkStatus(models.TextChoices):
+    SCHEDULED = "scheduled", gettext_lazy("待约谈")
+    HELD = "held", gettext_lazy("已约谈，跟踪落实中")
+    CLOSED = "closed", gettext_lazy("已跟踪办结")
 
 
 class TransitionError(ValidationError):
@@ -99,6 +105,20 @@ PROPOSAL_TRANSITIONS = [
         "dismiss", (ProposalStatus.PROPOSED,), ProposalStatus.DISMISSED, frozenset({Role.DISTRICT_ADMIN})
     ),
 ]
+
+
+# 约谈 after a failed appraisal (Annex 3): the district records the talk, then follows the commitments up.
+TALK_TRANSITIONS = [
+    Transition("record", (TalkStatus.SCHEDULED,), TalkStatus.HELD, DISTRICT),
+    Transition("follow_up", (TalkStatus.HELD,), TalkStatus.CLOSED,
+               frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER})),
+]  # fmt: skip
+
+
+def allowed(table: Iterable[Transition], status: str, by: object) -> set[str]:
+    """The actions this user may take from this status: the page offers exactly these buttons."""
+    roles = {a.role for a in assignments_of(by)}
+    return {t.action for t in table if status in t.sources and roles & {r.value for r in t.roles}}
 
 
 def find(table: Iterable[Transition], action: str, status: str, by: object,

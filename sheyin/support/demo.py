@@ -164,6 +164,12 @@ def seed(rng: random.Random, stdout: Any) -> None:
         topic="业务系统掉线远程排查", outcome="partly", ticket=answered,
         note="视频连线查看路由器配置，更新会话保持参数；需观察一天后确认。", by=officer,
     )  # fmt: skip
+    # The district's guidance behind an FAQ answer: shown on the ticket and under the answer (R10.2).
+    services.guidance_log(
+        outlet=camera.outlet, held_at=timezone.now() - dt.timedelta(hours=1), duration_minutes=15,
+        topic="高拍仪驱动重装远程演示", outcome="solved", ticket=camera,
+        note="视频连线演示卸载旧驱动、重新插拔USB线后自动安装新版驱动，现场拍摄上传成功。", by=officer,
+    )  # fmt: skip
     services.faq_publish(
         ticket=flexible, question="外省户籍的灵活就业人员在网点办理参保登记需要哪些材料？",
         answer="持有效期内的北京市居住证和居民身份证原件即可办理，网点核验后受理，无需其他证明。", by=officer,

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.forms import BootstrapMixin
 from sheyin.institutions.models import Outlet
 
 from .models import Category, GuidanceSession
@@ -45,24 +46,24 @@ class TicketForm(forms.Form):
                                     help_text=_("可上传截图或文件（PDF、PNG、JPEG），最多5个。"))  # fmt: skip
 
 
-class BodyForm(forms.Form):
+class BodyForm(BootstrapMixin, forms.Form):
     body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(BootstrapMixin, forms.Form):
     resolution = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300)
 
 
-class FaqForm(forms.Form):
+class FaqForm(BootstrapMixin, forms.Form):
     question = forms.CharField(label=_("问题"), max_length=200)
     answer = forms.CharField(label=_("解答"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class GuidanceForm(forms.Form):
+class GuidanceForm(BootstrapMixin, forms.Form):
     outlet = forms.ModelChoiceField(label=_("网点"), queryset=Outlet.objects.none())
     held_at = forms.DateTimeField(
         label=_("指导时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -75,6 +76,14 @@ class GuidanceForm(forms.Form):
     def __init__(self, *args: Any, outlets: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets  # type: ignore[attr-defined]
+
+
+class TicketGuidanceForm(GuidanceForm):
+    """Remote guidance given for a ticket: the ticket names the outlet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["outlet"]
 
 
 class ContactForm(forms.Form):

@@ -30,3 +30,16 @@ def faq(user: Any, q: str = "", category: str = "") -> QuerySet[FaqEntry]:
     if category:
         qs = qs.filter(category=category)
     return qs
+
+
+def tickets_due(start: Any, end: Any) -> QuerySet[Any]:
+    """For the appraisal (system read): per outlet, tickets due to close in [start, end] (dates) and how
+    many were closed on time."""
+    from django.db.models import Count, F
+
+    return (
+        Ticket.objects.filter(close_due__gte=start, close_due__lte=end)
+        .values("outlet_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(closed_at__date__lte=F("close_due"))))
+        .order_by()
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/<int:pk>/close/", views.ticket_close, name="ticket_close"),
     path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:pk>/faq/", views.ticket_faq, name="ticket_faq"),
+    path("tickets/<int:pk>/guidance/", views.ticket_guidance, name="ticket_guidance"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("guidance/", views.guidance_list, name="guidance_list"),
     path("faq/", views.faq, name="faq"),

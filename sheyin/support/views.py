@@ -29,6 +29,7 @@ from .forms import (
     ReasonForm,
     SettingsForm,
     TicketForm,
+    TicketGuidanceForm,
 )
 from .models import Category, GuidanceSession, SupportSettings, TicketAttachment
 from .workflow import TicketStatus, may_close
@@ -85,8 +86,19 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "close_form": CloseForm(), "reopen_form": ReasonForm(),
         "faq_form": FaqForm(initial={"question": t.title, "answer": t.resolution}),
         "has_faq": t.faq_entries.exists(), "can_close": may_close(t, request.user),
+        "faq_entries": t.faq_entries.filter(published=True),
+        "guide_form": TicketGuidanceForm(prefix="guide") if request.user.has_perm("support.log_guidance") else None,
     }  # fmt: skip
     return render(request, "support/ticket_detail.html", ctx)
+
+
+@require_POST
+@permission_required("support.log_guidance")
+def ticket_guidance(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The district records the remote guidance it gave for this ticket (R9.2, R10.2: districts guide outlets)."""
+    return _act(request, pk, TicketGuidanceForm,
+                lambda t, d: services.guidance_log(outlet=t.outlet, ticket=t, by=request.user, **d),
+                _("远程指导已登记。"), prefix="guide")  # fmt: skip
 
 
 def _act(
@@ -171,8 +183,17 @@ def guidance_list(request: AuthedRequest) -> HttpResponse:
     spec = ListSpec(search_fields=("topic", "note", "outlet__name"), filters={"outcome": "outcome"},
                     order_by=("-held_at", "-id"))  # fmt: skip
     qs = apply(selectors.guidance_sessions(request.user), request, spec)
+    ticket = None
+    raw = request.GET.get("ticket", "")
+    if (
+        raw.isdigit() and len(raw) < 10
+    ):  # the guidance given for one ticket (linked from the ticket and the FAQ)
+        ticket = selectors.tickets(request.user).filter(pk=int(raw)).first()
+        qs = qs.filter(ticket=ticket) if ticket else qs.none()
     return render(request, "support/guidance_list.html", {
         "page_obj": paginate(qs, request), "form": form, "outcomes": GuidanceSession.Outcome.choices,
+        "ticket": ticket, "visible_tickets": set(selectors.tickets(request.user).filter(
+            pk__in=[s.ticket_id for s in qs[:200] if s.ticket_id]).values_list("pk", flat=True)),
     })  # fmt: skip
 
 
@@ -180,8 +201,17 @@ def guidance_list(request: AuthedRequest) -> HttpResponse:
 def faq(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     qs = selectors.faq(request.user, q=q, category=request.GET.get("category", ""))
+    page = paginate(qs, request)
+    # The district's guidance behind each answer: the remote guidance given on its source ticket (as far as
+    # the reader may see it) and the ticket itself.
+    sources = [e.source_id for e in page if e.source_id]
+    sessions: dict[int, list[GuidanceSession]] = {}
+    for s in selectors.guidance_sessions(request.user).filter(ticket_id__in=sources).order_by("held_at"):
+        sessions.setdefault(s.ticket_id or 0, []).append(s)
+    visible = set(selectors.tickets(request.user).filter(pk__in=sources).values_list("pk", flat=True))
+    rows = [(e, sessions.get(e.source_id or 0, []), e.source_id in visible) for e in page]
     return render(
-        request, "support/faq.html", {"page_obj": paginate(qs, request), "categories": Category.choices}
+        request, "support/faq.html", {"page_obj": page, "rows": rows, "categories": Category.choices}
     )
 
 

@@ -147,3 +147,26 @@ def test_the_system_admin_cannot_take_over_the_audit_admins_account(reference) -
         services.user_set_active(user=auditor, active=False, reason="接管", by=sys_admin)
     auditor.refresh_from_db()
     assert auditor.is_active and not auditor.check_password("Take-over-2026")
+
+
+def test_outlet_roles_follow_a_transfer_only_when_nothing_else_is_held(reference) -> None:  # type: ignore[no-untyped-def]
+    """三员分立 kept: an account is moved only as a whole and only if it holds outlet roles at the old outlet;
+    never the decider's own account, never an administrator's."""
+    from sheyin.institutions.tests.factories import BankFactory, OutletFactory
+
+    bank = BankFactory()
+    old, new, elsewhere = (OutletFactory(bank=bank) for _ in range(3))
+    clerk = user_with_role(Role.OUTLET_STAFF, outlet=old)
+    decider = user_with_role(Role.OUTLET_MANAGER, outlet=old)
+    two_places = user_with_role(Role.OUTLET_STAFF, outlet=old)
+    RoleAssignment.objects.create(user=two_places, role=Role.OUTLET_MANAGER, outlet=elsewhere, bank=bank,
+                                  agency=elsewhere.district)  # fmt: skip
+    admin = user_with_role(Role.SECURITY_ADMIN, agency=municipal())
+    kw = {"from_outlet": old, "to_outlet": new, "reason": "调动"}
+    assert not services.roles_follow_transfer(user=decider, by=decider, **kw)
+    assert not services.roles_follow_transfer(user=two_places, by=decider, **kw)
+    assert not services.roles_follow_transfer(user=admin, by=decider, **kw)
+    assert services.roles_follow_transfer(user=clerk, by=decider, **kw)
+    assert clerk.assignments.get().outlet == new and decider.assignments.get().outlet == old
+    assert set(two_places.assignments.values_list("outlet", flat=True)) == {old.pk, elsewhere.pk}
+    assert AuditEvent.objects.filter(action="role.move").count() == 1

@@ -130,3 +130,73 @@ def test_termination_lists_records_not_yet_confirmed(reference) -> None:  # type
     services.archive_confirm(record_=a, by=w.officer)
     items = [i for i in collect(w.outlet) if i.get("object_type") == "casework.archiverecord"]
     assert [i["object_id"] for i in items] == [str(b.pk)]
+
+
+def _flagged(w):  # type: ignore[no-untyped-def]
+    completed(w)
+    rec = ArchiveRecord.objects.get()
+    batch = services.handover_create(records=[rec], by=w.manager)
+    services.handover_send(batch=batch, by=w.manager)
+    return services.archive_flag(record_=rec, note="第2页扫描件模糊，无法辨认", by=w.officer)
+
+
+def test_a_flagged_record_takes_a_corrected_scan_and_is_handed_over_again(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from .factories import png
+
+    w = world()
+    rec = _flagged(w)
+    old = rec.case.files.get()
+    url = reverse("casework:archive_detail", args=[rec.pk])
+    client.force_login(w.manager)
+    html = client.get(url).content.decode()
+    assert "补正扫描件" in html and "第2页扫描件模糊" in html
+    resp = client.post(url, {"material": old.material, "replaces": old.pk, "note": "重新扫描第2页",
+                             "file": png("clear.png")})  # fmt: skip
+    assert resp.status_code == 302
+    new = rec.case.files.exclude(pk=old.pk).get()
+    assert (new.replaces, new.note, new.uploaded_by) == (old, "重新扫描第2页", w.manager)
+    rec.refresh_from_db()
+    assert rec.status == ArchiveStatus.DISCREPANCY and rec.file_count == 2
+    assert rec.events.filter(kind=CustodyEvent.Kind.CORRECTED, by=w.manager).exists()
+    html = client.get(url).content.decode()
+    assert "已更正" in html and "重新扫描第2页" in html
+    # handed over again, the district confirms it
+    again = services.handover_create(records=[rec], by=w.manager)
+    services.handover_send(batch=again, by=w.manager)
+    services.archive_confirm(record_=rec, by=w.officer)
+    rec.refresh_from_db()
+    assert rec.status == ArchiveStatus.RECEIVED
+    assert client.get(url).content.decode().count("上传补正扫描件") == 0  # nothing to correct any more
+    assert client.post(url, {"note": "x"}).status_code == 403
+
+
+def test_a_corrected_scan_needs_a_note_a_real_file_and_the_outlet_manager(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .factories import png
+
+    w = world()
+    rec = _flagged(w)
+    fake = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    with pytest.raises(ValidationError) as err:
+        services.archive_correct(record_=rec, material="身份证", upload=fake, note=" ", by=w.manager)
+    assert {"file", "note"} <= set(err.value.message_dict)
+    for someone in (w.staff, w.officer):
+        with pytest.raises(PermissionDenied):
+            services.archive_correct(
+                record_=rec, material=rec.materials[0], upload=png(), note="补扫", by=someone
+            )
+    elsewhere = world(code="110108")
+    with pytest.raises(PermissionDenied):
+        services.archive_correct(
+            record_=rec, material=rec.materials[0], upload=png(), note="补扫", by=elsewhere.manager
+        )
+    assert rec.case.files.count() == 1 and not rec.events.filter(kind="corrected").exists()
+    completed(w)
+    pending = ArchiveRecord.objects.exclude(pk=rec.pk).get()  # not flagged: nothing to correct
+    with pytest.raises(TransitionError):
+        services.archive_correct(record_=pending, material=pending.materials[0], upload=png(), note="补扫",
+                                 by=w.manager)  # fmt: skip

@@ -75,9 +75,25 @@ def test_the_colleague_sees_the_case_in_the_review_queue_but_not_their_own(clien
     case = services.case_submit(case=accepted(w, HIGH_RISK_ITEM), by=w.staff)
     client.force_login(w.colleague)
     assert case.receipt_no in client.get("/casework/reviews/").content.decode()
-    resp = client.post(f"/casework/cases/{case.pk}/", {"action": "approve", "reason": ""})
-    assert resp.status_code == 302
+    resp = client.post(f"/casework/cases/{case.pk}/", {"action": "approve", "reason": ""}, follow=True)
     case.refresh_from_db()
     assert case.status == CaseStatus.COMPLETED
+    # 复核通过并提交: the reviewer lands on the case just sent, not on 页面不存在
+    assert resp.redirect_chain == [(f"/casework/cases/{case.pk}/", 302)] and resp.status_code == 200
+    html = resp.content.decode()
+    assert case.receipt_no in html and "复核通过，业务已提交核心系统" in html
     client.force_login(w.staff)
     assert case.receipt_no not in client.get("/casework/reviews/").content.decode()
+
+
+def test_a_reviewer_reads_the_cases_they_reviewed_and_no_other_colleagues_case(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from .factories import staff_user
+
+    w = world()
+    third = staff_user(w.outlet)
+    reviewed = services.case_submit(case=accepted(w, HIGH_RISK_ITEM), by=w.staff)
+    client.force_login(w.colleague)
+    client.post(f"/casework/cases/{reviewed.pk}/", {"action": "return", "reason": "转出凭证扫描不清晰"})
+    assert client.get(f"/casework/cases/{reviewed.pk}/").status_code == 200  # returned: still their review
+    other = services.case_submit(case=accepted(w, by=third), by=third)  # a colleague's case, never reviewed
+    assert client.get(f"/casework/cases/{other.pk}/").status_code == 404

@@ -1,5 +1,5 @@
 """Data scope of casework for every role (design rule 2): Case, ArchiveRecord, HandoverBatch, GuidedSession
-and IssuedReceipt follow the OUTLET that served, never the applicant (无差别受理)."""
+and IssuedReceipt and PersonLookup follow the OUTLET that served, never the applicant (无差别受理)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from sheyin.accounts.roles import LEVEL, Level, Role
 from sheyin.accounts.scope import scoped
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.casework import selectors, services
-from sheyin.casework.models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt
+from sheyin.casework.models import (
+    ArchiveRecord,
+    Case,
+    GuidedSession,
+    HandoverBatch,
+    IssuedReceipt,
+    PersonLookup,
+)
 from sheyin.institutions.tests.factories import BankFactory, OutletFactory, district, municipal
 
 from .factories import WINDOW_ITEM, World, accepted, person, staff_user
@@ -56,8 +63,14 @@ def expected(role: Role) -> set[str]:
     return {"home", "other"} if LEVEL[role] == Level.ALL else {"home"}
 
 
-MODELS = {"case": Case, "archive": ArchiveRecord, "batch": HandoverBatch, "session": GuidedSession,
-          "receipt": IssuedReceipt}  # fmt: skip
+MODELS = {
+    "case": Case,
+    "archive": ArchiveRecord,
+    "batch": HandoverBatch,
+    "session": GuidedSession,
+    "lookup": PersonLookup,
+    "receipt": IssuedReceipt,
+}
 
 
 def test_scoped_reads_return_exactly_the_scope_for_every_role(worlds) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +79,8 @@ def test_scoped_reads_return_exactly_the_scope_for_every_role(worlds) -> None:  
     for role in Role:
         user = user_for(role, worlds["home"]["w"])
         for kind, model in MODELS.items():
-            obj_of = {k: (worlds[k][kind] if kind != "archive" else ArchiveRecord.objects.get(case=worlds[k]["case"]))
+            related = {"archive": ArchiveRecord, "lookup": PersonLookup}.get(kind)
+            obj_of = {k: (worlds[k][kind] if related is None else related.objects.get(case=worlds[k]["case"]))
                       for k in ("home", "other")}  # fmt: skip
             seen = set(scoped(model.objects.all(), user).values_list("pk", flat=True))
             want = {obj_of[k].pk for k in expected(role)}
@@ -120,3 +134,21 @@ def test_scans_are_served_only_inside_the_scope_and_never_to_the_bank(client, wo
     assert client.get(url).status_code == 403
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
+
+
+def test_the_staff_look_up_log_stays_in_scope_for_every_role(client, worlds) -> None:  # type: ignore[no-untyped-def]
+    home = PersonLookup.objects.get(case=worlds["home"]["case"]).case.receipt_no
+    other = PersonLookup.objects.get(case=worlds["other"]["case"]).case.receipt_no
+    wrong = []
+    for role in Role:
+        user = user_for(role, worlds["home"]["w"])
+        client.force_login(user)
+        resp = client.get(reverse("casework:lookup_list"))
+        if not user.has_perm("casework.view_lookups"):
+            if resp.status_code != 403:
+                wrong.append(f"{role}: answered {resp.status_code}")
+            continue
+        body = resp.content.decode()
+        if home not in body or (other in body) != (LEVEL[role] == Level.ALL):
+            wrong.append(f"{role}: look-ups out of scope")
+    assert not wrong, wrong

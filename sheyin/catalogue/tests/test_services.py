@@ -236,3 +236,23 @@ def test_the_public_notice_is_written_in_chinese_whatever_the_checkers_language(
         notice.title == f"服务事项清单第{v.number}版公示"
         and "全市各合作网点按本清单无差别受理。" in notice.body
     )
+
+
+def test_the_public_notice_says_what_changed_in_each_item(reference) -> None:  # type: ignore[no-untyped-def]
+    """Not only the item code: the reader learns where, how long, and with which papers from now on."""
+    maker, checker = officer(), admin()
+    draft = services.version_create_draft(by=maker, summary="年度调整")
+    pension = draft.items.get(code="SY-Q-004")
+    services.item_update(item=pension, by=maker, data={
+        "channels": ["T", "O", "W"], "time_limit_days": 3, "materials": f"{pension.materials}\n授权委托书",
+        "guide": "<p>新的办事指南</p>"})  # fmt: skip
+    services.item_delete(item=draft.items.get(code="SY-C-005"), by=maker)
+    services.item_create(version=draft, data=item_data(code="SY-Q-101", channels=["T", "O"]), by=maker)
+    v = services.version_publish(version=services.version_submit(version=draft, by=maker), by=checker)
+    body = PublicNotice.objects.get(object_id=str(v.pk)).body
+    line = next(x for x in body.splitlines() if x.startswith("调整：SY-Q-004"))
+    assert "办理渠道由“自助终端、网厅自助”改为“自助终端、网厅自助、人工窗口”" in line
+    assert "承诺时限由“即时办结”改为“3个工作日”" in line
+    assert "申请材料新增“授权委托书”" in line and "办事指南已更新" in line and "<p>" not in body
+    assert "取消：SY-C-005 社保卡解挂，自本版施行起不再在合作网点办理" in body
+    assert "新增：SY-Q-101 测试查询事项（自助终端、网厅自助，即时办结）" in body

@@ -147,7 +147,9 @@ def test_linking_an_account_requires_an_outlet_role_at_the_same_outlet(outlet) -
 # --- transfers: a propose/accept handshake that revokes the old outlet's grants ---------------------
 
 
-def test_a_transfer_is_accepted_by_the_receiving_outlet_and_revokes_the_old_grant(reference) -> None:  # type: ignore[no-untyped-def]
+def test_a_transfer_is_accepted_by_the_receiving_outlet_and_revokes_the_old_grant(
+    reference, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     bank = BankFactory()
     old, new = OutletFactory(bank=bank), OutletFactory(bank=bank, district=district("110108"))
     staff = staff_with_account(old)
@@ -159,7 +161,8 @@ def test_a_transfer_is_accepted_by_the_receiving_outlet_and_revokes_the_old_gran
     assert StaffMember.objects.get(pk=staff.pk).outlet == old  # nothing moves before acceptance
     with pytest.raises(NotAllowed):  # the proposing outlet cannot accept for the receiving one
         services.transfer_decide(transfer=transfer, action="accept", note="", by=sender)
-    services.transfer_decide(transfer=transfer, action="accept", note="欢迎", by=receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer_decide(transfer=transfer, action="accept", note="欢迎", by=receiver)
 
     staff.refresh_from_db()
     grant.refresh_from_db()
@@ -170,6 +173,67 @@ def test_a_transfer_is_accepted_by_the_receiving_outlet_and_revokes_the_old_gran
     assert staff.events.filter(kind="transfer", text__contains="调动生效").exists()
     staff.user.refresh_from_db()
     assert staff.user.sessions_valid_after is not None
+    # the account follows the person: the role now names the new outlet, its district and bank
+    a = staff.user.assignments.get()
+    assert (a.role, a.outlet, a.agency_id, a.bank_id) == (Role.OUTLET_STAFF, new, new.district_id, bank.pk)
+    assert AuditEvent.objects.filter(
+        action="role.move", object_id=str(staff.user.pk), actor=receiver
+    ).exists()
+    from sheyin.notifications.models import Notification
+
+    assert Notification.objects.filter(user=staff.user, title__contains="账号已随调动").exists()
+
+
+def test_after_a_transfer_the_account_reads_the_new_outlet_not_the_old(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from sheyin.accounts.scope import scoped
+    from sheyin.institutions.models import Outlet
+
+    bank = BankFactory()
+    old, new = OutletFactory(bank=bank, name="原网点"), OutletFactory(bank=bank, name="新网点")
+    staff = staff_with_account(old, role=Role.OUTLET_MANAGER)
+    t = services.transfer_propose(
+        staff=staff, to_outlet=new, note="", by=user_with_role(Role.BANK_ADMIN, bank=bank)
+    )
+    services.transfer_decide(
+        transfer=t, action="accept", note="", by=user_with_role(Role.OUTLET_MANAGER, outlet=new)
+    )
+    user = type(staff.user).objects.get(pk=staff.user.pk)
+    assert list(scoped(Outlet.objects.all(), user)) == [new]
+    client.force_login(user)
+    html = client.get(reverse("staffing:staff_list")).content.decode()
+    assert staff.name in html  # the manager now manages the new outlet's roster, where they are listed
+
+
+def test_an_account_with_other_roles_is_left_to_the_security_admin(
+    reference, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.institutions.tests.factories import municipal
+    from sheyin.notifications.models import Notification
+
+    bank = BankFactory()
+    old, new = OutletFactory(bank=bank), OutletFactory(bank=bank)
+    staff = staff_with_account(old)
+    RoleAssignment = type(staff.user.assignments.get())
+    RoleAssignment.objects.create(
+        user=staff.user,
+        role=Role.OUTLET_MANAGER,
+        outlet=OutletFactory(bank=bank),
+        bank=bank,
+        agency=old.district,
+    )  # another outlet as well: no automatic move
+    security = user_with_role(Role.SECURITY_ADMIN, agency=municipal())
+    t = services.transfer_propose(
+        staff=staff, to_outlet=new, note="", by=user_with_role(Role.BANK_ADMIN, bank=bank)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer_decide(transfer=t, action="accept", note="",
+                                 by=user_with_role(Role.OUTLET_MANAGER, outlet=new))  # fmt: skip
+    assert staff.user.assignments.get(role=Role.OUTLET_STAFF).outlet == old  # unchanged
+    task = Notification.objects.get(user=security, kind="task")
+    assert "请调整账号角色" in task.title and task.url == f"/accounts/users/{staff.user.pk}/"
+    assert not AuditEvent.objects.filter(action="role.move").exists()
 
 
 def test_a_bank_admin_who_proposed_cannot_also_accept(reference) -> None:  # type: ignore[no-untyped-def]

@@ -124,3 +124,51 @@ def test_cancelling_a_session_cancels_its_enrolments(world) -> None:  # type: ig
     assert e.status == EnrolmentStatus.CANCELLED
     with pytest.raises(ValidationError, match="不在报名阶段"):
         services.enrolment_create(session=session, staff=world["staff"], by=world["manager"])
+
+
+def test_training_already_held_is_recorded_by_its_organiser(client, world) -> None:  # type: ignore[no-untyped-def]
+    """A session held last week is entered afterwards: the district adds who took part (补录), records the
+    attendance and ends it; the outlet can no longer enrol anyone."""
+    from django.urls import reverse
+
+    held = timezone.now() - dt.timedelta(days=7)
+    course = CourseFactory(district=district("110105"))
+    session = services.session_save(data=session_data(course, starts_at=held, ends_at=held + dt.timedelta(hours=4)),
+                                    by=world["officer"])  # fmt: skip
+    with pytest.raises(ValidationError, match="只有组织培训的区经办机构可以补录"):
+        services.enrolment_create(session=session, staff=world["staff"], by=world["manager"])
+    url = reverse("staffing:session_detail", args=[session.pk])
+    client.force_login(world["manager"])
+    assert reverse("staffing:session_enrol", args=[session.pk]) not in client.get(url).content.decode()
+    client.force_login(world["officer"])
+    html = client.get(url).content.decode()
+    assert "请补录实际参训人员" in html and "结束培训" in html
+    resp = client.post(reverse("staffing:session_enrol", args=[session.pk]), {"staff": world["staff"].pk})
+    assert resp.status_code == 302
+    e = session.enrolments.get()
+    assert world["staff"].events.filter(text__startswith="补录参训人员").exists()
+    assert services.attendance_record(session=session, attended={e.pk}, by=world["officer"]) == 1
+    services.session_transition(session=session, action="complete", by=world["officer"])
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED
+    assert selectors.training_hours(world["staff"]) == Decimal("4")
+
+
+def test_a_session_is_ended_only_after_its_end_time(client, world) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    session = SessionFactory(district=district("110105"))
+    assert session.ends_at > timezone.now()
+    with pytest.raises(ValidationError, match="培训尚未结束"):
+        services.session_transition(session=session, action="complete", by=world["officer"])
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+    client.force_login(world["officer"])
+    html = client.get(reverse("staffing:session_detail", args=[session.pk])).content.decode()
+    assert 'value="complete"' not in html and "结束后，可登记出勤并结束培训" in html
+    resp = client.post(
+        reverse("staffing:session_status", args=[session.pk]), {"action": "complete"}, follow=True
+    )
+    assert "培训尚未结束" in resp.content.decode()
+    with pytest.raises(NotAllowed):
+        services.session_transition(session=session, action="complete", by=world["manager"])

@@ -40,6 +40,7 @@ def _registry() -> None:
                        ("district_inspector", Role.DISTRICT_INSPECTOR)):  # fmt: skip
         user_with_role(role, agency=chaoyang, username=name)
     user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal(), username="muni_admin")
+    user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal(), username="muni_officer")
     user_with_role(Role.BANK_ADMIN, bank=icbc, username="bank_admin")
     user_with_role(Role.OUTLET_MANAGER, outlet=home, username="outlet_manager")
     user_with_role(Role.OUTLET_STAFF, outlet=home, username="outlet_staff")
@@ -59,17 +60,29 @@ def test_the_demo_seeds_fill_every_oversight_page_and_run_once(reference, calend
     assert set(Ticket.objects.values_list("status", flat=True)) == {"open", "answered", "closed"}
     assert Ticket.objects.filter(escalation=Ticket.Escalation.MUNICIPAL).count() == 1  # the overdue one
     assert Ticket.objects.values("outlet").distinct().count() == 3
-    assert FaqEntry.objects.count() == 2 and GuidanceSession.objects.count() == 1
+    assert FaqEntry.objects.count() == 2 and GuidanceSession.objects.count() == 2
     plan = InspectionPlan.objects.get()
     assert plan.inspections.count() == 5  # every operating outlet of 朝阳
-    done = Inspection.objects.get(status="done")
+    done = Inspection.objects.get(status="done", plan=plan)
     assert done.score == 80 and done.findings.count() == 2
     assert Finding.objects.filter(source=Finding.Source.PUBLIC_FEEDBACK).exists()
-    assert Rectification.objects.get().status == "answered"  # awaiting the district's verification
+    privacy = Rectification.objects.get(finding__inspection=done)
+    assert privacy.status == "answered" and privacy.rounds == 1  # answered again, awaiting verification
+    assert list(privacy.round_set.values_list("decision", flat=True)) == ["returned", ""]
     assert SelfInspection.objects.get().status == "submitted"
     actions = Consultation.objects.get().actions.all()
-    assert [a.done_at is not None for a in actions] == [True, False]
-    assert Appraisal.objects.exists()
+    assert [a.done_at is not None for a in actions] == [True, False, False]
+    # last quarter: the demo outlet has enough data and fails; the talk is held and awaits its follow-up
+    home = Appraisal.objects.get(outlet__code="WD1101050001")
+    assert home.grade == Appraisal.Grade.FAIL and home.coverage >= 50 and home.talk.status == "held"
+    assert Appraisal.objects.filter(grade=Appraisal.Grade.INSUFFICIENT).exists()
+    from sheyin.catalogue.models import ServiceProposal
+
+    assert sorted(ServiceProposal.objects.values_list("status", flat=True)) == [
+        "accepted",
+        "returned",
+        "submitted",
+    ]
 
     counts = _counts()
     out = io.StringIO()

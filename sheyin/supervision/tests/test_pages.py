@@ -179,7 +179,11 @@ def test_the_municipal_admin_disables_a_rule_and_changes_its_parameters(client, 
                 {"p_min_volume": "50", "p_max_reject_rate": "0.3", "p_max_cancel_rate": "0.2", "p_window_days": "30"})  # fmt: skip
     rule.refresh_from_db()
     assert rule.enabled is False and rule.params["min_volume"] == 50 and rule.params["max_reject_rate"] == 0.3
-    assert "数据分析规则" in client.get(reverse("supervision:rule_list")).content.decode()
+    html = client.get(reverse("supervision:rule_list")).content.decode()
+    assert "数据分析规则" in html and "疑似窥探个人信息" in html
+    assert (
+        "比对前后天数" in html and "达到此次数为严重" in html and ">min_count<" not in html
+    )  # words, not keys
     district_admin = user_with_role(Role.DISTRICT_ADMIN, agency=outlet().district)
     client.force_login(district_admin)
     assert client.post(reverse("supervision:rule_edit", args=[rule.pk]), {"enabled": "on"}).status_code == 403

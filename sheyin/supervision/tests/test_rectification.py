@@ -70,3 +70,48 @@ def test_another_district_cannot_order_rectification(reference) -> None:
     f = services.finding_create(outlet=o, source="public_feedback", title="投诉", by=p["officer"])
     with pytest.raises(PermissionDenied):
         services.rectification_order(finding=f, requirement="整改", by=q["officer"])
+
+
+def _png(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\0" * 40, content_type="image/png")
+
+
+def test_a_resubmitted_rectification_keeps_the_earlier_rounds(client, reference) -> None:
+    from django.urls import reverse
+
+    from sheyin.supervision.models import RectificationRound
+
+    o = outlet()
+    p = people(o)
+    f = services.finding_create(outlet=o, source="public_feedback", title="群众反映窗口无人", by=p["officer"])
+    r = services.rectification_order(finding=f, requirement="保证窗口有人值守", by=p["officer"])
+    r = services.rectification_answer(
+        rectification=r, answer="已排班", evidence=[_png("排班表.png")], by=p["manager"]
+    )
+    r = services.rectification_verify(rectification=r, accept=False, note="排班表未签字", by=p["officer"])
+    # the outlet answers again through the page, with a new file
+    client.force_login(p["manager"])
+    url = reverse("supervision:rectification_detail", args=[r.pk])
+    page = client.get(url).content.decode()
+    assert "上次报送未通过核验" in page and "重新报送整改情况" in page
+    resp = client.post(
+        url, {"action": "answer", "answer": "排班表已由负责人签字", "evidence": [_png("签字版.png")]}
+    )
+    assert resp.status_code == 302
+    first, second = RectificationRound.objects.filter(rectification=r).order_by("number")
+    assert (first.answer, first.decision, first.verify_note) == ("已排班", "returned", "排班表未签字")
+    assert [e.name for e in first.files.all()] == ["排班表.png"] and [e.name for e in second.files.all()] == [
+        "签字版.png"
+    ]
+    assert second.decision == "" and first.verified_by == p["officer"]
+    # a return without a note is refused and changes no round
+    client.force_login(p["officer"])
+    client.post(url, {"action": "reopen", "note": ""})
+    second.refresh_from_db()
+    assert second.decision == ""
+    client.post(url, {"action": "close", "note": "复核无误"})
+    second.refresh_from_db()
+    assert second.decision == "accepted" and second.verify_note == "复核无误"
+    page = client.get(url).content.decode()
+    assert page.index("第2次报送") < page.index("第1次报送")  # newest first, the first still there
+    assert "排班表未签字" in page and "已排班" in page and "签字版.png" in page and "排班表.png" in page

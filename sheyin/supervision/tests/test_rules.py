@@ -80,19 +80,82 @@ def test_staff_volume_flags_a_day_above_mean_plus_three_sigma(two) -> None:  # t
     assert f.evidence["count"] == 40 and f.evidence["staff_id"] == busy.pk
 
 
-def test_snooping_flags_a_rights_record_query_without_a_case(two) -> None:  # type: ignore[no-untyped-def]
+def lookup(o, staff, when, person: str, case=None):  # type: ignore[no-untyped-def]
+    """A staff member's look-up of a person (casework_personlookup), planted at `when`."""
+    from sheyin.casework.models import PersonLookup
+
+    x = PersonLookup.objects.create(outlet=o, district_id=o.district_id, bank_id=o.bank_id, staff=staff,
+                                    case=case, person_index=person, person_masked="110101********123X")  # fmt: skip
+    PersonLookup.objects.filter(pk=x.pk).update(at=when)
+    return x
+
+
+def test_a_citizens_own_queries_at_a_terminal_are_not_snooping(two) -> None:  # type: ignore[no-untyped-def]
+    """Identified by card and ID number (or a code sent to their phone), the citizen looks up their own
+    record: self-service, whatever the cases say (R2.1)."""
     from sheyin.kiosk.models import Terminal, TerminalQuery
 
-    for key, person_with_case in (("bad", None), ("good", "alice")):
-        o = two[key]
-        term = Terminal.objects.create(outlet=o, district_id=o.district_id, bank_id=o.bank_id,
-                                       serial=f"SN-{key}", name="T", credential_hash="x")  # fmt: skip
+    o = two["bad"]
+    term = Terminal.objects.create(outlet=o, district_id=o.district_id, bank_id=o.bank_id, serial="SN-1", name="T",
+                                   credential_hash="x")  # fmt: skip
+    for i, action in enumerate(["identify", "view_record", "print_record"] * 5):
         q = TerminalQuery.objects.create(terminal=term, outlet=o, district_id=o.district_id, bank_id=o.bank_id,
-                                         action="print_record", person_index="alice")  # fmt: skip
-        TerminalQuery.objects.filter(pk=q.pk).update(at=at(DAY, 11))
-        if person_with_case:
-            case(o, two["pg"]["staff"], at(DAY - dt.timedelta(days=1), 15), person=person_with_case)
-    assert hits("snooping") == {two["bad"].pk}
+                                         action=action, person_index=f"p{i}")  # fmt: skip
+        TerminalQuery.objects.filter(pk=q.pk).update(at=at(DAY, 11, i))
+    assert hits("snooping") == set()
+
+
+def test_staff_looking_up_persons_with_no_case_is_snooping(two) -> None:  # type: ignore[no-untyped-def]
+    bad, good = two["bad"], two["good"]
+    snoop, clerk = two["pb"]["staff"], two["pg"]["staff"]
+    lookup(bad, snoop, at(DAY, 9, 5), "neighbour")
+    lookup(bad, snoop, at(DAY, 9, 7), "celebrity")
+    # a looked-up person whose case was cancelled has no case either
+    lookup(
+        bad,
+        snoop,
+        at(DAY, 10),
+        "walked_out",
+        case(bad, snoop, at(DAY, 9, 58), status="cancelled", person="walked_out"),
+    )
+    # the good outlet: every person looked up has a case around it (done, or still being handled)
+    lookup(good, clerk, at(DAY, 9), "alice", case(good, clerk, at(DAY, 8, 55), person="alice"))
+    lookup(
+        good, clerk, at(DAY, 11), "bob", case(good, clerk, at(DAY - dt.timedelta(days=1), 16), person="bob")
+    )
+    lookup(
+        good, clerk, at(DAY, 15), "carol", case(good, clerk, at(DAY, 14, 58), status="draft", person="carol")
+    )
+    assert hits("snooping") == {bad.pk}
+    f = Finding.objects.get(rule__code="snooping")
+    assert (
+        f.subject_key == f"staff:{snoop.pk}"
+        and f.severity == "medium"
+        and f.title.startswith("疑似窥探个人信息")
+    )
+    assert (f.evidence["staff_id"], f.evidence["lookups"], f.evidence["persons"]) == (snoop.pk, 3, 3)
+    assert f.evidence["first_at"].startswith("2026-11-18T01:05")  # stored with its offset (UTC here)
+
+
+def test_a_case_at_another_outlet_or_days_away_does_not_cover_a_look_up(two) -> None:  # type: ignore[no-untyped-def]
+    bad, good = two["bad"], two["good"]
+    snoop = two["pb"]["staff"]
+    lookup(bad, snoop, at(DAY, 9), "alice")
+    case(good, two["pg"]["staff"], at(DAY, 9, 30), person="alice")  # another outlet
+    lookup(bad, snoop, at(DAY, 10), "bob")
+    case(bad, snoop, at(DAY - dt.timedelta(days=3), 10), person="bob")  # three days before
+    assert hits("snooping") == {bad.pk}
+
+
+def test_a_single_look_up_is_below_the_default_threshold_and_many_are_serious(two) -> None:  # type: ignore[no-untyped-def]
+    bad = two["bad"]
+    snoop = two["pb"]["staff"]
+    lookup(bad, snoop, at(DAY, 9), "alice")
+    assert hits("snooping") == set()
+    for i in range(10):
+        lookup(bad, snoop, at(DAY, 10, i), f"p{i}")
+    assert hits("snooping") == {bad.pk}
+    assert Finding.objects.get(rule__code="snooping").severity == "high"
 
 
 def test_rates_flags_an_outlet_with_many_rejections_and_not_one_with_few(two) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ def mask_existing_complaints(apps, schema_editor):  # type: ignore[no-untyped-de
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0001_initial'),
+        ('supervision', '0003_rounds_of_earlier_answers_and_snooping_rule_on_staff'),
     ]
 
     operations = [
