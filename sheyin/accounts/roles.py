@@ -70,7 +70,6 @@ PERMISSIONS: dict[str, set[Role]] = {
     # institutions registry
     "institutions.view": _BUSINESS | {Role.SYSTEM_ADMIN},
     "institutions.export": _BUSINESS - {Role.OUTLET_STAFF},
-    "institutions.create_outlet": _AGENCY | {Role.BANK_ADMIN},
     "institutions.edit_outlet": _AGENCY | {Role.BANK_ADMIN, Role.OUTLET_MANAGER},
     "institutions.create_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER},
     "institutions.edit_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER, Role.BANK_ADMIN},

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
+from sheyin.accounts.roles import Role
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 
@@ -222,15 +224,15 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "case": case, "in_review": in_review, "review_form": review_form, "reveal_form": reveal_form,
         "cancel_form": cancel_form, "revealed": revealed, "files": case.files.all(), "reviews": case.reviews.select_related("reviewer"),
         "archive": getattr(case, "archive", None) if case.pk else None,
-        "status_url": _status_url(request, case.receipt_no),
+        "status_url": _status_url(case.receipt_no),
         "can_files": request.user.has_perm("casework.view_files"),
     }  # fmt: skip
     return render(request, "casework/case_detail.html", ctx)
 
 
-def _status_url(request: HttpRequest, receipt_no: str) -> str:
+def _status_url(receipt_no: str) -> str:
     path = reverse("casework:status", args=[receipt_no])
-    return request.build_absolute_uri(f"{path}?c={services.status_check(receipt_no)}")
+    return public_url(f"{path}?c={services.status_check(receipt_no)}")
 
 
 @permission_required("casework.view")
@@ -238,8 +240,8 @@ def case_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
     case = selectors.case_for_user(request.user, pk)
     if case is None or case.status in (CaseStatus.DRAFT, CaseStatus.CANCELLED):
         raise Http404
-    rating = request.build_absolute_uri(f"/rate/{case.rating_token}/") if case.rating_token else None
-    pdf = render_receipt(case, status_url=_status_url(request, case.receipt_no), rating_url=rating)
+    rating = public_url(f"/rate/{case.rating_token}/") if case.rating_token else None
+    pdf = render_receipt(case, status_url=_status_url(case.receipt_no), rating_url=rating)
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="receipt-{case.receipt_no}.pdf"'
     return resp
@@ -330,6 +332,8 @@ def archive_list(request: AuthedRequest) -> HttpResponse:
         "page_obj": paginate(qs, request), "statuses": ArchiveStatus.choices,
         "can_batch": request.user.has_perm("casework.handover"),
         "batchable": (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY),
+        # a bank administrator hands over only for a suspended or terminated outlet (R6.4)
+        "takeover_only": not request.user.assignments.filter(role=Role.OUTLET_MANAGER).exists(),
     })  # fmt: skip
 
 

@@ -406,7 +406,7 @@ def _applications(rng: random.Random, today: dt.date) -> int:
         with transaction.atomic():
             from sheyin.institutions import services as registry
 
-            o = registry.outlet_update(
+            o = registry.outlet_facts_set(
                 outlet=o,
                 by=None,
                 data={

@@ -21,9 +21,11 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.uploads import check_upload
+from sheyin.cooperation.selectors import current_suspension
 from sheyin.institutions.models import OutletStatus
 from sheyin.institutions.selectors import outlets_for
 
@@ -67,6 +69,12 @@ def terminal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if terminal is None:
             return render(request, "kiosk/not_activated.html", status=403)
         request.terminal = terminal  # type: ignore[attr-defined]  # see TerminalRequest
+        reason = services.out_of_service_reason(terminal)
+        if reason:  # the outlet is suspended or terminated: nobody is served, whoever was identified
+            _forget(request)  # type: ignore[arg-type]
+            suspension = current_suspension(terminal.outlet)
+            ctx = {"terminal": terminal, "reason": reason, "suspension": suspension}
+            return render(request, "kiosk/out_of_service.html", ctx, status=503)
         return view(request, *args, **kwargs)
 
     return public(wrapped)
@@ -204,7 +212,7 @@ def record_print(request: TerminalRequest) -> HttpResponse:
     printed, pdf = services.record_print(
         terminal=terminal,
         person_ref=person["ref"],
-        verify_url=lambda code, h: request.build_absolute_uri(verify_path(code)) + f"?h={h[:32]}",
+        verify_url=lambda code, h: public_url(verify_path(code)) + f"?h={h[:32]}",
     )
     # The terminal's print agent fetches the file once, within minutes; the platform keeps no copy.
     cache.set(PDF_CACHE.format(terminal=terminal.pk, code=printed.code), pdf, 300)
@@ -330,7 +338,15 @@ def terminal_create(request: AuthedRequest) -> HttpResponse:
             apply_errors(form, exc)
         else:
             # Rendered, not redirected: the credential is never stored or put in a URL.
-            return render(request, "kiosk/terminal_secret.html", {"terminal": terminal, "secret": secret})
+            return render(
+                request,
+                "kiosk/terminal_secret.html",
+                {
+                    "terminal": terminal,
+                    "secret": secret,
+                    "activate_url": public_url(reverse("kiosk:activate")),
+                },
+            )
     return render(request, "kiosk/terminal_form.html", {"form": form})
 
 
@@ -345,7 +361,15 @@ def terminal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             if action == "rotate":
                 secret = services.terminal_rotate_credential(terminal=terminal, by=request.user)
-                return render(request, "kiosk/terminal_secret.html", {"terminal": terminal, "secret": secret})
+                return render(
+                    request,
+                    "kiosk/terminal_secret.html",
+                    {
+                        "terminal": terminal,
+                        "secret": secret,
+                        "activate_url": public_url(reverse("kiosk:activate")),
+                    },
+                )
             if form.is_valid():
                 fn = services.terminal_disable if action == "disable" else services.terminal_enable
                 fn(terminal=terminal, reason=form.cleaned_data["reason"], by=request.user)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Outlet, OutletStatus
@@ -20,6 +22,7 @@ from .models import (
     SelfInspection,
     TerminationProposal,
 )
+from .workflow import RectificationStatus
 
 
 def findings(user: Any) -> QuerySet[Finding]:
@@ -71,3 +74,25 @@ def inspectors(district_id: int) -> QuerySet[Any]:
     return (get_user_model().objects.filter(is_active=True, assignments__agency_id=district_id,
             assignments__role__in=[Role.DISTRICT_INSPECTOR, Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN])
             .distinct().order_by("pk"))  # fmt: skip
+
+
+def open_rectification_items(outlet: Any) -> list[dict[str, Any]]:
+    """Open-item source for termination (R6.4): the outlet's rectification orders not yet closed, shown
+    to the approver before a termination and tracked after it."""
+    rows = (
+        Rectification.objects.filter(outlet=outlet)
+        .exclude(status=RectificationStatus.CLOSED)
+        .select_related("finding")
+        .order_by("due_date", "id")
+    )
+    return [
+        {
+            "kind": "rectification",
+            "description": _("整改通知%(n)s未销号（%(s)s，期限%(d)s）")
+            % {"n": r.finding.number, "s": RectificationStatus(r.status).label, "d": r.due_date},
+            "object_type": "supervision.rectification",
+            "object_id": str(r.pk),
+            "url": reverse("supervision:rectification_detail", args=[r.pk]),
+        }
+        for r in rows
+    ]

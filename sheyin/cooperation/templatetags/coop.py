@@ -15,6 +15,7 @@ COLORS = {
     "reviewed": "info",
     "reviewing": "info",
     "inspected": "primary",
+    "layout_review": "info",
     "rectifying": "warning",
     "approved": "success",
     "accepted": "info",
