@@ -667,7 +667,11 @@ def guided_start(*, item: Any = None, service_name: str = "", by: Any) -> Guided
     """The guide starts helping someone at the online self-service counter."""
     require(by, "casework.guide")
     grant = _grant(by)
+    stopped = _("网点当前不在运营状态（暂停服务或已终止合作），网厅自助服务停止。")
     if grant is None or Channel.ONLINE not in grant.channel_list:
+        mine = [a.outlet_id for a in assignments_of(by) if getattr(a, "outlet_id", None)]
+        if Outlet.objects.filter(pk__in=mine).exclude(status=OutletStatus.OPERATING).exists():
+            raise ValidationError(stopped)  # the reason, not just the grant it took away
         raise ValidationError(_("您没有有效的网厅自助业务授权，不能记录引导服务。"))
     name = (item.name if item is not None else service_name).strip()
     if not name:
@@ -676,7 +680,7 @@ def guided_start(*, item: Any = None, service_name: str = "", by: Any) -> Guided
         raise ValidationError({"item": _("事项“%(item)s”不能在网厅自助办理。") % {"item": item.name}})
     outlet = grant.outlet
     if outlet.status != OutletStatus.OPERATING:  # the online counter serves only while the outlet does
-        raise ValidationError(_("网点当前不在运营状态（暂停服务或已终止合作），网厅自助服务停止。"))
+        raise ValidationError(stopped)
     with transaction.atomic():
         s = GuidedSession.objects.create(**outlet_fields(outlet), guide=by, item=item, service_name=name[:60],
                                          started_at=timezone.now())  # fmt: skip

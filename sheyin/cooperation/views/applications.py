@@ -287,6 +287,7 @@ def application_layout(request: HttpRequest, pk: int) -> HttpResponse:
             "outlet": _("已设网点"),
             "office": _("社保经办机构"),
             "violation": _("小于最小距离"),
+            "circle": _("最小间距范围"),
             "meters": _("米"),
         },
     }

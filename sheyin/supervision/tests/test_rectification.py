@@ -70,3 +70,20 @@ def test_another_district_cannot_order_rectification(reference) -> None:
     f = services.finding_create(outlet=o, source="public_feedback", title="投诉", by=p["officer"])
     with pytest.raises(PermissionDenied):
         services.rectification_order(finding=f, requirement="整改", by=q["officer"])
+
+
+def test_open_orders_are_reported_to_a_termination_until_closed(reference, calendar) -> None:  # type: ignore[no-untyped-def]
+    """R6.4: a rectification not yet closed is an open item of the outlet's termination (shown before the
+    approval, tracked after it)."""
+    from sheyin.cooperation.open_items import collect
+    from sheyin.supervision.selectors import open_rectification_items
+
+    o = outlet()
+    p = people(o)
+    assert open_rectification_items(o) == []
+    f = services.finding_create(outlet=o, source="public_feedback", title="群众反映窗口无人", by=p["officer"])
+    r = services.rectification_order(finding=f, requirement="保证窗口有人值守", by=p["officer"])
+    rows = open_rectification_items(o)
+    assert [(x["kind"], x["object_id"]) for x in rows] == [("rectification", str(r.pk))]
+    assert f.number in rows[0]["description"] and rows[0]["url"].endswith(f"/{r.pk}/")
+    assert any(x["kind"] == "rectification" for x in collect(o))  # registered as a source
