@@ -15,7 +15,9 @@ def test_the_contact_operation_changes_no_fact_a_rule_depends_on(world) -> None:
     outlet = world["outlets"]["home"]
     body = {"phone": "010-88886666", "lon": outlet.lon + 0.0004, "terminals": 0, "card_machines": 0,
             "district": "110108"}  # fmt: skip
-    r = world["home_api"].send("PATCH", f"/api/v1/institutions/outlets/{outlet.code}/contact", body, key="facts")
+    r = world["home_api"].send(
+        "PATCH", f"/api/v1/institutions/outlets/{outlet.code}/contact", body, key="facts"
+    )
     assert r.status_code == 200
     fresh = Outlet.objects.get(pk=outlet.pk)
     assert fresh.phone == "010-88886666"

@@ -39,7 +39,9 @@ def test_a_terminated_outlets_archives_and_open_cases_are_finished_by_its_bank(r
     assert batch.status == BatchStatus.SENT and batch.sent_by == bank_admin
     services.archive_confirm(record_=ArchiveRecord.objects.get(pk=record.pk), by=w.officer)
     assert ArchiveRecord.objects.get(pk=record.pk).status == ArchiveStatus.RECEIVED
-    cancelled = services.case_cancel(case=open_case, reason="网点终止合作，请申请人至其他网点办理", by=bank_admin)
+    cancelled = services.case_cancel(
+        case=open_case, reason="网点终止合作，请申请人至其他网点办理", by=bank_admin
+    )
     assert cancelled.status == CaseStatus.CANCELLED
     assert services.open_archive_items(w.outlet) == []  # nothing left open for the termination
 

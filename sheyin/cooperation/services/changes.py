@@ -69,7 +69,7 @@ def _plain(field: str, value: Any) -> Any:
 
 
 def _text(field: str, value: Any) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or (field == "floor_area_m2" and not value):
         return "—"
     if field == "branch":
         branch = Branch.objects.filter(pk=value).first()

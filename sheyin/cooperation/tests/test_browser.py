@@ -68,7 +68,9 @@ def test_the_layout_map_and_the_public_plaque_page(page, live_server, login_as, 
     assert "已失效" in page.locator("[data-testid=verdict]").inner_text()
 
 
-def test_the_site_picker_checks_the_layout_as_the_site_is_entered(page, live_server, login_as, reference) -> None:  # type: ignore[no-untyped-def]
+def test_the_site_picker_checks_the_layout_as_the_site_is_entered(
+    page, live_server, login_as, reference
+) -> None:  # type: ignore[no-untyped-def]
     """Issue 18 item 5: the map (local boundaries, no tiles) with nearby outlets, offices and the district's
     minimum-distance circle; the check runs as the site moves; names are shown as text."""
     import math
@@ -101,6 +103,6 @@ def test_the_site_picker_checks_the_layout_as_the_site_is_entered(page, live_ser
     assert "近邻" not in page.locator("#site-result").inner_text()
     box = page.locator("#site-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("document.getElementById('id_lon').value !== '%.6f'" % far[0])
+    page.wait_for_function(f"document.getElementById('id_lon').value !== '{far[0]:.6f}'")
     assert 115.3 < float(page.input_value("#id_lon")) < 117.6
     assert all(r.startswith(live_server.url) for r in requests), "no request may leave the site"

@@ -367,7 +367,12 @@ def test_acceptance_and_an_approved_move_take_the_layout_lock_before_reading_the
     real_check = layout_module.check
     monkeypatch.setattr(acceptance, "serialise", lambda name: calls.append(f"lock:{name}"))
     monkeypatch.setattr(changes, "serialise", lambda name: calls.append(f"lock:{name}"))
-    monkeypatch.setattr(layout_module, "check", lambda **kw: calls.append("read") or real_check(**kw))
+
+    def check(**kw):  # type: ignore[no-untyped-def]
+        calls.append("read")
+        return real_check(**kw)
+
+    monkeypatch.setattr(layout_module, "check", check)
     p = cooperating()
     app = inspected(p)
     calls.clear()
@@ -381,4 +386,3 @@ def test_acceptance_and_an_approved_move_take_the_layout_lock_before_reading_the
     calls.clear()
     services.outlet_change_request_approve(change_request=cr, by=p.district_admin)
     assert calls[:2] == [f"lock:{LAYOUT_LOCK}", "read"]
-

@@ -36,7 +36,9 @@ def test_the_live_check_names_every_problem_of_the_site_at_once(client, referenc
     outside = client.get(reverse(CHECK), {"lon": "121.47", "lat": "31.23", "district": p.district.pk}).json()
     assert "不在北京市范围内" in outside["errors"]["lon"] and not outside["checked"]
     haidian = far_point(district("110108"))
-    wrong = client.get(reverse(CHECK), {"lon": haidian[0], "lat": haidian[1], "district": p.district.pk}).json()
+    wrong = client.get(
+        reverse(CHECK), {"lon": haidian[0], "lat": haidian[1], "district": p.district.pk}
+    ).json()
     assert "坐标位于海淀区" in wrong["errors"]["district"]
     nothing = client.get(reverse(CHECK), {"lon": "abc", "lat": "nan", "district": "x"}).json()
     assert set(nothing["errors"]) == {"lon", "district"}
@@ -72,7 +74,9 @@ def test_the_application_form_shows_every_error_in_one_round_and_writes_nothing(
 
 def test_moving_the_site_of_a_returned_application_clears_its_stale_layout_result(reference) -> None:  # type: ignore[no-untyped-def]
     p = cooperating()
-    app = services.outlet_application_create(bank=p.bank, data=application_data(), files=files(), by=p.bank_admin)
+    app = services.outlet_application_create(
+        bank=p.bank, data=application_data(), files=files(), by=p.bank_admin
+    )
     app = services.outlet_application_submit(application=app, by=p.bank_admin)
     assert app.layout_result is not None
     app = services.outlet_application_return(application=app, reason="补充照片", by=p.district_officer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -62,6 +63,12 @@ def _initial(outlet: Any) -> dict[str, Any]:
 @permission_required("cooperation.request_change")
 def change_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     outlet = get_object_or_404(selectors.lifecycle_outlets_for(request.user), pk=pk)
+    pending = selectors.open_change_requests(
+        selectors.change_requests_for(request.user).filter(outlet=outlet)
+    )
+    if pending.exists():  # one open request per outlet: show it rather than a form the service will refuse
+        messages.info(request, _("该网点已有待审批的变更申请，请等待审批结果或撤回后重新申请。"))
+        return redirect("cooperation:change_request_detail", pk=pending.first().pk)  # type: ignore[union-attr]
     form = ChangeRequestForm(
         request.POST or None,
         initial=_initial(outlet),
@@ -120,7 +127,10 @@ def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if live is not None:
         to = selectors.change_target(cr)
         picker = site_picker_config(district=cr.outlet.district, exclude=cr.outlet)
-        picker["site"] = {"lon": float(to.get("lon", cr.outlet.lon)), "lat": float(to.get("lat", cr.outlet.lat))}
+        picker["site"] = {
+            "lon": float(to.get("lon", cr.outlet.lon)),
+            "lat": float(to.get("lat", cr.outlet.lat)),
+        }
     return render(
         request,
         "cooperation/change_request_detail.html",
@@ -131,7 +141,9 @@ def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "live": live,
             "picker": picker,
             "layout": live or stored,
-            "layout_covered": live is not None and bool(covered) and selectors.violation_keys(live) <= covered,
+            "layout_covered": live is not None
+            and bool(covered)
+            and selectors.violation_keys(live) <= covered,
             "events": selectors.events_for(user)
             .filter(object_type="cooperation.outletchangerequest", object_id=str(cr.pk))
             .order_by("at", "id"),

@@ -81,7 +81,9 @@ def test_a_duplicate_outlet_name_within_a_bank_is_refused(officer) -> None:  # t
     services.outlet_register(data=outlet_data(bank=bank, name="望京网点"), by=None)
     with pytest.raises(ValidationError, match="同名网点"):
         services.outlet_register(data=outlet_data(bank=bank, name="望京网点"), by=None)
-    services.outlet_register(data=outlet_data(bank=BankFactory(), name="望京网点"), by=None)  # another bank may
+    services.outlet_register(
+        data=outlet_data(bank=BankFactory(), name="望京网点"), by=None
+    )  # another bank may
     assert Outlet.objects.filter(name="望京网点").count() == 2
 
 
