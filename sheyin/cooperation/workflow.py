@@ -221,6 +221,12 @@ def not_change_requester(obj: Any, ctx: dict[str, Any]) -> str | None:
     return None
 
 
+def requester_side(obj: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("same_side") is False:
+        return _("只有提出变更的一方可以撤回该申请。")
+    return None
+
+
 def outlet_in_service(obj: Any, ctx: dict[str, Any]) -> str | None:
     if ctx.get("outlet_status") not in (
         OutletStatus.ACCEPTED,
@@ -551,7 +557,14 @@ CHANGE_REQUEST = Lifecycle(
         ),
         t("approve_layout", gettext_lazy("批准布局例外"), "layout_review", "submitted", [MA, MO]),
         t("reject_layout", gettext_lazy("不批准布局例外"), "layout_review", "rejected", [MA, MO]),
-        t("withdraw", gettext_lazy("撤回"), ["submitted", "layout_review"], "withdrawn", [BA, OM, DA, DO]),
+        t(
+            "withdraw",
+            gettext_lazy("撤回"),
+            ["submitted", "layout_review"],
+            "withdrawn",
+            [BA, OM, DA, DO],
+            requester_side,
+        ),
         t("close", gettext_lazy("随网点终止关闭"), ["submitted", "layout_review"], "withdrawn", [SYSTEM]),
     ),
 )

@@ -74,7 +74,7 @@ def terminal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             _forget(request)  # type: ignore[arg-type]
             suspension = current_suspension(terminal.outlet)
             ctx = {"terminal": terminal, "reason": reason, "suspension": suspension}
-            return render(request, "kiosk/out_of_service.html", ctx, status=503)
+            return render(request, "kiosk/out_of_service.html", ctx)  # a page that explains, not an error
         return view(request, *args, **kwargs)
 
     return public(wrapped)

@@ -185,8 +185,7 @@ def _outlet_not_serving(request: HttpRequest, code: str) -> HttpResponse:
     outlet = state["outlet"]
     others = selectors.nearest_outlets(outlet.lon, outlet.lat, limit=4)
     ctx = {**state, "others": [n for n in others if n.outlet.pk != outlet.pk][:3]}
-    status = 200 if state["status"] == "suspended" else 410
-    return render(request, "portal/outlet_not_serving.html", ctx, status=status)
+    return render(request, "portal/outlet_not_serving.html", ctx)  # a page that explains, not an error
 
 
 @public

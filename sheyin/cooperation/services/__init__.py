@@ -56,6 +56,7 @@ from .base import (  # noqa: F401  (re-exported)
 from .changes import (  # noqa: F401  (re-exported)
     CHANGE_FIELDS,
     change_request_errors,
+    change_request_same_side,
     outlet_change_request_approve,
     outlet_change_request_create,
     outlet_change_request_decide_layout,

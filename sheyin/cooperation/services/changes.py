@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
+from sheyin.accounts.scope import assignments_of
 from sheyin.common import geo
 from sheyin.common.db import serialise
 from sheyin.institutions import services as registry
@@ -46,6 +47,7 @@ from .base import (
     page_url,
     people,
     require_reason,
+    roles_of,
     tell,
     timeline_event,
 )
@@ -351,10 +353,23 @@ def outlet_change_request_reject(
     return _step(change_request, "reject", "cooperation.decide_change", by, require_reason(reason))
 
 
+BANK_SIDE = {BA, OM}
+
+
+def change_request_same_side(cr: OutletChangeRequest, by: Any) -> bool:
+    """Whether `by` speaks for the side that asked (the bank and its outlet, or the district): only that
+    side withdraws a request."""
+    if by is None or cr.requested_by_id is None or cr.requested_by_id == by.pk:
+        return True
+    asker = {a.role for a in assignments_of(cr.requested_by)}
+    return bool(asker & BANK_SIDE) == bool(roles_of(by) & BANK_SIDE)
+
+
 def outlet_change_request_withdraw(
     *, change_request: OutletChangeRequest, reason: str, by: Any
 ) -> OutletChangeRequest:
-    return _step(change_request, "withdraw", "cooperation.request_change", by, require_reason(reason))
+    ctx = {"same_side": change_request_same_side(change_request, by)}
+    return _step(change_request, "withdraw", "cooperation.request_change", by, require_reason(reason), ctx)
 
 
 def outlet_change_request_justify_layout(

@@ -295,3 +295,26 @@ def test_the_change_form_shows_every_error_in_one_round_and_writes_nothing(clien
     assert 'id="id_floor_area_m2-err"' in body  # the form's own error on the field it could not read
     assert "自助服务终端至少1台" in body and "网厅自助服务台至少1个" in body
     assert not OutletChangeRequest.objects.exists()
+
+
+def test_only_the_side_that_asked_withdraws_a_request(world) -> None:  # type: ignore[no-untyped-def]
+    p, outlet = world["p"], world["outlet"]
+    cr = services.outlet_change_request_create(
+        outlet=outlet, changes={"terminals": 2}, reason="增", by=world["manager"]
+    )
+    with pytest.raises(TransitionError, match="只有提出变更的一方可以撤回"):
+        services.outlet_change_request_withdraw(change_request=cr, reason="区级撤回", by=p.district_admin)
+    cr = services.outlet_change_request_withdraw(change_request=cr, reason="银行撤回", by=p.bank_admin)
+    assert cr.status == ChangeRequestStatus.WITHDRAWN
+
+
+def test_the_district_is_not_offered_an_approval_the_layout_refuses(client, world) -> None:  # type: ignore[no-untyped-def]
+    p, outlet = world["p"], world["outlet"]
+    neighbour = operating_outlet_direct(p.bank, point=far_point(p.district))
+    lon, lat = east_of(neighbour, 600)
+    cr = services.outlet_change_request_create(
+        outlet=outlet, changes={"lon": lon, "lat": lat}, reason="迁址", by=p.bank_admin
+    )
+    client.force_login(p.district_admin)
+    body = client.get(reverse("cooperation:change_request_detail", args=[cr.pk])).content.decode()
+    assert "报市级审批布局例外" in body and "批准变更" not in body and "撤回理由" not in body

@@ -120,9 +120,14 @@ def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if cr.requested_by_id == user.pk:  # maker–checker: the maker is not offered the checker's steps
         acts.pop("approve", None)
         acts.pop("reject", None)
-    if "justify_layout" in acts and (live is None or live.ok):
-        acts.pop("justify_layout")
     covered = set(cr.layout_covered or [])
+    uncovered = live is not None and not live.ok and not selectors.violation_keys(live) <= covered
+    if "justify_layout" in acts and not uncovered:
+        acts.pop("justify_layout")
+    if uncovered:  # the approval would be refused until the municipal center approves the exception
+        acts.pop("approve", None)
+    if "withdraw" in acts and not services.change_request_same_side(cr, user):
+        acts.pop("withdraw")
     picker = None
     if live is not None:
         to = selectors.change_target(cr)

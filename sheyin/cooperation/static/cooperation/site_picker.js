@@ -118,7 +118,12 @@
     chart.setOption(opt, { replaceMerge: ["series"] });
   }
 
+  function say(nodes) {
+    if (out) { out.replaceChildren.apply(out, nodes); }
+  }
+
   function show(r) {
+    if (!out) { return; }  // the view-only map (the page states the result itself)
     out.replaceChildren();
     if (!r) { return; }
     var errors = r.errors || {};
@@ -147,7 +152,7 @@
     state.result = null;  // a result for the previous site is stale the moment the site moves
     draw(false);
     if (here.lon === null || here.lat === null || !d) { show(null); return; }
-    out.replaceChildren(node("div", L.checking, "text-body-secondary"));
+    say([node("div", L.checking, "text-body-secondary")]);
     var q = new URLSearchParams({ lon: String(here.lon), lat: String(here.lat), district: d });
     if (cfg.exclude) { q.set("outlet", String(cfg.exclude)); }
     fetch(cfg.checkUrl + "?" + q.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -160,14 +165,14 @@
       })
       .catch(function () {
         if (seq !== state.seq) { return; }
-        out.replaceChildren(node("div", L.failed, "alert alert-warning py-1 px-2 mb-0"));
+        say([node("div", L.failed, "alert alert-warning py-1 px-2 mb-0")]);
       });
   }
 
   function later(recentre) {
     window.clearTimeout(state.timer);
     state.result = null;
-    out.replaceChildren();
+    say([]);
     draw(false);
     state.timer = window.setTimeout(function () { check(recentre); }, 400);
   }
