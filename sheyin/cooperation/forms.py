@@ -97,13 +97,11 @@ class OutletApplicationForm(BootstrapMixin, forms.Form):
     lat = forms.FloatField(label=_("纬度"))
     opening_hours = forms.CharField(label=_("营业时间"), max_length=100, initial="周一至周五 9:00-17:00")
     phone = forms.CharField(label=_("咨询电话"), max_length=30)
-    terminals = forms.IntegerField(label=_("自助服务终端数（R2.1）"), min_value=0, max_value=20, initial=1)
-    online_counters = forms.IntegerField(
-        label=_("网厅自助服务台数（R2.2）"), min_value=0, max_value=20, initial=1
-    )
+    terminals = forms.IntegerField(label=_("自助服务终端数"), min_value=0, max_value=20, initial=1)
+    online_counters = forms.IntegerField(label=_("网厅自助服务台数"), min_value=0, max_value=20, initial=1)
     printers = forms.IntegerField(label=_("打印机数"), min_value=0, max_value=20, initial=1)
     windows = forms.IntegerField(
-        label=_("人工窗口数（R2.3）"),
+        label=_("人工窗口数"),
         min_value=0,
         max_value=9,
         initial=1,

@@ -161,7 +161,7 @@
         if (seq !== state.seq) { return; }  // the site moved again meanwhile
         state.result = r;
         show(r);
-        draw(recentre);
+        draw(recentre && r.checked);  // a site outside Beijing keeps the city in view
       })
       .catch(function () {
         if (seq !== state.seq) { return; }
