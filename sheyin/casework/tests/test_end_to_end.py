@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from sheyin.casework.models import ArchiveRecord, Case, CustodyEvent, HandoverBatch
@@ -48,7 +49,8 @@ def test_a_case_goes_from_the_window_to_the_district_archive(client, reference) 
     receipt = client.get(reverse("casework:case_receipt", args=[case.pk]))
     assert receipt["Content-Type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
     detail = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
-    status_url = re.search(r"http://testserver(/casework/status/[^<\s]+)", detail).group(1)
+    base = re.escape(settings.SHEYIN_PUBLIC_BASE_URL.rstrip("/"))  # printed links use the public address
+    status_url = re.search(base + r"(/casework/status/[^<\s]+)", detail).group(1)
     assert "已办结" in client.get(status_url.replace("&amp;", "&")).content.decode()
 
     # The archive record: its materials and files, due in 5 working days.
