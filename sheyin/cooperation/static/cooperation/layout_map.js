@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("layout-map");
   var dataEl = document.getElementById("layout-data");
-  if (!el || !dataEl || !window.echarts) { return; }
+  if (!el || !dataEl || !window.echarts || !window.sheyinMaps) { return; }
   var data = JSON.parse(dataEl.textContent);
   var L = data.labels;
   var c = data.candidate;
@@ -20,11 +20,7 @@
   }
   // The district's minimum distance drawn around the candidate (re-projected by ECharts on every roam).
   function circle(r) {
-    var ring = [], dLat = r / 111320, dLon = r / (111320 * Math.cos(c.lat * Math.PI / 180));
-    for (var i = 0; i <= 72; i++) {
-      var a = 2 * Math.PI * i / 72;
-      ring.push([c.lon + dLon * Math.cos(a), c.lat + dLat * Math.sin(a)]);
-    }
+    var ring = window.sheyinMaps.ring(c.lon, c.lat, r);
     return {
       type: "custom", coordinateSystem: "geo", name: L.circle, silent: true, zlevel: 1,
       data: [{ value: ring[0] }],

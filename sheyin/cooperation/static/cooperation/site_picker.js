@@ -5,7 +5,7 @@
   "use strict";
   var el = document.getElementById("site-map");
   var cfgEl = document.getElementById("site-picker-config");
-  if (!el || !cfgEl || !window.echarts) { return; }
+  if (!el || !cfgEl || !window.echarts || !window.sheyinMaps) { return; }
   var cfg = JSON.parse(cfgEl.textContent);
   var L = cfg.labels;
   var out = document.getElementById("site-result");
@@ -39,15 +39,7 @@
     return districtEl ? districtEl.value : "";
   }
 
-  // A circle of r metres around a point, as a lon/lat ring (re-projected by ECharts on every roam).
-  function ring(lon, lat, r) {
-    var pts = [], dLat = r / 111320, dLon = r / (111320 * Math.cos(lat * Math.PI / 180));
-    for (var i = 0; i <= 72; i++) {
-      var a = 2 * Math.PI * i / 72;
-      pts.push([lon + dLon * Math.cos(a), lat + dLat * Math.sin(a)]);
-    }
-    return pts;
-  }
+  var ring = window.sheyinMaps.ring;
   function circleSeries(name, rings, stroke, dashed) {
     return {
       type: "custom", coordinateSystem: "geo", name: name, silent: true, z: 2,
@@ -177,8 +169,7 @@
     state.timer = window.setTimeout(function () { check(recentre); }, 400);
   }
 
-  var load = window.sheyinMaps ? window.sheyinMaps.boundaries(cfg.boundariesUrl)
-    : fetch(cfg.boundariesUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  var load = window.sheyinMaps.boundaries(cfg.boundariesUrl);
   load.then(function (geo) {
     echarts.registerMap("beijing", geo);
     chart = echarts.init(el);
