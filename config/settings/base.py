@@ -245,3 +245,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 SHEYIN_PDF_FONT = env.str("SHEYIN_PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 # Uploads (scans, floor plans, photos, evidence): allowed types and the size limit.
 SHEYIN_UPLOAD_MAX_BYTES = env.int("SHEYIN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Links printed on paper or sent out (plaque QR codes, receipts, rights-record printouts, certificates)
+# use this public address, never the host of the browser that asked (sheyin.common.links.public_url).
+SHEYIN_PUBLIC_BASE_URL = env.str("SHEYIN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

@@ -12,6 +12,8 @@ SECRET_KEY = env.str("SHEYIN_SECRET_KEY")
 SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default="")
 SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="")
 ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS")
+# The public address printed in QR codes and on paper: set it; failing that, the first allowed host over TLS.
+SHEYIN_PUBLIC_BASE_URL = env.str("SHEYIN_PUBLIC_BASE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000

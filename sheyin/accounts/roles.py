@@ -71,7 +71,6 @@ PERMISSIONS: dict[str, set[Role]] = {
     # Not the system admin: running accounts needs no outlet registry (三员分立, least privilege).
     "institutions.view": set(_BUSINESS),
     "institutions.export": _BUSINESS - {Role.OUTLET_STAFF},
-    "institutions.create_outlet": _AGENCY | {Role.BANK_ADMIN},
     "institutions.edit_outlet": _AGENCY | {Role.BANK_ADMIN, Role.OUTLET_MANAGER},
     "institutions.create_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER},
     "institutions.edit_bank": {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER, Role.BANK_ADMIN},

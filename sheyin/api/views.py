@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import ListSpec, apply, paginate
 from sheyin.institutions.selectors import banks_for
 
@@ -41,7 +42,7 @@ def _show_secret(request: AuthedRequest, client: ApiClient, secret: str, rotated
         "secret": secret,
         "rotated": rotated,
         "algorithm": ALGORITHM,
-        "api_base": request.build_absolute_uri(reverse("api-v1:api-root")),
+        "api_base": public_url(reverse("api-v1:api-root")),
     }
     response = render(request, "api/client_secret.html", ctx)
     response["Cache-Control"] = "no-store"
@@ -159,7 +160,7 @@ def token_list(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "created": created,
         "page_obj": paginate(selectors.tokens_for(request.user), request),
-        "api_base": request.build_absolute_uri(reverse("api-v1:api-root")),
+        "api_base": public_url(reverse("api-v1:api-root")),
     }
     response = render(request, "api/token_list.html", ctx)
     if created:

@@ -14,14 +14,16 @@ PERMISSIONS: dict[str, set[Role]] = {
     "casework.accept": {Role.OUTLET_STAFF},
     # second review of high-risk cases by another certified staff member (R9.4)
     "casework.review": _OUTLET,
-    "casework.cancel": _OUTLET,
+    # the bank administrator finishes what a suspended or terminated outlet left open (R6.4; the services
+    # refuse it while the outlet operates, when its own people do it)
+    "casework.cancel": _OUTLET | {Role.BANK_ADMIN},
     "casework.view": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "casework.export": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     # scans hold personal documents: the bank's head office does not need them
     "casework.view_files": _OUTLET | _DISTRICT | _MUNICIPAL,
     # archives and their handover (Annex 10)
     "casework.view_archives": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
-    "casework.handover": {Role.OUTLET_MANAGER},
+    "casework.handover": {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
     "casework.confirm_handover": {Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN},
     # staff look-ups of persons (who looked whom up, and whether a case followed: R9.3, R9.4)
     "casework.view_lookups": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,

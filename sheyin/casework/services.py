@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from sheyin.accounts.models import RoleAssignment
 from sheyin.accounts.permissions import NotAllowed, require, require_scope
 from sheyin.accounts.roles import Role
+from sheyin.accounts.scope import assignments_of
 from sheyin.audit.services import record
 from sheyin.catalogue.choices import Category, Channel, Risk
 from sheyin.common.crypto import sm3_hex
@@ -124,6 +125,19 @@ def _users_with(roles: list[str], **org: Any) -> list[Any]:
         for a in RoleAssignment.objects.filter(role__in=roles, **org).select_related("user")
         if a.user.is_active
     ]
+
+
+def _acting_for_outlet(by: Any, outlet: Outlet) -> None:
+    """The bank administrator acts for an outlet only when the outlet's own people cannot: once it is
+    suspended or terminated (R6.4: its archives are still handed over and its open cases finished).
+    While it operates, its manager does it."""
+    if by is None:
+        return
+    mine = assignments_of(by)
+    roles = {a.role for a in mine}
+    own_outlet = any(getattr(a, "outlet_id", None) == outlet.pk for a in mine)
+    if Role.BANK_ADMIN in roles and not own_outlet and outlet.status == OutletStatus.OPERATING:
+        raise NotAllowed(_("网点运营期间由网点负责人办理；网点暂停服务或终止合作后，由银行管理员代为办理。"))
 
 
 def status_check(receipt_no: str) -> str:
@@ -402,7 +416,12 @@ def case_cancel(*, case: Case, reason: str, by: Any) -> Case:
         manager = (
             by is None or by.assignments.filter(role=Role.OUTLET_MANAGER, outlet_id=locked.outlet_id).exists()
         )
-        if not manager and locked.staff_id != by.pk:
+        bank_admin = by is not None and any(
+            a.role == Role.BANK_ADMIN and a.bank_id == locked.bank_id for a in assignments_of(by)
+        )
+        if bank_admin and not manager and locked.staff_id != by.pk:
+            _acting_for_outlet(by, locked.outlet)  # a suspended or terminated outlet's open case
+        elif not manager and locked.staff_id != by.pk:
             raise NotAllowed(_("只有经办人本人或网点负责人可以取消该业务。"))
         if not reason.strip():
             raise ValidationError({"reason": _("请填写取消原因。")})
@@ -471,6 +490,7 @@ def handover_create(*, records: list[ArchiveRecord], by: Any, note: str = "") ->
             .select_related("outlet")
         )
         outlet = locked[0].outlet
+        _acting_for_outlet(by, outlet)
         batch = HandoverBatch(**outlet_fields(outlet), created_by=by, note=note.strip()[:200],
                               due_date=min(r.due_date for r in locked),
                               number=allocate(HandoverBatch, "number", f"YJ-{outlet.code}-{timezone.localdate():%Y%m%d}-"))  # fmt: skip
@@ -491,6 +511,7 @@ def handover_remove(*, batch: HandoverBatch, record_: ArchiveRecord, by: Any) ->
     require_scope(by, batch)
     with transaction.atomic():
         b = HandoverBatch.objects.select_for_update().get(pk=batch.pk)
+        _acting_for_outlet(by, b.outlet)
         if b.status != BatchStatus.DRAFT:
             raise ValidationError(_("批次已移交，不能再调整。"))
         rec = ArchiveRecord.objects.select_for_update().get(pk=record_.pk, batch=b)
@@ -509,6 +530,7 @@ def handover_send(*, batch: HandoverBatch, by: Any) -> HandoverBatch:
     require_scope(by, batch)
     with transaction.atomic():
         b = HandoverBatch.objects.select_for_update().get(pk=batch.pk)
+        _acting_for_outlet(by, b.outlet)
         t = find(BATCH_TRANSITIONS, "send", b.status, by, BatchStatus)
         recs = list(b.records.select_for_update())
         if not recs:
@@ -533,6 +555,7 @@ def handover_discard(*, batch: HandoverBatch, by: Any) -> HandoverBatch:
     require_scope(by, batch)
     with transaction.atomic():
         b = HandoverBatch.objects.select_for_update().get(pk=batch.pk)
+        _acting_for_outlet(by, b.outlet)
         t = find(BATCH_TRANSITIONS, "discard", b.status, by, BatchStatus)
         for rec in b.records.select_for_update():
             rt = find(ARCHIVE_TRANSITIONS, "unbatch", rec.status, by, ArchiveStatus)
@@ -698,7 +721,11 @@ def guided_start(*, item: Any = None, service_name: str = "", by: Any) -> Guided
     """The guide starts helping someone at the online self-service counter."""
     require(by, "casework.guide")
     grant = _grant(by)
+    stopped = _("网点当前不在运营状态（暂停服务或已终止合作），网厅自助服务停止。")
     if grant is None or Channel.ONLINE not in grant.channel_list:
+        mine = [a.outlet_id for a in assignments_of(by) if getattr(a, "outlet_id", None)]
+        if Outlet.objects.filter(pk__in=mine).exclude(status=OutletStatus.OPERATING).exists():
+            raise ValidationError(stopped)  # the reason, not just the grant it took away
         raise ValidationError(_("您没有有效的网厅自助业务授权，不能记录引导服务。"))
     name = (item.name if item is not None else service_name).strip()
     if not name:
@@ -706,6 +733,8 @@ def guided_start(*, item: Any = None, service_name: str = "", by: Any) -> Guided
     if item is not None and Channel.ONLINE not in item.channels:
         raise ValidationError({"item": _("事项“%(item)s”不能在网厅自助办理。") % {"item": item.name}})
     outlet = grant.outlet
+    if outlet.status != OutletStatus.OPERATING:  # the online counter serves only while the outlet does
+        raise ValidationError(stopped)
     with transaction.atomic():
         s = GuidedSession.objects.create(**outlet_fields(outlet), guide=by, item=item, service_name=name[:60],
                                          started_at=timezone.now())  # fmt: skip

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
+from sheyin.accounts.roles import Role
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
@@ -238,9 +240,9 @@ def case_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         receipt, pdf = services.receipt_issue(
             case=case, by=request.user,
-            verify_url=lambda code, h: request.build_absolute_uri(reverse("receipt_verify:receipt", args=[code]))
+            verify_url=lambda code, h: public_url(reverse("receipt_verify:receipt", args=[code]))
             + f"?h={h[:32]}",
-            rating_url=lambda token: request.build_absolute_uri(reverse("rate:rate", args=[token])),
+            rating_url=lambda token: public_url(reverse("rate:rate", args=[token])),
         )  # fmt: skip
     except ValidationError as exc:
         _error(request, exc)
@@ -353,6 +355,8 @@ def archive_list(request: AuthedRequest) -> HttpResponse:
         "page_obj": paginate(qs, request), "statuses": ArchiveStatus.choices,
         "can_batch": request.user.has_perm("casework.handover"),
         "batchable": (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY),
+        # a bank administrator hands over only for a suspended or terminated outlet (R6.4)
+        "takeover_only": not request.user.assignments.filter(role=Role.OUTLET_MANAGER).exists(),
     })  # fmt: skip
 
 
@@ -529,7 +533,7 @@ def _slip(request: AuthedRequest, pk: int) -> tuple[Any, str, str]:
     if session is None:
         raise Http404
     token = session.rating_token_row
-    url = request.build_absolute_uri(reverse("rate:rate", args=[token.token]))
+    url = public_url(reverse("rate:rate", args=[token.token]))
     return session, token.code_display, url
 
 

@@ -71,6 +71,9 @@ SYSTEM: frozenset[Role] = frozenset()
 STAFF = frozenset({Role.OUTLET_STAFF})
 OUTLET = frozenset({Role.OUTLET_STAFF, Role.OUTLET_MANAGER})
 MANAGER = frozenset({Role.OUTLET_MANAGER})
+# The bank administrator acts for an outlet that is suspended or terminated (R6.4: nothing is stranded);
+# the services refuse it while the outlet operates.
+HANDOVER = frozenset({Role.OUTLET_MANAGER, Role.BANK_ADMIN})
 DISTRICT = frozenset({Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN})
 
 CASE_TRANSITIONS = [
@@ -85,14 +88,14 @@ CASE_TRANSITIONS = [
                ("second_person", "certified_same_outlet", "reason")),
     Transition("complete", (CaseStatus.SUBMITTED,), CaseStatus.COMPLETED, SYSTEM),
     Transition("reject", (CaseStatus.SUBMITTED,), CaseStatus.REJECTED, SYSTEM),
-    Transition("cancel", (CaseStatus.DRAFT, CaseStatus.AWAITING_REVIEW), CaseStatus.CANCELLED, OUTLET,
-               ("own_case_or_manager", "reason")),
+    Transition("cancel", (CaseStatus.DRAFT, CaseStatus.AWAITING_REVIEW), CaseStatus.CANCELLED,
+               OUTLET | {Role.BANK_ADMIN}, ("own_case_or_manager", "reason")),
 ]  # fmt: skip
 
 ARCHIVE_TRANSITIONS = [
-    Transition("batch", (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY), ArchiveStatus.BATCHED, MANAGER),
-    Transition("unbatch", (ArchiveStatus.BATCHED,), ArchiveStatus.PENDING, MANAGER),
-    Transition("send", (ArchiveStatus.BATCHED,), ArchiveStatus.SENT, MANAGER),
+    Transition("batch", (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY), ArchiveStatus.BATCHED, HANDOVER),
+    Transition("unbatch", (ArchiveStatus.BATCHED,), ArchiveStatus.PENDING, HANDOVER),
+    Transition("send", (ArchiveStatus.BATCHED,), ArchiveStatus.SENT, HANDOVER),
     Transition("receive", (ArchiveStatus.SENT,), ArchiveStatus.RECEIVED, DISTRICT),
     Transition("flag", (ArchiveStatus.SENT,), ArchiveStatus.DISCREPANCY, DISTRICT, ("reason",)),
     # A flagged record takes a corrected scan (it stays 有差异 until handed over again in a new batch).
@@ -100,8 +103,8 @@ ARCHIVE_TRANSITIONS = [
 ]
 
 BATCH_TRANSITIONS = [
-    Transition("send", (BatchStatus.DRAFT,), BatchStatus.SENT, MANAGER, ("not_empty",)),
-    Transition("discard", (BatchStatus.DRAFT,), BatchStatus.DISCARDED, MANAGER),
+    Transition("send", (BatchStatus.DRAFT,), BatchStatus.SENT, HANDOVER, ("not_empty",)),
+    Transition("discard", (BatchStatus.DRAFT,), BatchStatus.DISCARDED, HANDOVER),
     Transition("close", (BatchStatus.SENT,), BatchStatus.CLOSED, SYSTEM, ("every_record_answered",)),
 ]
 

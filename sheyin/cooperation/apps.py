@@ -51,6 +51,14 @@ class CooperationConfig(AppConfig):
             ),
             NavItem(
                 section,
+                _("网点信息变更"),
+                "cooperation:change_request_list",
+                icon="pencil-square",
+                perm="cooperation.view",
+                order=235,
+            ),
+            NavItem(
+                section,
                 _("网点标牌"),
                 "cooperation:plaque_list",
                 icon="award",

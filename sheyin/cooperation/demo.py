@@ -105,6 +105,7 @@ def seed(rng: random.Random, stdout: Any) -> None:
     n_outlets = _operating_outlets(rng, today)
     n_apps = _applications(rng, today)
     _termination_in_progress(today)
+    _change_requests()
     stdout.write(
         f"cooperation: {n_banks} municipal agreement(s), {n_outlets} outlet(s) with agreement/filing/plaque, "
         f"{n_apps} application(s) in progress"
@@ -407,7 +408,7 @@ def _applications(rng: random.Random, today: dt.date) -> int:
         with transaction.atomic():
             from sheyin.institutions import services as registry
 
-            o = registry.outlet_update(
+            o = registry.outlet_facts_set(
                 outlet=o,
                 by=None,
                 data={
@@ -486,3 +487,58 @@ def _termination_in_progress(today: dt.date) -> None:
             reason="网点所在营业场所拟于年底搬迁，双方协商终止社保服务合作。",
             effective_date=today + dt.timedelta(days=45),
         )
+
+
+def _change_requests() -> None:
+    """Two outlet change requests waiting for the demo district: more equipment at the outlet manager's
+    outlet, and a move of another 工商银行 outlet to 600 m from a neighbour (needs a layout exception)."""
+    from sheyin.common import geo
+
+    from .models import OutletChangeRequest
+
+    if OutletChangeRequest.objects.exists():
+        return
+    manager, bank_admin = _user("outlet_manager"), _user("bank_admin")
+    mine = manager.assignments.filter(outlet__isnull=False).first() if manager else None
+    own = mine.outlet if mine is not None else None
+    if own is not None and own.status == OutletStatus.OPERATING:
+        with transaction.atomic():
+            services.outlet_change_request_create(
+                outlet=own,
+                changes={
+                    "terminals": own.terminals + 1,
+                    "document_cameras": max(own.document_cameras, own.windows + own.online_counters) + 1,
+                    "floor_area_m2": 240,
+                },
+                reason="营业厅改造后扩大自助服务区，新增一台自助终端和一台高拍仪。",
+                by=manager,
+            )
+    if bank_admin is None or own is None:
+        return
+    live = [OutletStatus.ACCEPTED, OutletStatus.OPERATING, OutletStatus.SUSPENDED]
+    movable = (
+        Outlet.objects.filter(bank=own.bank, district=own.district, status=OutletStatus.OPERATING)
+        .exclude(pk=own.pk)
+        .order_by("code")
+    )
+    for outlet in movable[:20]:
+        others = Outlet.objects.filter(status__in=live).exclude(pk=outlet.pk)
+        nearest = min(
+            others, key=lambda n: geo.distance_m(outlet.lon, outlet.lat, n.lon, n.lat), default=None
+        )
+        if nearest is None:
+            continue
+        d = geo.distance_m(outlet.lon, outlet.lat, nearest.lon, nearest.lat)
+        k = 600 / d
+        lon = nearest.lon + (outlet.lon - nearest.lon) * k
+        lat = nearest.lat + (outlet.lat - nearest.lat) * k
+        if geo.district_of(lon, lat) != outlet.district.code:
+            continue
+        with transaction.atomic():
+            services.outlet_change_request_create(
+                outlet=outlet,
+                changes={"lon": round(lon, 6), "lat": round(lat, 6), "address": f"{outlet.address}（新址）"},
+                reason="原营业场所租约到期，拟迁至同一街区的新营业场所。",
+                by=bank_admin,
+            )
+        return

@@ -97,13 +97,11 @@ class OutletApplicationForm(BootstrapMixin, forms.Form):
     lat = forms.FloatField(label=_("纬度"))
     opening_hours = forms.CharField(label=_("营业时间"), max_length=100, initial="周一至周五 9:00-17:00")
     phone = forms.CharField(label=_("咨询电话"), max_length=30)
-    terminals = forms.IntegerField(label=_("自助服务终端数（R2.1）"), min_value=0, max_value=20, initial=1)
-    online_counters = forms.IntegerField(
-        label=_("网厅自助服务台数（R2.2）"), min_value=0, max_value=20, initial=1
-    )
+    terminals = forms.IntegerField(label=_("自助服务终端数"), min_value=0, max_value=20, initial=1)
+    online_counters = forms.IntegerField(label=_("网厅自助服务台数"), min_value=0, max_value=20, initial=1)
     printers = forms.IntegerField(label=_("打印机数"), min_value=0, max_value=20, initial=1)
     windows = forms.IntegerField(
-        label=_("人工窗口数（R2.3）"),
+        label=_("人工窗口数"),
         min_value=0,
         max_value=9,
         initial=1,
@@ -138,6 +136,31 @@ class OutletApplicationForm(BootstrapMixin, forms.Form):
             self.fields["district"].disabled = True
         self.fields["photos"].widget.attrs.update({"accept": "image/png,image/jpeg"})
         self.fields["floor_plan"].widget.attrs.update({"accept": "application/pdf,image/png,image/jpeg"})
+
+
+class ChangeRequestForm(BootstrapMixin, forms.Form):
+    """A change to an accepted or operating outlet's facts; prefilled with the current values, and only
+    what differs is asked for. The district is not a field: a move into another district is a new
+    application there (the service explains the route when the site falls outside the district)."""
+
+    branch = forms.ModelChoiceField(label=_("所属银行网点"), queryset=Branch.objects.none(), required=False)
+    name = forms.CharField(label=_("网点名称"), max_length=100)
+    address = forms.CharField(label=_("地址"), max_length=200)
+    lon = forms.FloatField(
+        label=_("经度"), help_text=_("GCJ-02 坐标，可在地图上点选；迁址将重新进行布局核查")
+    )
+    lat = forms.FloatField(label=_("纬度"))
+    floor_area_m2 = forms.IntegerField(label=_("营业面积（平方米）"), min_value=0, max_value=100000)
+    terminals = forms.IntegerField(label=_("自助服务终端数"), min_value=0, max_value=20)
+    online_counters = forms.IntegerField(label=_("网厅自助服务台数"), min_value=0, max_value=20)
+    windows = forms.IntegerField(label=_("人工窗口数"), min_value=0, max_value=9)
+    document_cameras = forms.IntegerField(label=_("高拍仪数"), min_value=0, max_value=20)
+    card_machines = forms.IntegerField(label=_("第三代社保卡制卡机数"), min_value=0, max_value=20)
+    reason = _text(_("变更说明"), rows=3, help_text=_("说明变更的原因和时间，如迁址、装修扩建、设备更新"))
+
+    def __init__(self, *args: Any, branches: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
 
 
 class JustificationForm(BootstrapMixin, forms.Form):

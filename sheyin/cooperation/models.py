@@ -20,6 +20,7 @@ from sheyin.common.models import TimeStampedModel
 from .workflow import (
     AgreementStatus,
     BankApplicationStatus,
+    ChangeRequestStatus,
     ChecklistStatus,
     ExceptionStatus,
     FilingStatus,
@@ -943,6 +944,87 @@ class OpenItem(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class OutletChangeRequest(TimeStampedModel):
+    """A change to what a rule depends on (place, name, floor area, windows, terminals, online counters,
+    document cameras, card machines) of an accepted, operating or suspended outlet (R3.1, R8.4, R4.2).
+    The bank or the outlet asks; the district decides (maker–checker). A move is checked against the
+    layout again; one inside the minimum distance needs the municipal center's layout exception first.
+    `changes` lists each field with its value when asked (`from`) and the value asked for (`to`)."""
+
+    number = models.CharField(_("申请编号"), max_length=30, unique=True)
+    outlet = models.ForeignKey(
+        "institutions.Outlet",
+        verbose_name=_("网点"),
+        on_delete=models.PROTECT,
+        related_name="change_requests",
+    )
+    # The outlet's bank and district, copied so that every scope filter is a plain column comparison.
+    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=14, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED
+    )
+    changes = models.JSONField(_("变更内容"), default=list)
+    reason = models.TextField(_("变更说明"))
+    requested_by = models.ForeignKey(
+        USER, verbose_name=_("申请人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    layout_result = models.JSONField(_("布局核查结果"), null=True, blank=True)
+    layout_checked_at = models.DateTimeField(_("布局核查时间"), null=True, blank=True)
+    layout_justification = models.TextField(_("布局例外理由"), blank=True)
+    layout_requested_by = models.ForeignKey(
+        USER,
+        verbose_name=_("布局例外申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    layout_requested_at = models.DateTimeField(_("布局例外申请时间"), null=True, blank=True)
+    layout_covered = models.JSONField(_("已批准的布局例外"), default=list, blank=True)
+    layout_decided_by = models.ForeignKey(
+        USER,
+        verbose_name=_("布局例外审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    layout_decided_at = models.DateTimeField(_("布局例外审批时间"), null=True, blank=True)
+    layout_decision_reason = models.TextField(_("布局例外审批意见"), blank=True)
+    decided_by = models.ForeignKey(
+        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+
+    SCOPE = outlet_scope()
+
+    class Meta:
+        verbose_name = _("网点信息变更申请")
+        verbose_name_plural = _("网点信息变更申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet"],
+                condition=Q(status__in=["submitted", "layout_review"]),
+                name="coop_one_open_change_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | ~Q(decided_by=models.F("requested_by")),
+                name="coop_change_maker_not_checker",
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "status"], name="coop_change_district_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.outlet.name}"
+
+    @property
+    def moves(self) -> bool:
+        return any(c["field"] in ("lon", "lat") for c in self.changes)
 
 
 class LifecycleEvent(models.Model):

@@ -29,6 +29,10 @@ PERMISSIONS: dict[str, set[Role]] = {
     "cooperation.submit_filing": {DA, DO, MO},
     "cooperation.check_filing": {MA, MO},
     "cooperation.issue_plaque": {DA, DO, MA, MO},
+    # changes to an accepted or operating outlet's facts (R3.1, R8.4): asked by the bank, the outlet or the
+    # district; decided by the district (the table lets only a district admin approve)
+    "cooperation.request_change": {BA, OM, DA, DO},
+    "cooperation.decide_change": {DA, DO},
     # operation, R6.1 renewal objections, R6.2–R6.4 termination
     "cooperation.suspend_outlet": {DA},
     "cooperation.object_renewal": {MA, DA, BA},

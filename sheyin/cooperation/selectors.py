@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Outlet, OutletStatus
@@ -29,6 +30,7 @@ from .models import (
     LifecycleEvent,
     OpenItem,
     OutletApplication,
+    OutletChangeRequest,
     Plaque,
     SiteInspection,
     Suspension,
@@ -36,6 +38,7 @@ from .models import (
 )
 from .workflow import (
     AgreementStatus,
+    ChangeRequestStatus,
     ChecklistStatus,
     ExceptionStatus,
     FilingStatus,
@@ -283,6 +286,41 @@ def overdue_filings(qs: QuerySet[Agreement], today: dt.date | None = None) -> Qu
 
 # --- reads that the application and acceptance pages show ------------------------------------------
 
+EQUIPMENT = ("terminals", "online_counters", "windows", "document_cameras", "card_machines")
+
+# The three modes offered together (R3.1; terminal R2.1, online self-service R2.2, counter R2.3): each row
+# is (the field to blame, the requirement in words, the test over the outlet's numbers). The application's
+# completeness check and the change request's three-modes check both read this one list.
+MODE_RULES: list[tuple[str, Any, Any]] = [
+    ("terminals", gettext_lazy("自助服务终端至少1台"), lambda v: v["terminals"] >= 1),
+    ("online_counters", gettext_lazy("网厅自助服务台至少1个"), lambda v: v["online_counters"] >= 1),
+    ("windows", gettext_lazy("人工窗口1至2个"), lambda v: 1 <= v["windows"] <= 2),
+    (
+        "document_cameras",
+        gettext_lazy("高拍仪不少于人工窗口与网厅自助台之和"),
+        lambda v: v["document_cameras"] >= v["windows"] + v["online_counters"],
+    ),
+    (
+        "card_machines",
+        gettext_lazy("每个人工窗口配备社保卡制卡机"),
+        lambda v: v["card_machines"] >= v["windows"],
+    ),
+]
+
+
+def equipment_of(outlet: Any, changes: dict[str, Any] | None = None) -> dict[str, int]:
+    """The outlet's equipment numbers, with `changes` applied over them."""
+    values = {k: int(getattr(outlet, k) or 0) for k in EQUIPMENT}
+    for k, v in (changes or {}).items():
+        if k in values:
+            values[k] = int(v or 0)
+    return values
+
+
+def modes_problems(values: dict[str, int]) -> dict[str, str]:
+    """The three-modes requirements these numbers miss, by field (R3.1)."""
+    return {field: str(label) for field, label, ok in MODE_RULES if not ok(values)}
+
 
 def completeness_checks(app: OutletApplication) -> list[tuple[str, bool]]:
     """What the district checks before it may admit the application (R4.2, R3.1, R2.1–R2.3)."""
@@ -291,11 +329,7 @@ def completeness_checks(app: OutletApplication) -> list[tuple[str, bool]]:
     return [
         (_("网点地址和坐标"), bool(o.address.strip()) and o.lon is not None),
         (_("营业时间和咨询电话"), bool(o.opening_hours.strip()) and bool(o.phone.strip())),
-        (_("自助服务终端至少1台（R2.1）"), o.terminals >= 1),
-        (_("网厅自助服务台至少1个（R2.2）"), o.online_counters >= 1),
-        (_("人工窗口1至2个（R2.3）"), 1 <= o.windows <= 2),
-        (_("高拍仪不少于人工窗口与网厅自助台之和"), o.document_cameras >= o.windows + o.online_counters),
-        (_("每个人工窗口配备社保卡制卡机"), o.card_machines >= o.windows),
+        *((str(label), ok(equipment_of(o))) for _field, label, ok in MODE_RULES),
         (_("网厅自助区配备打印机"), app.printers >= 1),
         (_("经办人员不少于人工窗口数"), app.staff_planned >= o.windows),
         (_("至少1名引导人员"), app.guide_planned >= 1),
@@ -310,15 +344,88 @@ def missing_items(app: OutletApplication) -> list[str]:
     return [label for label, ok in completeness_checks(app) if not ok]
 
 
-def layout_for(app: OutletApplication) -> layout.LayoutResult:
-    o = app.outlet
+def site_layout(
+    *, lon: float, lat: float, district: Any, exclude_outlet_id: int | None = None
+) -> layout.LayoutResult:
+    """The layout check (R8.4) of a site in a district, against every outlet that exists on the ground."""
     return layout.check(
-        lon=o.lon,
-        lat=o.lat,
-        district=app.district,
-        exclude_outlet_id=o.pk,
+        lon=lon,
+        lat=lat,
+        district=district,
+        exclude_outlet_id=exclude_outlet_id,
         nearest=current_settings().layout_nearest_count,
     )
+
+
+def layout_for(app: OutletApplication) -> layout.LayoutResult:
+    o = app.outlet
+    return site_layout(lon=o.lon, lat=o.lat, district=app.district, exclude_outlet_id=o.pk)
+
+
+def change_target(cr: OutletChangeRequest) -> dict[str, Any]:
+    """The values a change request asks for, by field (`to`)."""
+    return {c["field"]: c["to"] for c in cr.changes}
+
+
+def change_layout(cr: OutletChangeRequest) -> layout.LayoutResult | None:
+    """The live layout check of the site a change request moves the outlet to (None if it does not move)."""
+    if not cr.moves:
+        return None
+    to = change_target(cr)
+    o = cr.outlet
+    return site_layout(
+        lon=float(to.get("lon", o.lon)),
+        lat=float(to.get("lat", o.lat)),
+        district=o.district,
+        exclude_outlet_id=o.pk,
+    )
+
+
+def change_requests_for(user: Any) -> QuerySet[OutletChangeRequest]:
+    return scoped(
+        OutletChangeRequest.objects.select_related(
+            "outlet", "outlet__district", "bank", "district", "requested_by", "decided_by"
+        ),
+        user,
+    )
+
+
+def open_change_requests(qs: QuerySet[OutletChangeRequest]) -> QuerySet[OutletChangeRequest]:
+    return qs.filter(status__in=[ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.LAYOUT_REVIEW])
+
+
+def current_suspension(outlet: Any) -> Suspension | None:
+    """The outlet's suspension in force (not yet resumed), if any."""
+    return Suspension.objects.filter(outlet=outlet, resumed_on__isnull=True).order_by("-starts_on").first()
+
+
+def open_items_preview(outlet: Any) -> list[dict[str, Any]]:
+    """What a termination of this outlet would leave open, asked of the sources now (cases in progress,
+    archives not handed over, open tickets, rectifications): shown before the termination is approved."""
+    from .open_items import collect
+
+    return collect(outlet)
+
+
+def public_outlet_state(code: str) -> dict[str, Any] | None:
+    """For the public pages of an outlet that has been open to the public (it was given a plaque): its
+    state now — operating, suspended (with the dates) or terminated (with the date). None for an unknown
+    code or an outlet that never opened."""
+    outlet = (
+        Outlet.objects.select_related("bank", "district")
+        .filter(code=code.strip()[:20])
+        .filter(status__in=[OutletStatus.OPERATING, OutletStatus.SUSPENDED, OutletStatus.TERMINATED])
+        .first()
+    )
+    if outlet is None or not Plaque.objects.filter(outlet=outlet).exists():
+        return None
+    state: dict[str, Any] = {"outlet": outlet, "status": outlet.status, "suspension": None, "ended_on": None}
+    if outlet.status == OutletStatus.SUSPENDED:
+        state["suspension"] = current_suspension(outlet)
+    elif outlet.status == OutletStatus.TERMINATED:
+        plaque = Plaque.objects.filter(outlet=outlet).order_by("-issued_on").first()
+        state["ended_on"] = plaque.recovered_on if plaque is not None else None
+    return state
 
 
 def violation_keys(result: layout.LayoutResult) -> set[str]:

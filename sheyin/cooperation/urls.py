@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import agreements, applications, banks, inspections, outlets, public, settings, terminations
+from .views import (
+    agreements,
+    applications,
+    banks,
+    changes,
+    inspections,
+    outlets,
+    public,
+    settings,
+    site,
+    terminations,
+)
 
 app_name = "cooperation"
 urlpatterns = [
@@ -34,6 +45,7 @@ urlpatterns = [
     path("files/<int:pk>/", applications.application_file, name="application_file"),
     path("files/<int:pk>/delete/", applications.application_file_delete, name="application_file_delete"),
     path("layout-exceptions/<int:pk>/decide/", applications.layout_exception_decide, name="layout_decide"),
+    path("layout/check/", site.layout_check, name="layout_check"),
     # R4.3 site inspections
     path("inspections/", inspections.inspection_list, name="inspection_list"),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
@@ -45,9 +57,16 @@ urlpatterns = [
     path("outlets/<int:pk>/resume/", outlets.outlet_resume, name="outlet_resume"),
     path("outlets/<int:pk>/plaque/", outlets.plaque_issue, name="plaque_issue"),
     path("outlets/<int:pk>/terminate/", terminations.termination_create, name="termination_create"),
+    path("outlets/<int:pk>/change/", changes.change_request_create, name="change_request_create"),
     path("plaques/", outlets.plaque_list, name="plaque_list"),
     path("plaques/<int:pk>/certificate/", outlets.plaque_certificate, name="plaque_certificate"),
     path("verify/plaque/<str:number>/", public.verify_plaque, name="verify_plaque"),
+    # changes to an accepted or operating outlet (R3.1, R8.4)
+    path("changes/", changes.change_request_list, name="change_request_list"),
+    path("changes/<int:pk>/", changes.change_request_detail, name="change_request_detail"),
+    path("changes/<int:pk>/justify/", changes.change_request_justify, name="change_request_justify"),
+    path("changes/<int:pk>/layout/", changes.change_request_layout_decide, name="change_request_layout"),
+    path("changes/<int:pk>/<slug:action>/", changes.change_request_action, name="change_request_action"),
     # R6.2–R6.4 terminations
     path("terminations/", terminations.termination_list, name="termination_list"),
     path("terminations/<int:pk>/", terminations.termination_detail, name="termination_detail"),

@@ -25,7 +25,7 @@ SYSTEM = "system"  # the platform itself: jobs, and side effects of a step alrea
 
 MA, MO = Role.MUNICIPAL_ADMIN.value, Role.MUNICIPAL_OFFICER.value
 DA, DO, DI = Role.DISTRICT_ADMIN.value, Role.DISTRICT_OFFICER.value, Role.DISTRICT_INSPECTOR.value
-BA = Role.BANK_ADMIN.value
+BA, OM = Role.BANK_ADMIN.value, Role.OUTLET_MANAGER.value
 
 
 class TransitionError(ValidationError):
@@ -100,6 +100,14 @@ class ChecklistStatus(models.TextChoices):
     DRAFT = "draft", gettext_lazy("草稿")
     PUBLISHED = "published", gettext_lazy("现行")
     RETIRED = "retired", gettext_lazy("已停用")
+
+
+class ChangeRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", gettext_lazy("待区级审核")
+    LAYOUT_REVIEW = "layout_review", gettext_lazy("待市级布局审批")
+    APPROVED = "approved", gettext_lazy("已批准生效")
+    REJECTED = "rejected", gettext_lazy("未批准")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
 
 
 class OpenItemStatus(models.TextChoices):
@@ -203,6 +211,60 @@ def not_filing_maker(obj: Any, ctx: dict[str, Any]) -> str | None:
 def not_proposer(obj: Any, ctx: dict[str, Any]) -> str | None:
     if ctx.get("by_id") is not None and obj.proposed_by_id == ctx.get("by_id"):
         return _("提出单方解除的人员不能批准该解除（经办与复核须由不同人员办理）。")
+    return None
+
+
+@maker_checker
+def not_change_requester(obj: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and obj.requested_by_id == ctx.get("by_id"):
+        return _("变更申请人不能审核自己提出的变更（经办与复核须由不同人员办理）。")
+    return None
+
+
+def requester_side(obj: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("same_side") is False:
+        return _("只有提出变更的一方可以撤回该申请。")
+    return None
+
+
+def outlet_in_service(obj: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("outlet_status") not in (
+        OutletStatus.ACCEPTED,
+        OutletStatus.OPERATING,
+        OutletStatus.SUSPENDED,
+    ):
+        return _("网点当前不在合作期内，不能变更。")
+    return None
+
+
+def facts_unchanged(obj: Any, ctx: dict[str, Any]) -> str | None:
+    stale = ctx.get("stale") or []
+    if stale:
+        return _("网点信息在申请提出后已发生变化（%(fields)s），请撤回后重新申请。") % {
+            "fields": "、".join(stale)
+        }
+    return None
+
+
+def three_modes(obj: Any, ctx: dict[str, Any]) -> str | None:
+    problems = ctx.get("modes_problems") or []
+    if problems:
+        return _("变更后不符合三种服务方式同时具备的要求：%(items)s。") % {"items": "；".join(problems)}
+    return None
+
+
+def move_layout_ok(obj: Any, ctx: dict[str, Any]) -> str | None:
+    violations = ctx.get("layout_violations") or []
+    if violations and not ctx.get("layout_exception_approved"):
+        return _(
+            "迁址后的位置不符合最小间距要求（%(items)s），须由区级经办机构说明理由并经市级经办机构批准布局例外后方可变更。"
+        ) % {"items": "；".join(violations)}
+    return None
+
+
+def layout_violated(obj: Any, ctx: dict[str, Any]) -> str | None:
+    if not ctx.get("layout_violations"):
+        return _("迁址后的位置符合最小间距要求，无需申请布局例外。")
     return None
 
 
@@ -465,6 +527,48 @@ TERMINATION = Lifecycle(
     ),
 )
 
+# A change to the facts a rule depends on, of an accepted, operating or suspended outlet (R3.1, R8.4):
+# the bank or the outlet asks, the district decides (maker–checker); a move inside the minimum distance
+# goes through the municipal center's layout exception first.
+CHANGE_REQUEST = Lifecycle(
+    "change_request",
+    ChangeRequestStatus,
+    (
+        t(
+            "approve",
+            gettext_lazy("批准变更"),
+            "submitted",
+            "approved",
+            [DA],
+            not_change_requester,
+            outlet_in_service,
+            facts_unchanged,
+            three_modes,
+            move_layout_ok,
+        ),
+        t("reject", gettext_lazy("不予批准"), "submitted", "rejected", [DA, DO], not_change_requester),
+        t(
+            "justify_layout",
+            gettext_lazy("申请布局例外"),
+            "submitted",
+            "layout_review",
+            [DA, DO],
+            layout_violated,
+        ),
+        t("approve_layout", gettext_lazy("批准布局例外"), "layout_review", "submitted", [MA, MO]),
+        t("reject_layout", gettext_lazy("不批准布局例外"), "layout_review", "rejected", [MA, MO]),
+        t(
+            "withdraw",
+            gettext_lazy("撤回"),
+            ["submitted", "layout_review"],
+            "withdrawn",
+            [BA, OM, DA, DO],
+            requester_side,
+        ),
+        t("close", gettext_lazy("随网点终止关闭"), ["submitted", "layout_review"], "withdrawn", [SYSTEM]),
+    ),
+)
+
 CHECKLIST = Lifecycle(
     "checklist",
     ChecklistStatus,
@@ -486,6 +590,7 @@ LIFECYCLES = (
     OUTLET,
     BANK,
     TERMINATION,
+    CHANGE_REQUEST,
 )
 
 # Words for the timeline page, by LifecycleEvent.action.
@@ -536,5 +641,13 @@ EVENT_LABELS: dict[str, Any] = {
     "open_item.close": gettext_lazy("办结未结事项"),
     "staff.revoke": gettext_lazy("撤销网点人员权限并终止会话"),
     "notice.publish": gettext_lazy("市级发布公告"),
+    "change_request.create": gettext_lazy("提出网点信息变更申请"),
+    "change_request.approve": gettext_lazy("批准网点信息变更"),
+    "change_request.reject": gettext_lazy("不予批准网点信息变更"),
+    "change_request.justify_layout": gettext_lazy("迁址申请布局例外"),
+    "change_request.approve_layout": gettext_lazy("市级批准迁址布局例外"),
+    "change_request.reject_layout": gettext_lazy("市级不批准迁址布局例外"),
+    "change_request.withdraw": gettext_lazy("撤回网点信息变更申请"),
+    "change_request.close": gettext_lazy("变更申请随网点终止关闭"),
     "demo.seed": gettext_lazy("演示数据"),
 }

@@ -10,31 +10,17 @@ from sheyin.accounts.forms import BootstrapMixin
 from .models import Agency, Bank, Branch, Outlet
 
 
-class OutletForm(BootstrapMixin, forms.ModelForm):
+class OutletContactForm(BootstrapMixin, forms.ModelForm):
+    """What an outlet edits directly: opening hours and the public phone. Everything a rule depends on
+    changes through the outlet application or a change request (the service refuses it here)."""
+
     class Meta:
         model = Outlet
-        fields = [
-            "bank", "branch", "name", "district", "address", "lon", "lat", "opening_hours", "phone",
-            "windows", "terminals", "online_counters", "document_cameras", "card_machines",
-        ]  # fmt: skip
-        help_texts = {
-            "lon": _("GCJ-02 坐标（高德/腾讯地图拾取），须位于所填所在区内"),
-            "windows": _("按场地面积和服务人口设置1至2个（R2.3）"),
-        }
-
-    def __init__(self, *args: Any, banks: Any, branches: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["bank"].queryset = banks  # type: ignore[attr-defined]
-        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
-        self.fields["district"].queryset = Agency.objects.filter(level=Agency.Level.DISTRICT)  # type: ignore[attr-defined]
-        if self.instance.pk:
-            self.fields["bank"].disabled = True
-
-    def validate_unique(self) -> None:
-        """Uniqueness is the service's job (with a clear message); the form only parses input."""
+        fields = ["opening_hours", "phone"]
+        help_texts = {"phone": _("公开的咨询电话，如 010-12345678")}
 
     def _post_clean(self) -> None:
-        # Parse into the instance without model-level validation: the service validates once.
+        # Parse only: the service validates once, with every error at the same time.
         opts = self._meta
         try:
             self.instance = forms.models.construct_instance(self, self.instance, opts.fields, opts.exclude)
@@ -92,4 +78,4 @@ def branch_choices(qs: Any) -> Any:
     return qs.select_related("bank")
 
 
-__all__ = ["AgencyForm", "BankForm", "Branch", "OutletForm", "branch_choices"]
+__all__ = ["AgencyForm", "BankForm", "Branch", "OutletContactForm", "branch_choices"]

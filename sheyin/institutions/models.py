@@ -138,6 +138,7 @@ class Outlet(TimeStampedModel):
     lat = models.FloatField(_("纬度"))
     opening_hours = models.CharField(_("营业时间"), max_length=100, default="周一至周五 9:00-17:00")
     phone = models.CharField(_("咨询电话"), max_length=30, blank=True)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积（平方米）"), default=0)
     windows = models.PositiveSmallIntegerField(_("人工窗口数"), default=1)
     terminals = models.PositiveSmallIntegerField(_("自助终端数"), default=1)
     online_counters = models.PositiveSmallIntegerField(_("网厅自助区数"), default=1)

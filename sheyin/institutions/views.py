@@ -13,8 +13,8 @@ from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 
 from . import selectors, services
-from .forms import AgencyForm, BankForm, OutletForm
-from .models import Bank, Outlet, OutletStatus
+from .forms import AgencyForm, BankForm, OutletContactForm
+from .models import Bank, OutletStatus
 
 OUTLET_LIST = ListSpec(
     search_fields=("name", "address", "code"),
@@ -57,7 +57,8 @@ def outlet_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("institutions.view")
 def outlet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
-    return render(request, "institutions/outlet_detail.html", {"outlet": outlet})
+    live = [OutletStatus.ACCEPTED, OutletStatus.OPERATING, OutletStatus.SUSPENDED]
+    return render(request, "institutions/outlet_detail.html", {"outlet": outlet, "live_statuses": live})
 
 
 @permission_required("institutions.view")
@@ -70,40 +71,35 @@ def outlet_pick(request: AuthedRequest) -> JsonResponse:
     return JsonResponse({"results": [{"id": o.pk, "text": f"{o.code} {o.name}"} for o in qs[:20]]})
 
 
-def _outlet_form(request: AuthedRequest, instance: Outlet | None = None) -> OutletForm:
-    return OutletForm(
-        request.POST or None,
-        instance=instance,
-        banks=selectors.banks_for(request.user),
-        branches=selectors.branches_for(request.user),
-    )
-
-
-@permission_required("institutions.create_outlet")
+@permission_required("institutions.view")
 def outlet_create(request: AuthedRequest) -> HttpResponse:
-    form = _outlet_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outlet = services.outlet_create(data=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("网点已登记。"))
-            return redirect("institutions:outlet_detail", pk=outlet.pk)
-    return render(request, "institutions/outlet_form.html", {"form": form})
+    """No outlet is registered on its own: an outlet comes into being only through an outlet application
+    (R4.2). The old 登记网点 address leads there."""
+    messages.info(
+        request, _("合作网点须通过网点设立申请登记：由银行提出申请，经区级经办机构受理、现场检查和验收。")
+    )
+    if request.user.has_perm("cooperation.apply_outlet"):
+        return redirect("cooperation:application_create")
+    return redirect("institutions:outlet_list")
 
 
 @permission_required("institutions.edit_outlet")
 def outlet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Contact details and opening hours only; the facts a rule depends on are shown with the way to
+    change them (the application before acceptance, a change request afterwards)."""
     outlet = get_object_or_404(selectors.outlets_for(request.user), pk=pk)
-    form = _outlet_form(request, instance=selectors.outlets_for(request.user).get(pk=pk))
+    if outlet.status == OutletStatus.TERMINATED:
+        messages.error(request, _("该网点已终止合作，网点信息不能再修改。"))
+        return redirect("institutions:outlet_detail", pk=outlet.pk)
+    form = OutletContactForm(request.POST or None, instance=selectors.outlets_for(request.user).get(pk=pk))
     if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.CONTACT_FIELDS}
         try:
-            services.outlet_update(outlet=outlet, data=form.cleaned_data, by=request.user)
+            services.outlet_update(outlet=outlet, data=data, by=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("网点信息已保存。"))
+            messages.success(request, _("网点联系方式已保存。"))
             return redirect("institutions:outlet_detail", pk=outlet.pk)
     return render(request, "institutions/outlet_form.html", {"form": form, "outlet": outlet})
 

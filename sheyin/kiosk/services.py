@@ -171,6 +171,25 @@ def terminal_from_cookie(value: str | None) -> Terminal | None:
 # --- citizens at the terminal -------------------------------------------------------------------------
 
 
+def out_of_service_reason(terminal: Terminal) -> str:
+    """Why this terminal does not serve now, or "" when it does: a terminal serves only while its outlet
+    is operating (R6.4, R9.3). Read on every request, so a suspension or termination stops it at once."""
+    status = terminal.outlet.status
+    if status == OutletStatus.OPERATING:
+        return ""
+    if status == OutletStatus.SUSPENDED:
+        return _("本网点暂停提供社保服务，本终端暂停使用。")
+    if status == OutletStatus.TERMINATED:
+        return _("本网点已终止社保服务合作，本终端停止服务。")
+    return _("本网点尚未开始提供社保服务，本终端暂不能使用。")
+
+
+def _require_serving(terminal: Terminal) -> None:
+    reason = out_of_service_reason(terminal)
+    if reason:
+        raise ValidationError(reason, code="out_of_service")
+
+
 def _log(terminal: Terminal, action: str, person: Person | None = None, printed: PrintedRecord | None = None,
          outcome: str = Outcome.SUCCESS) -> TerminalQuery:  # fmt: skip
     q = TerminalQuery.objects.create(
@@ -194,6 +213,7 @@ def _too_many_failures(terminal: Terminal) -> bool:
 def kiosk_identify(*, terminal: Terminal, id_number: str, card_number: str) -> Person:
     """ID number + social security card number. A wrong pair gets one message for both cases, so the
     terminal does not reveal whether a number is insured."""
+    _require_serving(terminal)
     checked = check_id_number(id_number)
     errors: dict[str, str] = {}
     if not checked.ok:
@@ -218,6 +238,7 @@ def kiosk_identify(*, terminal: Terminal, id_number: str, card_number: str) -> P
 def otp_send(*, terminal: Terminal, id_number: str) -> int | None:
     """Send a one-time code to the phone the core holds for this person. Returns the code's id, or None
     when there is no such person or phone (the terminal shows the same words either way)."""
+    _require_serving(terminal)
     checked = check_id_number(id_number)
     if not checked.ok:
         raise ValidationError({"id_number": str(checked.error)})
@@ -240,6 +261,7 @@ def otp_send(*, terminal: Terminal, id_number: str) -> int | None:
 
 
 def otp_verify(*, terminal: Terminal, otp_id: int | None, code: str) -> Person:
+    _require_serving(terminal)
     code = code.strip()
     if not (len(code) == 6 and code.isdigit()):
         raise ValidationError({"code": _("请输入6位数字验证码。")})
@@ -268,6 +290,7 @@ def otp_verify(*, terminal: Terminal, otp_id: int | None, code: str) -> Person:
 
 
 def record_view(*, terminal: Terminal, person_ref: str) -> RightsRecord:
+    _require_serving(terminal)
     core = get_core()
     rec = core.rights_record(person_ref)
     with transaction.atomic():
@@ -286,6 +309,7 @@ def record_print(
     keep the codes, the hashes and the printed content (encrypted) for verification; log it.
 
     `verify_url(code, content_hash)` and `rating_url(rating_code)` give the absolute URLs of the QR codes."""
+    _require_serving(terminal)
     core = get_core()
     rec = core.rights_record(person_ref)
     printed_at = timezone.now().replace(microsecond=0)

@@ -25,10 +25,12 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.casework.selectors import receipt_by_code
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
+from sheyin.cooperation.selectors import current_suspension
 from sheyin.coresystem.printing import benefit_lines
 from sheyin.institutions.models import OutletStatus
 from sheyin.institutions.selectors import outlets_for
@@ -88,6 +90,12 @@ def terminal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if terminal is None:
             return render(request, "kiosk/not_activated.html", status=403)
         request.terminal = terminal  # type: ignore[attr-defined]  # see TerminalRequest
+        reason = services.out_of_service_reason(terminal)
+        if reason:  # the outlet is suspended or terminated: nobody is served, whoever was identified
+            _forget(request)  # type: ignore[arg-type]
+            suspension = current_suspension(terminal.outlet)
+            ctx = {"terminal": terminal, "reason": reason, "suspension": suspension}
+            return render(request, "kiosk/out_of_service.html", ctx)  # a page that explains, not an error
         return view(request, *args, **kwargs)
 
     return public(kiosk_language(wrapped))
@@ -241,8 +249,8 @@ def record_print(request: TerminalRequest) -> HttpResponse:
     printed, pdf = services.record_print(
         terminal=terminal,
         person_ref=person["ref"],
-        verify_url=lambda code, h: request.build_absolute_uri(verify_path(code)) + f"?h={h[:32]}",
-        rating_url=lambda token: request.build_absolute_uri(reverse("rate:rate", args=[token])),
+        verify_url=lambda code, h: public_url(verify_path(code)) + f"?h={h[:32]}",
+        rating_url=lambda token: public_url(reverse("rate:rate", args=[token])),
     )
     # The terminal's print agent fetches the file once, within minutes; the platform keeps no copy.
     cache.set(PDF_CACHE.format(terminal=terminal.pk, code=printed.code), pdf, 300)
@@ -258,7 +266,7 @@ def printed(request: TerminalRequest, code: str) -> HttpResponse:
         raise Http404
     ctx: dict[str, Any] = {"printed": printed}
     if printed.rating_token is not None:
-        url = request.build_absolute_uri(reverse("rate:rate", args=[printed.rating_token.token]))
+        url = public_url(reverse("rate:rate", args=[printed.rating_token.token]))
         ctx.update(rating_code=printed.rating_token.code_display, rating_qr=qr_svg(url, scale=5))
     return render(request, "kiosk/printed.html", ctx)
 
@@ -373,7 +381,15 @@ def terminal_create(request: AuthedRequest) -> HttpResponse:
             apply_errors(form, exc)
         else:
             # Rendered, not redirected: the credential is never stored or put in a URL.
-            return render(request, "kiosk/terminal_secret.html", {"terminal": terminal, "secret": secret})
+            return render(
+                request,
+                "kiosk/terminal_secret.html",
+                {
+                    "terminal": terminal,
+                    "secret": secret,
+                    "activate_url": public_url(reverse("kiosk:activate")),
+                },
+            )
     return render(request, "kiosk/terminal_form.html", {"form": form})
 
 
@@ -388,7 +404,15 @@ def terminal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             if action == "rotate":
                 secret = services.terminal_rotate_credential(terminal=terminal, by=request.user)
-                return render(request, "kiosk/terminal_secret.html", {"terminal": terminal, "secret": secret})
+                return render(
+                    request,
+                    "kiosk/terminal_secret.html",
+                    {
+                        "terminal": terminal,
+                        "secret": secret,
+                        "activate_url": public_url(reverse("kiosk:activate")),
+                    },
+                )
             if form.is_valid():
                 fn = services.terminal_disable if action == "disable" else services.terminal_enable
                 fn(terminal=terminal, reason=form.cleaned_data["reason"], by=request.user)

@@ -28,6 +28,7 @@ from sheyin.common import geo
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import paginate
+from sheyin.cooperation.selectors import public_outlet_state
 
 from . import coords, files, selectors, services
 from .forms import MaterialForm, NearestForm, PlaqueForm, RateForm, RecordForm, WithdrawForm
@@ -156,7 +157,7 @@ def nearest(request: HttpRequest) -> HttpResponse:
 def outlet_detail(request: HttpRequest, code: str) -> HttpResponse:
     outlet = selectors.outlet_by_code(code)
     if outlet is None:
-        raise Http404
+        return _outlet_not_serving(request, code)
     offered = selectors.items_offered_at(outlet)
     by_category: dict[str, list[selectors.GuideItem]] = {}
     for it in offered:
@@ -172,6 +173,19 @@ def outlet_detail(request: HttpRequest, code: str) -> HttpResponse:
         "map_data": {"points": [[outlet.lon, outlet.lat, outlet.code, outlet.name]], "zoom": 8},
     }
     return render(request, "portal/outlet_detail.html", ctx)
+
+
+def _outlet_not_serving(request: HttpRequest, code: str) -> HttpResponse:
+    """An outlet that was open to the public but is not serving now says so (a QR code on its plaque or
+    an old link leads here): suspended, with the dates, or terminated, with the date (R6.4). An outlet
+    that never opened does not exist for the public."""
+    state = public_outlet_state(code)
+    if state is None:
+        raise Http404
+    outlet = state["outlet"]
+    others = selectors.nearest_outlets(outlet.lon, outlet.lat, limit=4)
+    ctx = {**state, "others": [n for n in others if n.outlet.pk != outlet.pk][:3]}
+    return render(request, "portal/outlet_not_serving.html", ctx)  # a page that explains, not an error
 
 
 @public

@@ -23,6 +23,7 @@ from sheyin.accounts.roles import LEVEL, Level, Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.institutions.models import Agency, OutletStatus
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
@@ -617,7 +618,7 @@ def exam_offline(request: HttpRequest) -> HttpResponse:
 def _certificate_response(request: HttpRequest, attempt: ExamAttempt) -> HttpResponse:
     if not attempt.passed or not attempt.verify_code:
         raise Http404
-    url = request.build_absolute_uri(reverse("staffing:certificate_verify", args=[attempt.verify_code]))
+    url = public_url(reverse("staffing:certificate_verify", args=[attempt.verify_code]))
     resp = HttpResponse(certificate_pdf(attempt, url), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="certificate-{attempt.certificate_no}.pdf"'
     return resp

@@ -41,3 +41,8 @@ class SupervisionConfig(AppConfig):
             NavItem(section, _("监督检查设置"), "supervision:settings", icon="sliders",
                     perm="supervision.edit_settings", order=750),
         )  # fmt: skip
+        from sheyin.cooperation.open_items import register_open_item_source
+
+        from .selectors import open_rectification_items
+
+        register_open_item_source(open_rectification_items)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Outlet, OutletStatus
@@ -22,6 +24,7 @@ from .models import (
     SelfInspection,
     TerminationProposal,
 )
+from .workflow import RectificationStatus
 
 
 def findings(user: Any) -> QuerySet[Finding]:
@@ -84,3 +87,25 @@ def consultation_action_for(user: Any, pk: int) -> ConsultationAction | None:
     """A follow-up action of a consultation in the user's scope (a service proposal is made from it)."""
     return (ConsultationAction.objects.select_related("consultation")
             .filter(pk=pk, consultation__in=consultations(user)).first())  # fmt: skip
+
+
+def open_rectification_items(outlet: Any) -> list[dict[str, Any]]:
+    """Open-item source for termination (R6.4): the outlet's rectification orders not yet closed, shown
+    to the approver before a termination and tracked after it."""
+    rows = (
+        Rectification.objects.filter(outlet=outlet)
+        .exclude(status=RectificationStatus.CLOSED)
+        .select_related("finding")
+        .order_by("due_date", "id")
+    )
+    return [
+        {
+            "kind": "rectification",
+            "description": _("整改通知%(n)s未销号（%(s)s，期限%(d)s）")
+            % {"n": r.finding.number, "s": RectificationStatus(r.status).label, "d": r.due_date},
+            "object_type": "supervision.rectification",
+            "object_id": str(r.pk),
+            "url": reverse("supervision:rectification_detail", args=[r.pk]),
+        }
+        for r in rows
+    ]

@@ -22,6 +22,7 @@ from .alerts import (  # noqa: F401  (re-exported)
 from .applications import (  # noqa: F401  (re-exported)
     APP_KEYS,
     OUTLET_KEYS,
+    application_errors,
     application_file_delete,
     check_files,
     layout_exception_decide,
@@ -50,6 +51,17 @@ from .banks import (  # noqa: F401  (re-exported)
 from .base import (  # noqa: F401  (re-exported)
     term_end,
     timeline_event,
+)
+from .changes import (  # noqa: F401  (re-exported)
+    CHANGE_FIELDS,
+    change_request_errors,
+    change_request_same_side,
+    outlet_change_request_approve,
+    outlet_change_request_create,
+    outlet_change_request_decide_layout,
+    outlet_change_request_justify_layout,
+    outlet_change_request_reject,
+    outlet_change_request_withdraw,
 )
 from .configuration import (  # noqa: F401  (re-exported)
     checklist_draft_create,

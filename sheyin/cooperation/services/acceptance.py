@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
+from sheyin.common.db import serialise
 from sheyin.institutions.models import Outlet
 
 from .. import selectors
@@ -22,7 +23,18 @@ from ..workflow import (
 )
 from .agreements import agreement_create
 from .applications import store_layout
-from .base import BA, DA, DO, apply_transition, audit_step, page_url, people, tell, timeline_event
+from .base import (
+    BA,
+    DA,
+    DO,
+    LAYOUT_LOCK,
+    apply_transition,
+    audit_step,
+    page_url,
+    people,
+    tell,
+    timeline_event,
+)
 
 
 def outlet_application_accept(
@@ -33,6 +45,9 @@ def outlet_application_accept(
     require(by, "cooperation.decide_acceptance")
     require_scope(by, application)
     with transaction.atomic():
+        # Serialised with every other step that makes an outlet count for the layout (R8.4): the second
+        # of two acceptances at the same moment sees the first one's outlet and is checked against it.
+        serialise(LAYOUT_LOCK)
         app = (
             OutletApplication.objects.select_for_update(of=("self",))
             .select_related("outlet", "district", "bank")

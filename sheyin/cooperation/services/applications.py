@@ -52,21 +52,9 @@ from .base import (
     timeline_event,
 )
 
-OUTLET_KEYS = [
-    "branch",
-    "name",
-    "district",
-    "address",
-    "lon",
-    "lat",
-    "opening_hours",
-    "phone",
-    "windows",
-    "terminals",
-    "online_counters",
-    "document_cameras",
-    "card_machines",
-]
+# The outlet's own facts and contact details (the registry row); floor area is kept on both: the
+# application records what was applied for, the outlet what holds now.
+OUTLET_KEYS = [*registry.FACT_FIELDS, *registry.CONTACT_FIELDS]
 APP_KEYS = ["printers", "floor_area_m2", "staff_planned", "guide_planned", "staffing_plan", "network_plan"]
 
 
@@ -112,24 +100,49 @@ def _no_agreement_error(bank: Bank) -> None:
         raise TransitionError(has_municipal_agreement(None, {}) or "", code="no_municipal_agreement")
 
 
+def application_errors(*, bank: Bank, data: dict[str, Any], outlet: Outlet | None = None) -> dict[str, str]:
+    """Every error in an application's place, name, phone and windows at once (so that a form shows them
+    in one round, whatever else it refuses); `outlet` is the application's own row when editing."""
+    candidate = Outlet(bank=bank)
+    if outlet is not None:
+        candidate = Outlet.objects.get(pk=outlet.pk)
+    for k in OUTLET_KEYS:
+        if k in data:
+            setattr(candidate, k, data[k])
+    errors = registry.outlet_errors(candidate)
+    if not candidate.district_id:
+        errors["district"] = _("请选择所在区。")
+    if not (candidate.phone or "").strip():
+        errors.setdefault("phone", _("请填写咨询电话。"))
+    return errors
+
+
 def outlet_application_create(
     *, bank: Bank, data: dict[str, Any], files: dict[str, list[UploadedFile]] | None = None, by: Any
 ) -> OutletApplication:
     """Only a branch of a bank with an active municipal agreement may apply (R4.2). The outlet is registered
-    at once with status “applying” (the registry validates its place, name and windows)."""
+    at once with status “applying” — this is the only way an outlet comes into being."""
     require(by, "cooperation.apply_outlet")
     require_scope(by, bank)
     _no_agreement_error(bank)
-    checked = check_files(files)
+    errors: dict[str, list[str]] = {k: [v] for k, v in application_errors(bank=bank, data=data).items()}
+    try:
+        checked = check_files(files)
+    except ValidationError as exc:
+        for k, msgs in exc.message_dict.items():
+            errors.setdefault(k, []).extend(msgs)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
-        outlet = registry.outlet_create(
+        district = data["district"]
+        number = allocate(OutletApplication, "number", f"WDSQ-{district.code}-{local_today().year}-", 4)
+        outlet = registry.outlet_register(
             data={**{k: data[k] for k in OUTLET_KEYS if k in data}, "bank": bank},
             by=by,
-            status=OutletStatus.APPLYING,
+            application_number=number,
         )
-        district = outlet.district
         app = OutletApplication.objects.create(
-            number=allocate(OutletApplication, "number", f"WDSQ-{district.code}-{local_today().year}-", 4),
+            number=number,
             bank=bank,
             branch=outlet.branch,
             district=district,
@@ -151,21 +164,31 @@ def outlet_application_update(
     files: dict[str, list[UploadedFile]] | None = None,
     by: Any,
 ) -> OutletApplication:
+    """A draft or returned application changes its outlet's facts (the only time they change without a
+    change request). A changed site clears the stored layout result: it no longer describes the site."""
     require(by, "cooperation.apply_outlet")
     require_scope(by, application)
     checked = check_files(files, application.files.filter(kind=ApplicationFile.Kind.PHOTO).count())
     with transaction.atomic():
-        app = OutletApplication.objects.select_for_update().get(pk=application.pk)
+        app = OutletApplication.objects.select_for_update().select_related("outlet").get(pk=application.pk)
         if app.status not in (OutletApplicationStatus.DRAFT, OutletApplicationStatus.RETURNED):
             raise TransitionError(_("申请已提交，不能修改。"))
         if "district" in data and data["district"] != app.district:
             raise ValidationError({"district": _("申请提交的区不能更改；如需更换，请撤回后重新申请。")})
-        registry.outlet_update(outlet=app.outlet, data={k: data[k] for k in OUTLET_KEYS if k in data}, by=by)
+        errors = application_errors(bank=app.bank, data=data, outlet=app.outlet)
+        if errors:
+            raise ValidationError(errors)
+        moved = any(k in data and data[k] != getattr(app.outlet, k) for k in ("lon", "lat"))
+        registry.outlet_facts_set(
+            outlet=app.outlet, data={k: data[k] for k in OUTLET_KEYS if k in data}, by=by, reason=app.number
+        )
         before = snapshot(app, APP_KEYS)
         for k in APP_KEYS:
             if k in data:
                 setattr(app, k, data[k])
         app.branch = data.get("branch", app.branch)
+        if moved and app.layout_result is not None:
+            app.layout_result, app.layout_checked_at = None, None  # stale: checked again at submission
         app.save()
         store_files(app, checked, by)
         b, a = changes(before, snapshot(app, APP_KEYS))

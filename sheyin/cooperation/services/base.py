@@ -32,6 +32,10 @@ MA, MO = Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER
 DA, DO, DI = Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR
 BA, OM = Role.BANK_ADMIN, Role.OUTLET_MANAGER
 MAX_PHOTOS = 12
+# The city-wide layout (R8.4): every step that makes an outlet count for the layout (an acceptance, an
+# approved move) takes this lock before it reads the layout, so two such steps never both pass a check
+# that each would fail after the other (sites in two districts can conflict too, hence one lock).
+LAYOUT_LOCK = "sheyin.cooperation.layout"
 
 
 def roles_of(by: Any) -> set[str]:

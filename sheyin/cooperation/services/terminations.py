@@ -58,6 +58,7 @@ from .base import (
     tell,
     timeline_event,
 )
+from .changes import close_open_change_requests
 from .suspension import revoke_outlet_staff
 
 
@@ -254,6 +255,7 @@ def execute_termination(t: Termination, by: Any, today: dt.date, *, system: bool
     Suspension.objects.filter(outlet=o, resumed_on__isnull=True).update(
         resumed_on=t.effective_date, resume_reason=_("随终止合作结束")
     )
+    close_open_change_requests(o, by, reason)
     for ag in Agreement.objects.select_for_update().filter(
         outlet=o, status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE]
     ):

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 
 from sheyin.cooperation.workflow import EVENT_LABELS
+from sheyin.institutions.services import outlet_field_label
 
 register = template.Library()
 
@@ -15,6 +17,7 @@ COLORS = {
     "reviewed": "info",
     "reviewing": "info",
     "inspected": "primary",
+    "layout_review": "info",
     "rectifying": "warning",
     "approved": "success",
     "accepted": "info",
@@ -51,6 +54,15 @@ def coop_status(value: Any) -> str:
 @register.filter
 def event_label(action: str) -> str:
     return str(EVENT_LABELS.get(action, action))
+
+
+@register.filter
+def outlet_field(name: str) -> str:
+    """An outlet field's name in the page's language (change requests store the field, not the words)."""
+    try:
+        return outlet_field_label(name)
+    except FieldDoesNotExist:  # a field no longer on the model: its stored name
+        return name
 
 
 @register.filter

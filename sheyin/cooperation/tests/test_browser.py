@@ -66,3 +66,43 @@ def test_the_layout_map_and_the_public_plaque_page(page, live_server, login_as, 
     services.termination_approve(termination=near.terminations.get(), by=p.district_admin)
     page.goto(f"{live_server.url}/verify/plaque/{plaque.number}/")
     assert "已失效" in page.locator("[data-testid=verdict]").inner_text()
+
+
+def test_the_site_picker_checks_the_layout_as_the_site_is_entered(
+    page, live_server, login_as, reference
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18 item 5: the map (local boundaries, no tiles) with nearby outlets, offices and the district's
+    minimum-distance circle; the check runs as the site moves; names are shown as text."""
+    import math
+
+    from .factories import far_point, operating_outlet_direct
+
+    p = cooperating()
+    near = operating_outlet_direct(p.bank, point=far_point(p.district), name="近邻<i>网点</i>")
+    login_as(p.bank_admin.username, PASSWORD)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{live_server.url}/cooperation/applications/new/")
+    page.wait_for_selector("#site-map canvas")
+    page.select_option("#id_district", str(p.district.pk))
+    lon = near.lon + 600 / (111320 * math.cos(math.radians(near.lat)))
+    page.fill("#id_lon", f"{lon:.6f}")
+    page.fill("#id_lat", f"{near.lat:.6f}")
+    page.wait_for_selector("#site-result .alert-danger")
+    result = page.locator("#site-result").inner_text()
+    assert "不符合最小间距要求" in result and "近邻<i>网点</i>" in result  # text, not HTML
+    assert "朝阳区最小间距" in result
+    kinds = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('site-map')).getOption().series.map(s => s.type)"
+    )
+    assert "custom" in kinds and "scatter" in kinds  # the circle, the outlets and the site
+    far = far_point(p.district)
+    page.fill("#id_lon", f"{far[0]:.6f}")
+    page.fill("#id_lat", f"{far[1]:.6f}")
+    page.wait_for_selector("#site-result .alert-success")  # the stale result is gone with the old site
+    assert "近邻" not in page.locator("#site-result").inner_text()
+    box = page.locator("#site-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"document.getElementById('id_lon').value !== '{far[0]:.6f}'")
+    assert 115.3 < float(page.input_value("#id_lon")) < 117.6
+    assert all(r.startswith(live_server.url) for r in requests), "no request may leave the site"

@@ -48,6 +48,12 @@ SERVICE_PERM = {
     ("checklist", "retire"): "cooperation.settings",
     ("bank", "activate"): "cooperation.sign_municipal",
     ("termination", "close"): "cooperation.close_open_item",
+    ("change_request", "approve"): "cooperation.decide_change",
+    ("change_request", "reject"): "cooperation.decide_change",
+    ("change_request", "withdraw"): "cooperation.request_change",
+    ("change_request", "justify_layout"): "cooperation.justify_layout",
+    ("change_request", "approve_layout"): "cooperation.approve_layout",
+    ("change_request", "reject_layout"): "cooperation.approve_layout",
 }
 # Cancelling a termination: either side of a negotiated one, or the municipal center for a bank-wide end.
 EITHER = {("termination", "cancel"): ("cooperation.confirm_termination", "cooperation.terminate_bank")}

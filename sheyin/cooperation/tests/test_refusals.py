@@ -347,3 +347,42 @@ def test_it_refuses_a_step_from_the_wrong_status_with_a_clear_message(reference)
     app = accepted(p)
     with pytest.raises(TransitionError, match="当前状态为“已验收”，不能执行“受理”"):
         services.outlet_application_admit(application=app, by=p.district_officer)
+
+
+# --- the layout lock (R8.4): every step that makes an outlet count for the layout takes it first ---
+
+
+def test_acceptance_and_an_approved_move_take_the_layout_lock_before_reading_the_layout(
+    reference, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the lock is an advisory lock (test_concurrency races it); here the order is checked:
+    the lock, then the layout read, for both paths that make an outlet count."""
+    from sheyin.cooperation import layout as layout_module
+    from sheyin.cooperation.services import acceptance, changes
+    from sheyin.cooperation.services.base import LAYOUT_LOCK
+
+    from .factories import far_point, operating_outlet_direct
+
+    calls: list[str] = []
+    real_check = layout_module.check
+    monkeypatch.setattr(acceptance, "serialise", lambda name: calls.append(f"lock:{name}"))
+    monkeypatch.setattr(changes, "serialise", lambda name: calls.append(f"lock:{name}"))
+
+    def check(**kw):  # type: ignore[no-untyped-def]
+        calls.append("read")
+        return real_check(**kw)
+
+    monkeypatch.setattr(layout_module, "check", check)
+    p = cooperating()
+    app = inspected(p)
+    calls.clear()
+    services.outlet_application_accept(application=app, by=p.district_admin)
+    assert calls[:2] == [f"lock:{LAYOUT_LOCK}", "read"]
+    outlet = operating_outlet_direct(p.bank, point=far_point(p.district))
+    lon, lat = far_point(p.district)
+    cr = services.outlet_change_request_create(
+        outlet=outlet, changes={"lon": lon, "lat": lat}, reason="迁址", by=p.bank_admin
+    )
+    calls.clear()
+    services.outlet_change_request_approve(change_request=cr, by=p.district_admin)
+    assert calls[:2] == [f"lock:{LAYOUT_LOCK}", "read"]

@@ -3,7 +3,7 @@
 Scoped models walked here: CooperationSettings, DocumentTemplate, ChecklistTemplate, ChecklistItem,
 BankApplication, Agreement, AgreementRenewal, RenewalObjection, OutletApplication, ApplicationFile,
 LayoutException, SiteInspection, InspectionResult, InspectionPhoto, Filing, Plaque, Suspension,
-Termination, OpenItem, LifecycleEvent.
+Termination, OpenItem, LifecycleEvent, OutletChangeRequest.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sheyin.cooperation.models import (
     LifecycleEvent,
     OpenItem,
     OutletApplication,
+    OutletChangeRequest,
     Plaque,
     RenewalObjection,
     SiteInspection,
@@ -163,6 +164,18 @@ def world(reference):  # type: ignore[no-untyped-def]
         )
         tag(OpenItem.objects.create(termination=term, outlet=o, kind="archives", description="档案"), *t)
         tag(
+            OutletChangeRequest.objects.create(
+                number=f"C{o.pk}",
+                outlet=o,
+                bank=b,
+                district=d,
+                reason="迁址",
+                changes=[{"field": "windows", "label": "人工窗口数", "from": 1, "to": 2,
+                          "from_text": "1", "to_text": "2"}],
+            ),
+            *t,
+        )  # fmt: skip
+        tag(
             LifecycleEvent.objects.create(
                 at=timezone.now(), action="plaque.issue", outlet=o, bank=b, district=d
             ),
@@ -221,6 +234,7 @@ def test_every_scoped_model_of_the_app_is_walked_here() -> None:
             Termination,
             OpenItem,
             LifecycleEvent,
+            OutletChangeRequest,
         )
     }
     mine = {m.__name__ for m in apps.get_app_config("cooperation").get_models() if getattr(m, "SCOPE", None)}
@@ -254,6 +268,7 @@ PAGES = [
     "termination_list",
     "inspection_list",
     "filing_list",
+    "change_request_list",
 ]
 
 
@@ -287,6 +302,14 @@ def test_models_lists_details_and_exports_stay_in_scope(client, world, role) -> 
         plaque = Plaque.objects.get(outlet=o)
         status = client.get(reverse("cooperation:plaque_certificate", args=[plaque.pk])).status_code
         assert status == (200 if expected(Plaque, level, (o.bank, o.district, o), world) else 404), k
+        cr = OutletChangeRequest.objects.get(outlet=o)
+        status = client.get(reverse("cooperation:change_request_detail", args=[cr.pk])).status_code
+        assert status == (200 if k in visible else 404), k
+        check = client.get(
+            reverse("cooperation:layout_check"),
+            {"lon": o.lon, "lat": o.lat, "district": o.district_id, "outlet": o.pk},
+        )
+        assert check.status_code == (200 if k in visible else 404), k
         f = ApplicationFile.objects.get(application=app)
         status = client.get(reverse("cooperation:application_file", args=[f.pk])).status_code
         assert status == (200 if expected(ApplicationFile, level, (o.bank, o.district, o), world) else 404), k

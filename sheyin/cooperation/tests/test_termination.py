@@ -191,3 +191,45 @@ def test_a_bank_wide_end_scheduled_later_takes_effect_with_the_job(reference) ->
     assert services.terminations_execute_due(today=day) == 1
     outlet.refresh_from_db()
     assert outlet.status == OutletStatus.TERMINATED
+
+
+def test_the_approver_sees_the_open_items_before_approving(reference, client, open_item_source) -> None:  # type: ignore[no-untyped-def]
+    """R6.4: cases in progress, archives not handed over, open tickets and rectifications are listed on the
+    termination page before it is approved, grouped by kind, with a link to each."""
+    from django.urls import reverse
+
+    p = cooperating()
+    outlet = operating(p)
+    open_item_source.extend(
+        [
+            {"kind": "case", "description": "受理业务A-1尚未办结（受理中）", "url": "/casework/cases/1/"},
+            {
+                "kind": "archive",
+                "description": "业务档案A-2未完成移交（待移交）",
+                "url": "/casework/archives/2/",
+            },
+            {"kind": "support_ticket", "description": "问题工单未办结：T-3", "url": "/support/tickets/3/"},
+            {
+                "kind": "rectification",
+                "description": "整改通知F-4未销号",
+                "url": "/supervision/rectifications/4/",
+            },
+        ]
+    )
+    t = services.termination_propose(
+        outlet=outlet, kind="unilateral", ground="violation", reason="违规", notice_date=timezone.localdate(),
+        effective_date=timezone.localdate() + dt.timedelta(days=5), by=p.district_admin,
+    )  # fmt: skip
+    client.force_login(p.district_admin2)
+    body = client.get(reverse("cooperation:termination_detail", args=[t.pk])).content.decode()
+    assert 'data-testid="open-items-preview"' in body
+    for words in (
+        "受理中的业务",
+        "未完成移交的业务档案",
+        "未办结的问题工单",
+        "未销号的整改通知",
+        "整改通知F-4未销号",
+    ):
+        assert words in body, words
+    assert "批准前请核对左侧4项未结事项" in body
+    assert not OpenItem.objects.exists()  # a preview writes nothing

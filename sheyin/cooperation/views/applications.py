@@ -22,6 +22,7 @@ from ..forms import DecisionForm, JustificationForm, OutletApplicationForm, Reas
 from ..models import ApplicationFile, LayoutException, OutletApplication
 from ..workflow import OUTLET_APPLICATION, ExceptionStatus, OutletApplicationStatus
 from .common import actions, form_errors_message, run, run_step
+from .site import site_picker_config
 
 LIST = ListSpec(
     search_fields=("number", "outlet__name", "outlet__address", "bank__short_name"),
@@ -97,22 +98,40 @@ def application_create(request: HttpRequest) -> HttpResponse:
     )  # an adopted site of the layout plan (R10.1)
     initial = {"lon": planned.lon, "lat": planned.lat, "district": planned.district} if planned else {}
     form = _form(request, bank, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("floor_plan", "photos")}
-        data["planned_site"] = planned
-        app = run(
-            request,
-            lambda: services.outlet_application_create(
-                bank=bank, data=data, files=_files(request), by=request.user
-            ),
-            _("申请已保存为草稿。请核对材料完整性后提交。"),
-            form,
-        )
-        if app:
-            return redirect("cooperation:application_detail", pk=app.pk)
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k not in ("floor_plan", "photos")}
+            data["planned_site"] = planned
+            app = run(
+                request,
+                lambda: services.outlet_application_create(
+                    bank=bank, data=data, files=_files(request), by=request.user
+                ),
+                _("申请已保存为草稿。请核对材料完整性后提交。"),
+                form,
+            )
+            if app:
+                return redirect("cooperation:application_detail", pk=app.pk)
+        else:
+            _all_errors(form, bank)
     return render(
-        request, "cooperation/application_form.html", {"form": form, "bank": bank, "planned": planned}
+        request,
+        "cooperation/application_form.html",
+        {"form": form, "bank": bank, "planned": planned, "picker": site_picker_config()},
     )
+
+
+def _all_errors(form: OutletApplicationForm, bank: Any, outlet: Any = None) -> None:
+    """Every error in one round: what the form could parse is judged by the service as well, so that a
+    malformed phone and a site outside Beijing show together."""
+    parsed = {k: v for k, v in form.cleaned_data.items() if k in services.OUTLET_KEYS}
+    unparsed = set(form.errors)
+    for field, message in services.application_errors(bank=bank, data=parsed, outlet=outlet).items():
+        if field in unparsed or field not in form.fields:
+            continue
+        if field in ("lon", "district") and {"lon", "lat"} & unparsed:
+            continue  # the site could not be read: its own error says so
+        form.add_error(field, message)
 
 
 @permission_required("cooperation.apply_outlet")
@@ -130,18 +149,25 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         districts=districts(),
         locked_district=True,
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("floor_plan", "photos")}
-        if run(
-            request,
-            lambda: services.outlet_application_update(
-                application=app, data=data, files=_files(request), by=request.user
-            ),
-            _("申请已保存。"),
-            form,
-        ):
-            return redirect("cooperation:application_detail", pk=pk)
-    return render(request, "cooperation/application_form.html", {"form": form, "bank": app.bank, "app": app})
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k not in ("floor_plan", "photos")}
+            if run(
+                request,
+                lambda: services.outlet_application_update(
+                    application=app, data=data, files=_files(request), by=request.user
+                ),
+                _("申请已保存。"),
+                form,
+            ):
+                return redirect("cooperation:application_detail", pk=pk)
+        else:
+            _all_errors(form, app.bank, app.outlet)
+    return render(
+        request,
+        "cooperation/application_form.html",
+        {"form": form, "bank": app.bank, "app": app, "picker": site_picker_config(exclude=app.outlet)},
+    )
 
 
 @permission_required("cooperation.view")
@@ -270,6 +296,7 @@ def application_layout(request: HttpRequest, pk: int) -> HttpResponse:
             "outlet": _("已设网点"),
             "office": _("社保经办机构"),
             "violation": _("小于最小距离"),
+            "circle": _("最小间距范围"),
             "meters": _("米"),
         },
     }

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
+from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.institutions.models import Outlet
 
@@ -145,20 +146,18 @@ def plaque_issue(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cooperation:outlet_lifecycle", pk=pk)
 
 
-def verify_url(request: HttpRequest, plaque: Plaque) -> str:
+def verify_url(plaque: Plaque) -> str:
     """The public verification address printed in the certificate's QR code."""
     try:
         path = reverse("verify:verify_plaque", args=[plaque.number])
     except NoReverseMatch:  # the public mount is not configured: fall back to the app's own address
         path = reverse("cooperation:verify_plaque", args=[plaque.number])
-    return request.build_absolute_uri(path)
+    return public_url(path)
 
 
 @permission_required("cooperation.view")
 def plaque_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     plaque = get_object_or_404(selectors.plaques_for(request.user), pk=pk)
-    resp = HttpResponse(
-        plaque_certificate_pdf(plaque, verify_url(request, plaque)), content_type="application/pdf"
-    )
+    resp = HttpResponse(plaque_certificate_pdf(plaque, verify_url(plaque)), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="plaque-{plaque.number}.pdf"'
     return resp

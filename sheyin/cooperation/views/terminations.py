@@ -101,11 +101,16 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if "district_admin" in roles
         else (bool(t.bank_confirmed_by_id) if "bank_admin" in roles else False)
     )
+    preview = None
+    if t.outlet_id and t.status in (TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED):
+        preview = _grouped(selectors.open_items_preview(t.outlet))
     return render(
         request,
         "cooperation/termination_detail.html",
         {
             "t": t,
+            "preview": preview,
+            "preview_count": sum(len(rows) for _label, rows in preview) if preview else 0,
             "acts": actions(TERMINATION, t.status, user),
             "items": items,
             "children": t.children.select_related("outlet", "district").order_by("outlet__code")
@@ -121,6 +126,23 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_side_confirmed": my_side_confirmed,
         },
     )
+
+
+OPEN_ITEM_KINDS = {
+    "case": gettext_lazy("受理中的业务"),
+    "archive": gettext_lazy("未完成移交的业务档案"),
+    "support_ticket": gettext_lazy("未办结的问题工单"),
+    "rectification": gettext_lazy("未销号的整改通知"),
+}
+
+
+def _grouped(rows: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Open items by kind, in the order an approver reads them."""
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        groups.setdefault(row["kind"], []).append(row)
+    order = list(OPEN_ITEM_KINDS) + sorted(k for k in groups if k not in OPEN_ITEM_KINDS)
+    return [(str(OPEN_ITEM_KINDS.get(k, _("其他事项"))), groups[k]) for k in order if k in groups]
 
 
 STEPS = {

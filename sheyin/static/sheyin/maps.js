@@ -30,6 +30,15 @@
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
+  // A circle of r metres around a point, as a lon/lat ring (drawn by a custom series, re-projected on roam).
+  function ring(lon, lat, r) {
+    var pts = [], dLat = r / 111320, dLon = r / (111320 * Math.cos(lat * Math.PI / 180));
+    for (var i = 0; i <= 72; i++) {
+      var a = 2 * Math.PI * i / 72;
+      pts.push([lon + dLon * Math.cos(a), lat + dLat * Math.sin(a)]);
+    }
+    return pts;
+  }
   document.querySelectorAll("#outlet-map").forEach(outletMap);
-  window.sheyinMaps = { boundaries: boundaries };
+  window.sheyinMaps = { boundaries: boundaries, ring: ring };
 })();

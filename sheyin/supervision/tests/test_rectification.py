@@ -115,3 +115,20 @@ def test_a_resubmitted_rectification_keeps_the_earlier_rounds(client, reference)
     page = client.get(url).content.decode()
     assert page.index("第2次报送") < page.index("第1次报送")  # newest first, the first still there
     assert "排班表未签字" in page and "已排班" in page and "签字版.png" in page and "排班表.png" in page
+
+
+def test_open_orders_are_reported_to_a_termination_until_closed(reference, calendar) -> None:  # type: ignore[no-untyped-def]
+    """R6.4: a rectification not yet closed is an open item of the outlet's termination (shown before the
+    approval, tracked after it)."""
+    from sheyin.cooperation.open_items import collect
+    from sheyin.supervision.selectors import open_rectification_items
+
+    o = outlet()
+    p = people(o)
+    assert open_rectification_items(o) == []
+    f = services.finding_create(outlet=o, source="public_feedback", title="群众反映窗口无人", by=p["officer"])
+    r = services.rectification_order(finding=f, requirement="保证窗口有人值守", by=p["officer"])
+    rows = open_rectification_items(o)
+    assert [(x["kind"], x["object_id"]) for x in rows] == [("rectification", str(r.pk))]
+    assert f.number in rows[0]["description"] and rows[0]["url"].endswith(f"/{r.pk}/")
+    assert any(x["kind"] == "rectification" for x in collect(o))  # registered as a source

@@ -164,7 +164,7 @@ class Command(BaseCommand):
                     status = OutletStatus.APPLYING
                 elif roll < 0.07:
                     status = OutletStatus.SUSPENDED
-                inst_services.outlet_create(
+                inst_services.outlet_register(
                     data={
                         "bank": bank, "branch": branch, "name": f"{bank.short_name}{branch.name.removeprefix('北京')}社保服务网点",
                         "district": agency, "address": branch.address, "lon": lon, "lat": lat,

@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("layout-map");
   var dataEl = document.getElementById("layout-data");
-  if (!el || !dataEl || !window.echarts) { return; }
+  if (!el || !dataEl || !window.echarts || !window.sheyinMaps) { return; }
   var data = JSON.parse(dataEl.textContent);
   var L = data.labels;
   var c = data.candidate;
@@ -17,6 +17,18 @@
         lineStyle: { color: n.bad ? "#d63939" : "#8a94a6", type: n.bad ? "solid" : "dashed", width: n.bad ? 2 : 1 }
       };
     });
+  }
+  // The district's minimum distance drawn around the candidate (re-projected by ECharts on every roam).
+  function circle(r) {
+    var ring = window.sheyinMaps.ring(c.lon, c.lat, r);
+    return {
+      type: "custom", coordinateSystem: "geo", name: L.circle, silent: true, zlevel: 1,
+      data: [{ value: ring[0] }],
+      renderItem: function (params, api) {
+        return { type: "polygon", shape: { points: ring.map(function (pt) { return api.coord(pt); }) },
+          style: { fill: "rgba(247,103,7,0.08)", stroke: "#f76707", lineWidth: 1.5 } };
+      }
+    };
   }
   var load = window.sheyinMaps ? window.sheyinMaps.boundaries(el.dataset.mapUrl)
     : fetch(el.dataset.mapUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); });
@@ -32,9 +44,20 @@
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          if (p.seriesType === "lines") { return ""; }
-          var d = p.value && p.value.length > 2 && p.value[2] !== undefined ? "<br>" + p.value[2] + " " + L.meters : "";
-          return p.seriesName + "<br>" + p.name + d;
+          // Names are shown as text, never as HTML.
+          if (p.seriesType === "lines" || p.seriesType === "custom") { return ""; }
+          var box = document.createElement("div");
+          [p.seriesName, p.name].forEach(function (t) {
+            var line = document.createElement("div");
+            line.textContent = t;
+            box.appendChild(line);
+          });
+          if (p.value && p.value.length > 2 && p.value[2] !== undefined) {
+            var d = document.createElement("div");
+            d.textContent = p.value[2] + " " + L.meters;
+            box.appendChild(d);
+          }
+          return box;
         }
       },
       legend: { bottom: 4, data: [L.candidate, L.outlet, L.office] },
@@ -45,6 +68,7 @@
         emphasis: { itemStyle: { areaColor: "#dbe7ff" } }
       },
       series: [
+        circle(data.min_outlet_m),
         { name: "lines", type: "lines", coordinateSystem: "geo", silent: true, zlevel: 1,
           data: lines(data.outlets.concat(data.offices)) },
         { name: L.outlet, type: "scatter", coordinateSystem: "geo", symbolSize: 10, zlevel: 2,
