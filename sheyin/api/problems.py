@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from sheyin.common.identifiers import PHONE_PATTERN
+from sheyin.common.text import MULTI_LINE, SINGLE_LINE
+
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
@@ -162,6 +165,23 @@ _PYDANTIC_ZH: dict[str, Promise] = {
     "enum": _("取值不在允许范围内。"),
     "json_invalid": _("不是有效的 JSON。"),
     "extra_forbidden": _("不允许的字段。"),
+    "model_type": _("应为 JSON 对象。"),
+    "string_unicode": _("包含无效的字符。"),
+    "bool_parsing": _("应为 true 或 false。"),
+    "date_format": _("应为日期，格式如 2026-12-01。"),
+    "date_parsing": _("应为日期，格式如 2026-12-01。"),
+    "date_from_datetime_parsing": _("应为日期，格式如 2026-12-01。"),
+    "datetime_format": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+    "datetime_parsing": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+    "datetime_from_date_parsing": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+}
+# Patterns whose mismatch deserves its own words (in both languages) rather than "String should match …".
+_CONTROL_MESSAGE = _("不能包含控制字符或不可见的格式字符。")
+_PHONE_MESSAGE = _("应为手机号、带区号的固定电话或服务热线，如 13800138000、010-66668888、95588。")
+_PATTERN_MESSAGES: dict[str, Promise] = {
+    SINGLE_LINE: _CONTROL_MESSAGE,
+    MULTI_LINE: _CONTROL_MESSAGE,
+    PHONE_PATTERN: _PHONE_MESSAGE,
 }
 
 
@@ -169,11 +189,15 @@ def _ninja_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
     out = []
     for e in exc.errors:
         loc = [str(x) for x in e.get("loc", ())]
-        # ("body", "payload", "phone") -> "phone"; ("query", "limit") -> "limit"
+        # ("body", "payload", "phone") -> "phone"; ("query", "limit") -> "limit"; ("body", "payload") -> "body"
         parts = loc[1:]
-        if loc[:1] == ["body"] and len(parts) > 1:
+        if loc[:1] == ["body"]:
             parts = parts[1:]
         field = ".".join(parts) or (loc[0] if loc else "")
+        special = _PATTERN_MESSAGES.get(str((e.get("ctx") or {}).get("pattern", "")))
+        if e.get("type") == "string_pattern_mismatch" and special is not None:
+            out.append(field_error(field, special))
+            continue
         zh = _PYDANTIC_ZH.get(str(e.get("type", "")), _("取值无效。"))
         out.append({"field": field, "message": in_chinese(zh), "message_en": str(e.get("msg", ""))})
     return out

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.services import changes, record, snapshot
-from sheyin.common.identifiers import check_uscc
+from sheyin.common.identifiers import check_phone, check_uscc
 
 from .models import Agency, Bank, Outlet, OutletStatus
 from .validation import location_errors
@@ -30,8 +30,18 @@ BANK_FIELDS = [
 ]
 
 
-def _outlet_errors(outlet: Outlet) -> dict[str, str]:
+def _phone_error(errors: dict[str, str], field: str, value: str, before: str | None = None) -> None:
+    """The one phone rule (common.identifiers.check_phone), for a new or changed number only: a number
+    recorded before the rule existed does not block an unrelated edit."""
+    if value and value != before:
+        checked = check_phone(value)
+        if not checked.ok:
+            errors[field] = str(checked.error)
+
+
+def _outlet_errors(outlet: Outlet, phone_before: str | None = None) -> dict[str, str]:
     errors = location_errors(outlet.lon, outlet.lat, outlet.district if outlet.district_id else None)
+    _phone_error(errors, "phone", outlet.phone, phone_before)
     if outlet.district_id and outlet.district.level != Agency.Level.DISTRICT:
         errors["district"] = _("所在区必须是区级经办机构。")
     if outlet.bank_id and outlet.name:
@@ -81,11 +91,12 @@ def outlet_update(*, outlet: Outlet, data: dict[str, Any], by: Any, reason: str 
     with transaction.atomic():
         locked = Outlet.objects.select_for_update().get(pk=outlet.pk)
         before = snapshot(locked)
+        phone_before = locked.phone
         for k in OUTLET_FIELDS:
             if k in data and k != "bank":  # an outlet never changes bank
                 setattr(locked, k, data[k])
         locked.name = locked.name.strip()
-        errors = _outlet_errors(locked)
+        errors = _outlet_errors(locked, phone_before)
         if errors:
             raise ValidationError(errors)
         require_scope(by, locked)  # cannot move an outlet out of one's own scope
@@ -95,8 +106,9 @@ def outlet_update(*, outlet: Outlet, data: dict[str, Any], by: Any, reason: str 
     return locked
 
 
-def _bank_errors(bank: Bank) -> dict[str, str]:
+def _bank_errors(bank: Bank, phone_before: str | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
+    _phone_error(errors, "contact_phone", bank.contact_phone, phone_before)
     checked = check_uscc(bank.uscc)
     if checked.ok:
         bank.uscc = checked.value
@@ -131,10 +143,11 @@ def bank_update(*, bank: Bank, data: dict[str, Any], by: Any) -> Bank:
     with transaction.atomic():
         locked = Bank.objects.select_for_update().get(pk=bank.pk)
         before = snapshot(locked)
+        phone_before = locked.contact_phone
         for k in BANK_FIELDS:
             if k in data:
                 setattr(locked, k, (data[k] or "").strip())
-        errors = _bank_errors(locked)
+        errors = _bank_errors(locked, phone_before)
         if errors:
             raise ValidationError(errors)
         locked.save()
@@ -160,9 +173,14 @@ def agency_update(*, agency: Agency, data: dict[str, Any], by: Any) -> Agency:
     with transaction.atomic():
         locked = Agency.objects.select_for_update().get(pk=agency.pk)
         before = snapshot(locked)
+        phone_before = locked.phone
         for k in AGENCY_FIELDS:
             if k in data:
                 setattr(locked, k, data[k])
+        phone_errors: dict[str, str] = {}
+        _phone_error(phone_errors, "phone", locked.phone, phone_before)
+        if phone_errors:
+            raise ValidationError(phone_errors)
         if locked.lon is not None and locked.lat is not None:
             errors = location_errors(
                 locked.lon, locked.lat, locked if locked.level == Agency.Level.DISTRICT else None
