@@ -62,9 +62,15 @@ def test_the_same_key_with_a_different_body_is_refused(world) -> None:  # type: 
 
 def test_the_same_key_from_two_clients_is_two_different_requests(world) -> None:  # type: ignore[no-untyped-def]
     home, other = world["outlets"]["home"], world["outlets"]["other"]
-    assert world["home_api"].send("PATCH", contact_path(home), {"phone": "010-66660011"}, key="same").status_code == 200
     assert (
-        world["other_api"].send("PATCH", contact_path(other), {"phone": "010-66660012"}, key="same").status_code == 200
+        world["home_api"].send("PATCH", contact_path(home), {"phone": "010-66660011"}, key="same").status_code
+        == 200
+    )
+    assert (
+        world["other_api"]
+        .send("PATCH", contact_path(other), {"phone": "010-66660012"}, key="same")
+        .status_code
+        == 200
     )
 
 
