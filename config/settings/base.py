@@ -217,6 +217,18 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Forwarded client addresses (X-Real-IP, X-Forwarded-For) are believed only from these proxies (addresses
+# or CIDR networks), e.g. SHEYIN_TRUSTED_PROXIES=127.0.0.1 when nginx runs on the same host.
+SHEYIN_TRUSTED_PROXIES = env.list("SHEYIN_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "sheyin.common.net.client_address"
+
+# API rate limits per minute (docs/api.md): personal tokens, public callers (per address), every call of
+# one address before authentication, failed authentications per address and per presented credential.
+SHEYIN_API_TOKEN_RATE_PER_MINUTE = env.int("SHEYIN_API_TOKEN_RATE_PER_MINUTE", default=120)
+SHEYIN_API_PUBLIC_RATE_PER_MINUTE = env.int("SHEYIN_API_PUBLIC_RATE_PER_MINUTE", default=120)
+SHEYIN_API_ADDRESS_RATE_PER_MINUTE = env.int("SHEYIN_API_ADDRESS_RATE_PER_MINUTE", default=1200)
+SHEYIN_API_AUTH_FAILURES_PER_MINUTE = env.int("SHEYIN_API_AUTH_FAILURES_PER_MINUTE", default=10)
+
 # Lock-out is by account (等保: the account is locked), not by address: a bank's whole network sits behind
 # one NAT address, and locking it would stop every outlet of that bank.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,12 +1,16 @@
 """`SheyinAPI`: the NinjaAPI every router is mounted on, with the cross-cutting rules of the contract.
 
 Around every operation (whatever app contributed it):
+- before anything is looked up or written, the per-source limits (throttle.py): a flooding address or a
+  source whose authentication keeps failing is answered 429 at once;
 - authentication by the router's `auth=` (auth.py) and a per-caller rate limit (throttle.py);
 - writes (POST/PUT/PATCH) run in one transaction with their Idempotency-Key record (idempotency.py);
 - every exception becomes `application/problem+json` (problems.py), a 405 too, and unknown paths under
   /api/v1/ answer a 404 problem rather than an HTML page;
 - every call that presents (or lacks) credentials is an audit event "api.call" naming the caller,
-  with method, path, status and problem code — never the body;
+  with method, path, status and problem code — never the body; a refused authentication or a call over
+  the rate limit is counted instead (services.refusal_count) and each source's minute of refusals
+  becomes one audit event "api.refused", so a flood cannot write one chained row per request;
 - the OpenAPI document lists the problem responses, the Idempotency-Key header and the signing scheme;
 - /docs serves Swagger UI from local files (docs.py).
 """
@@ -26,10 +30,11 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.utils import translation
 from ninja import NinjaAPI
 
+from sheyin.audit.context import address_of
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record
 
-from . import idempotency, problems, signing
+from . import idempotency, problems, services, signing, throttle
 from .docs import LocalSwagger, asset
 from .principal import ClientPrincipal, audit_name_of
 from .schemas import Problem
@@ -72,8 +77,16 @@ def _actor(request: HttpRequest) -> tuple[Any, str, dict[str, Any]]:
 
 
 def audit_call(request: HttpRequest, response: HttpResponse) -> None:
-    """One audit event per call to an operation that requires credentials (public reads are not audited)."""
+    """One audit event per call to an operation that requires credentials (public reads are not audited);
+    a refused authentication or a call over the rate limit is counted, not audited one by one."""
     if not getattr(request, "_sheyin_auth_attempted", False):
+        return
+    code = getattr(response, "sheyin_problem_code", "")
+    if code in throttle.COUNTED_CODES:
+        throttle.note_failure(request, code)
+        services.refusal_count(
+            address=address_of(request), credential=throttle.credential_of(request), code=code
+        )
         return
     by, actor_name, facts = _actor(request)
     after = {
@@ -117,6 +130,9 @@ def gateway(view: Callable[..., Any]) -> Callable[..., Any]:
         # Services raise their messages in the active language: Chinese is the canonical one, and the
         # problem body carries both (problems.in_english).
         with translation.override("zh-hans"):
+            wait = throttle.refuse_before_authentication(request)
+            if wait is not None:  # nothing looked up, verified or written for this request
+                return problems.problem_response("rate_limited", headers={"Retry-After": str(wait)})
             try:
                 if request.method in idempotency.WRITE_METHODS:
                     response = _run_write(view, request, *args, **kwargs)
