@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from sheyin.common.db import RETRY_AFTER_SECONDS, is_busy
 from sheyin.common.identifiers import PHONE_PATTERN
 from sheyin.common.text import MULTI_LINE, SINGLE_LINE
 
@@ -71,6 +72,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "payload_too_large": ProblemType(413, _("请求体过大"), _("请求体超过服务器允许的大小。")),
     "rate_limited": ProblemType(429, _("请求过于频繁"), _("请求次数超过限制，请稍后重试。")),
     "server_error": ProblemType(500, _("服务器错误"), _("服务器内部错误，已记录，请联系管理员。")),
+    "service_unavailable": ProblemType(
+        503, _("系统繁忙"), _("数据库正忙，请求未执行，请在 Retry-After 指定的秒数后重试。")
+    ),
 }
 
 
@@ -142,6 +146,13 @@ def problem_response(
     for k, v in (headers or {}).items():
         response[k] = v
     response.sheyin_problem_code = code  # type: ignore[attr-defined]  # read by the gateway's audit
+    return response
+
+
+def busy_response() -> HttpResponse:
+    """503 for a busy database (nothing was done; the gateway may try the call again)."""
+    response = problem_response("service_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    response.sheyin_busy = True  # type: ignore[attr-defined]
     return response
 
 
@@ -218,7 +229,8 @@ def _django_errors(exc: DjangoValidationError) -> list[dict[str, str]]:
 
 
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited"}  # fmt: skip
+               405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited",
+               503: "service_unavailable"}  # fmt: skip
 
 
 def install(api: Any) -> None:
@@ -251,6 +263,8 @@ def install(api: Any) -> None:
         return problem_response(code)
 
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_busy(exc):
+            return busy_response()
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return problem_response("server_error")
 
