@@ -4,6 +4,7 @@
   var el = document.getElementById("layout-map");
   var dataEl = document.getElementById("layout-data");
   if (!el || !dataEl || !window.echarts) { return; }
+  var esc = window.sheyin.escapeHtml;  // names are text (app.js)
   var data = JSON.parse(dataEl.textContent);
   var L = data.labels;
   var c = data.candidate;
@@ -31,10 +32,11 @@
       animation: false,
       tooltip: {
         trigger: "item",
+        confine: true,  // no tooltip arrow: ECharts draws it with an inline style, which the CSP refuses
         formatter: function (p) {
           if (p.seriesType === "lines") { return ""; }
-          var d = p.value && p.value.length > 2 && p.value[2] !== undefined ? "<br>" + p.value[2] + " " + L.meters : "";
-          return p.seriesName + "<br>" + p.name + d;
+          var d = p.value && p.value.length > 2 && p.value[2] !== undefined ? "<br>" + esc(p.value[2]) + " " + esc(L.meters) : "";
+          return esc(p.seriesName) + "<br>" + esc(p.name) + d;
         }
       },
       legend: { bottom: 4, data: [L.candidate, L.outlet, L.office] },
