@@ -16,7 +16,7 @@
       var chart = echarts.init(el);
       chart.setOption({
         // confine: no tooltip arrow (ECharts draws it as markup with an inline style, which the CSP refuses)
-        tooltip: { trigger: "item", confine: true, formatter: function (p) { return esc(p.name); } },
+        tooltip: { trigger: "item", confine: true, className: "sheyin-chart-tip", formatter: function (p) { return esc(p.name); } },
         geo: {
           map: "beijing", roam: true, center: [lon, lat], zoom: 6,
           itemStyle: { areaColor: "#eef3fb", borderColor: "#7a95c2" },

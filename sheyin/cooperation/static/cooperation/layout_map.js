@@ -32,6 +32,7 @@
       animation: false,
       tooltip: {
         trigger: "item",
+        className: "sheyin-chart-tip",
         confine: true,  // no tooltip arrow: ECharts draws it with an inline style, which the CSP refuses
         formatter: function (p) {
           if (p.seriesType === "lines") { return ""; }

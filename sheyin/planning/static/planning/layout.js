@@ -138,7 +138,7 @@
     return {
       animation: false,
       tooltip: {
-        trigger: "item", confine: true,
+        trigger: "item", confine: true, className: "sheyin-chart-tip",
         formatter: function (p) {
           if (p.data && p.data.o) {
             var o = p.data.o;

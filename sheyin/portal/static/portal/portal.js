@@ -77,7 +77,7 @@
     }
     chart.setOption({
       // confine: no tooltip arrow (ECharts draws it as markup with an inline style, which the CSP refuses)
-      tooltip: { trigger: "item", confine: true, formatter: function (p) { return esc(p.name); } },
+      tooltip: { trigger: "item", confine: true, className: "sheyin-chart-tip", formatter: function (p) { return esc(p.name); } },
       geo: {
         map: "beijing", roam: coarse ? "scale" : true, center: view.center, zoom: view.zoom, nameMap: names,
         scaleLimit: { min: 1, max: 80 },

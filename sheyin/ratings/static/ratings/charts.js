@@ -24,7 +24,7 @@
   }
   var pct = { type: "value", name: d.labels.satisfaction, min: 0, max: 100 };
   make("ratings-bar", {
-    tooltip: { trigger: "axis", formatter: axisTip },
+    tooltip: { trigger: "axis", className: "sheyin-chart-tip", formatter: axisTip },
     legend: { data: [d.labels.ratings, d.labels.satisfaction] },
     grid: { left: 50, right: 50, bottom: 90 },
     xAxis: { type: "category", data: d.names || [], axisLabel: { rotate: 40, interval: 0 } },
@@ -35,7 +35,7 @@
     ]
   });
   var trend = {
-    tooltip: { trigger: "axis", formatter: axisTip },
+    tooltip: { trigger: "axis", className: "sheyin-chart-tip", formatter: axisTip },
     grid: { left: 50, right: 20, bottom: 40 },
     xAxis: { type: "category", data: d.months || [] },
     yAxis: pct,
