@@ -71,7 +71,7 @@ def install_form_guard() -> None:
     if getattr(base_validate, "sheyin_text_guard", False):
         return
 
-    def validate(self: forms.CharField, value: Any) -> None:
+    def validate(self: forms.Field, value: Any) -> None:
         base_validate(self, value)
         check_text(value, multiline=is_multiline(self))
 
