@@ -112,19 +112,19 @@ def test_a_control_character_in_any_string_input_is_a_422_naming_the_field(world
     assert not wrong, "\n".join(wrong)
 
 
+def raise_ticket(world: dict[str, Any], title: str, description: str, key: str) -> Any:
+    """A signed POST /api/v1/support/tickets for the calling bank's own outlet."""
+    body = {
+        "outlet": world["outlets"]["home"].code,
+        "category": "system",
+        "title": title,
+        "description": description,
+    }
+    return world["home_api"].send("POST", "/api/v1/support/tickets", body, key=key)
+
+
 def test_a_signed_ticket_with_a_vertical_tab_in_its_title_is_refused_and_nothing_is_written(world) -> None:  # type: ignore[no-untyped-def]
-    outlet = world["outlets"]["home"]
-    r = world["home_api"].send(
-        "POST",
-        "/api/v1/support/tickets",
-        {
-            "outlet": outlet.code,
-            "category": "system",
-            "title": f"终端{VT}无法打印",
-            "description": "打印时卡纸报错",
-        },
-        key="vt-ticket",
-    )
+    r = raise_ticket(world, f"终端{VT}无法打印", "打印时卡纸报错", "vt-ticket")
     assert r.status_code == 422
     assert r["Content-Type"] == "application/problem+json"
     body = r.json()
@@ -138,18 +138,7 @@ def test_a_signed_ticket_with_a_vertical_tab_in_its_title_is_refused_and_nothing
 
 
 def test_a_multi_line_ticket_description_keeps_its_line_breaks(world) -> None:  # type: ignore[no-untyped-def]
-    outlet = world["outlets"]["home"]
-    r = world["home_api"].send(
-        "POST",
-        "/api/v1/support/tickets",
-        {
-            "outlet": outlet.code,
-            "category": "system",
-            "title": "终端无法打印",
-            "description": "第一行\r\n第二行\t完",
-        },
-        key="multi-line",
-    )
+    r = raise_ticket(world, "终端无法打印", "第一行\r\n第二行\t完", "multi-line")
     assert r.status_code == 201, r.content
     assert Ticket.objects.get().description == "第一行\r\n第二行\t完"
 
