@@ -30,6 +30,7 @@ def mark(label: str) -> str:
 
 
 BANK_MARK = "<img src=x>工行"  # a bank's short name has 20 characters at most
+DISTRICT_MARK = "<img src=x>朝阳区"  # so has a district's name
 
 FIND_POINTS = """(needles) => {
   const found = [];
@@ -108,7 +109,7 @@ def test_the_layout_map_shows_planted_outlet_bank_and_office_names_as_text(
     page, live_server, login_as, reference
 ) -> None:  # type: ignore[no-untyped-def]
     chaoyang = district("110105")
-    Agency.objects.filter(pk=chaoyang.pk).update(name=mark("朝阳社保"))
+    Agency.objects.filter(pk=chaoyang.pk).update(name=mark("朝阳社保"), district_name=DISTRICT_MARK)
     centre = geo.districts()["110105"].center
     bank = BankFactory(short_name=BANK_MARK)
     for i, (east, north) in enumerate(((-6000, 6000), (6000, -6000))):
@@ -118,25 +119,28 @@ def test_the_layout_map_shows_planted_outlet_bank_and_office_names_as_text(
     login_as(user.username, PASSWORD)
     page.goto(live_server.url + reverse("planning:map_district", args=["110105"]))
     page.wait_for_selector("#layout-map[data-ready='1'] canvas")
-    tips = assert_names_are_text(page, 2)
+    tips = assert_names_are_text(page, 3)
     assert any(BANK_MARK in t for t in tips)  # the bank's name in the outlet's tooltip
+    assert any(mark("朝阳社保") in t for t in tips)  # the SI office
+    assert any(DISTRICT_MARK in t for t in tips)  # the district, in an uncovered area's tooltip
     page.click("#layout-map", position={"x": 5, "y": 5})  # the point card (textContent) stays text too
     assert page.locator(PLANTED_MARKUP).count() == 0
     assert Bank.objects.get(pk=bank.pk).short_name == BANK_MARK
 
 
-def test_the_ratings_charts_show_planted_outlet_and_bank_names_as_text(
+def test_the_ratings_charts_show_planted_outlet_bank_and_district_names_as_text(
     page, live_server, login_as, reference
 ) -> None:  # type: ignore[no-untyped-def]
     from sheyin.ratings.tests.factories import completed_case, good, rate
 
+    Agency.objects.filter(pk=district("110105").pk).update(name=mark("朝阳社保"))
     bank = BankFactory(short_name=BANK_MARK)
     for i in range(2):
         o = OutletFactory(district=district("110105"), bank=bank, name=mark(f"网点{i}"))
         rate(completed_case(o), good(5 - i))
     user = user_with_role(Role.DISTRICT_ADMIN, agency=district("110105"))
     login_as(user.username, PASSWORD)
-    for by in ("outlet", "bank"):
+    for by in ("outlet", "bank", "district"):
         page.goto(f"{live_server.url}/ratings/statistics/?by={by}")
         page.wait_for_selector("#ratings-bar canvas")
         assert_names_are_text(page, 1)
