@@ -101,7 +101,8 @@ class ResponseRulesMiddleware:
             _drop_body(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if not cacheable(request, response):
-            response["Cache-Control"] = "no-store"
+            if "no-store" not in response.get("Cache-Control", ""):  # a view's "private, no-store" stays
+                response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
 
