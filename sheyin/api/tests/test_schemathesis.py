@@ -60,7 +60,10 @@ def test_schemathesis_with_every_check_finds_nothing_in_the_signed_api(
         "SCHEMATHESIS_HOOKS": "sheyin.api.tests.schemathesis_hooks",
         "SHEYIN_TEST_API_SECRET": secret,
     }
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    # In a temporary directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
+    run = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
+    )
     report = run.stdout[-12000:] + run.stderr[-3000:]
     (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
     (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
