@@ -83,7 +83,7 @@ def test_a_receipt_is_never_stored(client, reference) -> None:  # type: ignore[n
     w = world()
     case = completed(w)
     client.force_login(w.staff)
-    receipt = client.get(reverse("casework:case_receipt", args=[case.pk]))
+    receipt = client.post(reverse("casework:case_receipt", args=[case.pk]))
     assert receipt["Content-Type"] == "application/pdf"
     assert no_store(receipt)
 
