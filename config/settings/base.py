@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sheyin.common.middleware.ResponseRulesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +162,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# No script reads the language choice: the cookie is HttpOnly like every other (production adds Secure).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -236,6 +240,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("SHEYIN_LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Forwarded client addresses (X-Real-IP, X-Forwarded-For) are believed only from these proxies (addresses
+# or CIDR networks), e.g. SHEYIN_TRUSTED_PROXIES=127.0.0.1 when nginx runs on the same host.
+SHEYIN_TRUSTED_PROXIES = env.list("SHEYIN_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "sheyin.common.net.client_address"
+
+# API rate limits per minute (docs/api.md): personal tokens, public callers (per address), every call of
+# one address before authentication, failed authentications per address and per presented credential.
+SHEYIN_API_TOKEN_RATE_PER_MINUTE = env.int("SHEYIN_API_TOKEN_RATE_PER_MINUTE", default=120)
+SHEYIN_API_PUBLIC_RATE_PER_MINUTE = env.int("SHEYIN_API_PUBLIC_RATE_PER_MINUTE", default=120)
+SHEYIN_API_ADDRESS_RATE_PER_MINUTE = env.int("SHEYIN_API_ADDRESS_RATE_PER_MINUTE", default=1200)
+SHEYIN_API_AUTH_FAILURES_PER_MINUTE = env.int("SHEYIN_API_AUTH_FAILURES_PER_MINUTE", default=10)
 
 # Lock-out is by account (等保: the account is locked), not by address: a bank's whole network sits behind
 # one NAT address, and locking it would stop every outlet of that bank.

@@ -84,9 +84,9 @@ def authenticate_signed(request: HttpRequest) -> ClientPrincipal:
         target = signing.canonical_target(request.path, request.META.get("QUERY_STRING", ""), decoded=True)
     except (UnicodeError, ValueError) as exc:
         raise ApiProblem("bad_signature") from exc
-    if not signing.verify(
-        decrypt(client.secret_enc), signature, request.method or "", target, ts, nonce, _body(request)
-    ):
+    # The method as sent: a HEAD is answered like a GET (common.middleware) but was signed as HEAD.
+    method = request.META.get("REQUEST_METHOD") or request.method or ""
+    if not signing.verify(decrypt(client.secret_enc), signature, method, target, ts, nonce, _body(request)):
         raise ApiProblem("bad_signature")
     # Only a correctly signed request spends its nonce (so nobody can burn another client's nonces).
     try:

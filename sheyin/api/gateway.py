@@ -1,12 +1,17 @@
 """`SheyinAPI`: the NinjaAPI every router is mounted on, with the cross-cutting rules of the contract.
 
 Around every operation (whatever app contributed it):
+- before anything is looked up or written, the per-source limits (throttle.py): a flooding address or a
+  source whose authentication keeps failing is answered 429 at once;
 - authentication by the router's `auth=` (auth.py) and a per-caller rate limit (throttle.py);
 - writes (POST/PUT/PATCH) run in one transaction with their Idempotency-Key record (idempotency.py);
 - every exception becomes `application/problem+json` (problems.py), a 405 too, and unknown paths under
-  /api/v1/ answer a 404 problem rather than an HTML page;
+  /api/v1/ answer a 404 problem rather than an HTML page; a busy database is retried briefly, then
+  answered 503 `service_unavailable` with Retry-After;
 - every call that presents (or lacks) credentials is an audit event "api.call" naming the caller,
-  with method, path, status and problem code — never the body;
+  with method, path, status and problem code — never the body; a refused authentication or a call over
+  the rate limit is counted instead (services.refusal_count) and each source's minute of refusals
+  becomes one audit event "api.refused", so a flood cannot write one chained row per request;
 - the OpenAPI document lists the problem responses, the Idempotency-Key header and the signing scheme;
 - /docs serves Swagger UI from local files (docs.py).
 """
@@ -17,6 +22,7 @@ import copy
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,10 +32,12 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.utils import translation
 from ninja import NinjaAPI
 
+from sheyin.audit.context import address_of
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record
+from sheyin.common.db import is_busy
 
-from . import idempotency, problems, signing
+from . import idempotency, problems, services, signing, throttle
 from .docs import LocalSwagger, asset
 from .principal import ClientPrincipal, audit_name_of
 from .schemas import Problem
@@ -72,8 +80,16 @@ def _actor(request: HttpRequest) -> tuple[Any, str, dict[str, Any]]:
 
 
 def audit_call(request: HttpRequest, response: HttpResponse) -> None:
-    """One audit event per call to an operation that requires credentials (public reads are not audited)."""
+    """One audit event per call to an operation that requires credentials (public reads are not audited);
+    a refused authentication or a call over the rate limit is counted, not audited one by one."""
     if not getattr(request, "_sheyin_auth_attempted", False):
+        return
+    code = getattr(response, "sheyin_problem_code", "")
+    if code in throttle.COUNTED_CODES:
+        throttle.note_failure(request, code)
+        services.refusal_count(
+            address=address_of(request), credential=throttle.credential_of(request), code=code
+        )
         return
     by, actor_name, facts = _actor(request)
     after = {
@@ -96,15 +112,59 @@ def audit_call(request: HttpRequest, response: HttpResponse) -> None:
     )
 
 
-def _run_write(view: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+# A busy database (sheyin.common.db) is retried a few times, then answered 503 with Retry-After.
+BUSY_RETRIES = 2
+BUSY_PAUSES = (0.05, 0.2)
+_PER_ATTEMPT = (
+    "_sheyin_auth_attempted",
+    "_sheyin_client",
+    "_sheyin_token",
+    "_sheyin_idempotency",
+    "_sheyin_replayed",
+)
+
+
+def _presents_credentials(request: HttpRequest) -> bool:
+    return bool(request.headers.get(signing.HEADER_KEY) or request.headers.get("Authorization"))
+
+
+def _attempt(view: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """One run of the call. A call that writes (a write, or any authenticated call: its nonce and audit
+    event) runs in one transaction with everything it writes, so a busy database leaves nothing behind
+    (not even a spent nonce) and the call can simply run again."""
+    request.api_principal = None  # type: ignore[attr-defined]
+    for name in _PER_ATTEMPT:
+        request.__dict__.pop(name, None)
+    if request.method not in idempotency.WRITE_METHODS and not _presents_credentials(request):
+        response = view(request, *args, **kwargs)  # a public read: writes at most a refusal count
+        audit_call(request, response)
+        return response
     with transaction.atomic():
         response = view(request, *args, **kwargs)
         if response.status_code < 500:
             idempotency.store(request, response)
             audit_call(request, response)
             return response
-        transaction.set_rollback(True)  # nothing of a failed write stays, not even its key
-    audit_call(request, response)
+        transaction.set_rollback(True)  # nothing of a failed call stays, not even its key or nonce
+    if not getattr(response, "sheyin_busy", False):
+        audit_call(request, response)
+    return response
+
+
+def _run(view: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            response = _attempt(view, request, *args, **kwargs)
+        except Exception as exc:
+            if not is_busy(exc):
+                logger.exception("API gateway error on %s %s", request.method, request.path)
+                return problems.problem_response("server_error")
+            response = problems.busy_response()
+        if not getattr(response, "sheyin_busy", False):
+            return response
+        if attempt < BUSY_RETRIES:
+            time.sleep(BUSY_PAUSES[min(attempt, len(BUSY_PAUSES) - 1)])
+    logger.warning("API call refused, database busy: %s %s", request.method, request.path)
     return response
 
 
@@ -117,15 +177,10 @@ def gateway(view: Callable[..., Any]) -> Callable[..., Any]:
         # Services raise their messages in the active language: Chinese is the canonical one, and the
         # problem body carries both (problems.in_english).
         with translation.override("zh-hans"):
-            try:
-                if request.method in idempotency.WRITE_METHODS:
-                    response = _run_write(view, request, *args, **kwargs)
-                else:
-                    response = view(request, *args, **kwargs)
-                    audit_call(request, response)
-            except Exception:
-                logger.exception("API gateway error on %s %s", request.method, request.path)
-                response = problems.problem_response("server_error")
+            wait = throttle.refuse_before_authentication(request)
+            if wait is not None:  # nothing looked up, verified or written for this request
+                return problems.problem_response("rate_limited", headers={"Retry-After": str(wait)})
+            response = _run(view, request, *args, **kwargs)
             if response.status_code == 405 and not hasattr(response, "sheyin_problem_code"):
                 response = problems.problem_response(
                     "method_not_allowed", headers={"Allow": response.get("Allow", "")}
@@ -217,6 +272,10 @@ class SheyinAPI(NinjaAPI):
             404: _problem_response_doc("Not found, or outside the caller's data scope (not_found)."),
             422: _problem_response_doc("Invalid input (validation_failed, idempotency_key_reused)."),
             429: _problem_response_doc("Too many requests (rate_limited).", retry_after=True),
+            503: _problem_response_doc(
+                "The database is busy; retry after Retry-After seconds (service_unavailable).",
+                retry_after=True,
+            ),
         }
         if op.get("security"):
             extra[401] = _problem_response_doc(

@@ -4,6 +4,8 @@
 - `PersonalToken`: a staff or agency user calling the API as themselves (Bearer token).
 - `Nonce`: nonces seen inside the signing window, so a captured request cannot be replayed.
 - `IdempotencyRecord`: the first response to a write, returned again for a retry with the same key.
+- `RefusalCount`: refused calls (failed authentication, over the rate limit) counted per source and
+  minute; each closed minute becomes one audit event, so a flood cannot write one chained row per request.
 """
 
 from __future__ import annotations
@@ -202,6 +204,36 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class RefusalCount(models.Model):
+    """How many calls one source had refused with one problem code in one one-minute window.
+
+    The source is the client address and the credential it presented (`key:<key id>`, `token:<prefix>`,
+    `invalid` for a malformed one, empty for none). A periodic job turns every closed window into one
+    audit event "api.refused" with the counts by code (services.refusals_audit)."""
+
+    window_start = models.DateTimeField()
+    address = models.CharField(max_length=45, blank=True)
+    credential = models.CharField(max_length=64, blank=True)
+    code = models.CharField(max_length=40)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+    audited = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["window_start", "address", "credential", "code"], name="api_refusal_once_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["audited", "window_start"], name="api_refusal_to_audit")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.window_start:%Y-%m-%d %H:%M} {self.address} {self.credential} {self.code} ×{self.count}"
+        )
 
 
 # Encrypted columns: checked against the keys at start and re-encrypted by `rotate_keys` (common.crypto).

@@ -24,6 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from sheyin.common.db import RETRY_AFTER_SECONDS, is_busy
+from sheyin.common.identifiers import PHONE_PATTERN
+from sheyin.common.text import MULTI_LINE, SINGLE_LINE
+
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
@@ -68,6 +72,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "payload_too_large": ProblemType(413, _("请求体过大"), _("请求体超过服务器允许的大小。")),
     "rate_limited": ProblemType(429, _("请求过于频繁"), _("请求次数超过限制，请稍后重试。")),
     "server_error": ProblemType(500, _("服务器错误"), _("服务器内部错误，已记录，请联系管理员。")),
+    "service_unavailable": ProblemType(
+        503, _("系统繁忙"), _("数据库正忙，请求未执行，请在 Retry-After 指定的秒数后重试。")
+    ),
 }
 
 
@@ -142,6 +149,13 @@ def problem_response(
     return response
 
 
+def busy_response() -> HttpResponse:
+    """503 for a busy database (nothing was done; the gateway may try the call again)."""
+    response = problem_response("service_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    response.sheyin_busy = True  # type: ignore[attr-defined]
+    return response
+
+
 def field_error(field: str, message: str | Promise) -> dict[str, str]:
     return {"field": field, "message": in_chinese(message), "message_en": in_english(message)}
 
@@ -162,6 +176,23 @@ _PYDANTIC_ZH: dict[str, Promise] = {
     "enum": _("取值不在允许范围内。"),
     "json_invalid": _("不是有效的 JSON。"),
     "extra_forbidden": _("不允许的字段。"),
+    "model_type": _("应为 JSON 对象。"),
+    "string_unicode": _("包含无效的字符。"),
+    "bool_parsing": _("应为 true 或 false。"),
+    "date_format": _("应为日期，格式如 2026-12-01。"),
+    "date_parsing": _("应为日期，格式如 2026-12-01。"),
+    "date_from_datetime_parsing": _("应为日期，格式如 2026-12-01。"),
+    "datetime_format": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+    "datetime_parsing": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+    "datetime_from_date_parsing": _("应为时间，格式如 2026-12-01T09:30:00+08:00。"),
+}
+# Patterns whose mismatch deserves its own words (in both languages) rather than "String should match …".
+_CONTROL_MESSAGE = _("不能包含控制字符或不可见的格式字符。")
+_PHONE_MESSAGE = _("应为手机号、带区号的固定电话或服务热线，如 13800138000、010-66668888、95588。")
+_PATTERN_MESSAGES: dict[str, Promise] = {
+    SINGLE_LINE: _CONTROL_MESSAGE,
+    MULTI_LINE: _CONTROL_MESSAGE,
+    PHONE_PATTERN: _PHONE_MESSAGE,
 }
 
 
@@ -169,11 +200,15 @@ def _ninja_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
     out = []
     for e in exc.errors:
         loc = [str(x) for x in e.get("loc", ())]
-        # ("body", "payload", "phone") -> "phone"; ("query", "limit") -> "limit"
+        # ("body", "payload", "phone") -> "phone"; ("query", "limit") -> "limit"; ("body", "payload") -> "body"
         parts = loc[1:]
-        if loc[:1] == ["body"] and len(parts) > 1:
+        if loc[:1] == ["body"]:
             parts = parts[1:]
         field = ".".join(parts) or (loc[0] if loc else "")
+        special = _PATTERN_MESSAGES.get(str((e.get("ctx") or {}).get("pattern", "")))
+        if e.get("type") == "string_pattern_mismatch" and special is not None:
+            out.append(field_error(field, special))
+            continue
         zh = _PYDANTIC_ZH.get(str(e.get("type", "")), _("取值无效。"))
         out.append({"field": field, "message": in_chinese(zh), "message_en": str(e.get("msg", ""))})
     return out
@@ -194,7 +229,8 @@ def _django_errors(exc: DjangoValidationError) -> list[dict[str, str]]:
 
 
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited"}  # fmt: skip
+               405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited",
+               503: "service_unavailable"}  # fmt: skip
 
 
 def install(api: Any) -> None:
@@ -227,6 +263,8 @@ def install(api: Any) -> None:
         return problem_response(code)
 
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_busy(exc):
+            return busy_response()
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return problem_response("server_error")
 

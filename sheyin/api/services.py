@@ -1,5 +1,6 @@
 """Writes of the integration API's own records: bank clients (register, edit, rotate, revoke), personal
-tokens (create, revoke) and housekeeping (nonces, idempotency records). Each audited; secrets never are."""
+tokens (create, revoke), counted refusals and housekeeping (nonces, idempotency records, refusal counts).
+Each audited; secrets never are."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import NotAllowed, require
+from sheyin.audit.context import client_address
+from sheyin.audit.models import Outcome
 from sheyin.audit.services import changes, record, snapshot
 from sheyin.common.crypto import encrypt, sm3_hex
 from sheyin.institutions.models import Bank
 
 from . import idempotency, signing
-from .models import ApiClient, Nonce, PersonalToken
+from .models import ApiClient, Nonce, PersonalToken, RefusalCount
 
 CLIENT_FIELDS = ["bank", "name", "key_id", "status", "allowed_addresses", "rate_limit_per_minute"]
 MAX_RATE = 100_000
@@ -28,6 +32,8 @@ MAX_ACTIVE_TOKENS = 10
 # A request is accepted up to WINDOW seconds either side of its timestamp, so a nonce must be
 # remembered for twice the window before a replay of it would be refused by the timestamp alone.
 NONCE_RETENTION = dt.timedelta(seconds=2 * signing.WINDOW_SECONDS)
+# Refusal counts stay a week after their audit event is written (the event is the record).
+REFUSAL_RETENTION = dt.timedelta(days=7)
 
 
 def _new_secret() -> str:
@@ -201,9 +207,85 @@ def token_revoke(*, token: PersonalToken, by: Any) -> PersonalToken:
 
 
 def housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Purge nonces past the replay window and idempotency records past their retention (a job)."""
+    """Purge nonces past the replay window, idempotency records past their retention and refusal counts
+    already in the audit trail for a week (a job)."""
     now = now or timezone.now()
     with transaction.atomic():
         nonces, _unused = Nonce.objects.filter(seen_at__lt=now - NONCE_RETENTION).delete()
         records = idempotency.purge(now)
-    return {"nonces": nonces, "idempotency_records": records}
+        refusals, _unused = RefusalCount.objects.filter(
+            audited=True, window_start__lt=now - REFUSAL_RETENTION
+        ).delete()
+    return {"nonces": nonces, "idempotency_records": records, "refusal_counts": refusals}
+
+
+# --- refused calls: counted per source and window, audited once per window ------------------------------
+
+
+def refusal_count(*, address: str, credential: str, code: str, now: dt.datetime | None = None) -> None:
+    """Count one refused call (a system write, no actor): one row per source, code and minute."""
+    now = now or timezone.now()
+    window_start = now.replace(second=0, microsecond=0)
+    key = {"window_start": window_start, "address": address[:45], "credential": credential[:64], "code": code}
+    with transaction.atomic():
+        if RefusalCount.objects.filter(**key).update(count=F("count") + 1, last_at=now):
+            return
+        try:
+            with transaction.atomic():
+                RefusalCount.objects.create(**key, count=1, first_at=now, last_at=now)
+        except IntegrityError:  # another request of the same source made the row first
+            RefusalCount.objects.filter(**key).update(count=F("count") + 1, last_at=now)
+
+
+def _refusal_actor(credential: str) -> tuple[str, dict[str, str]]:
+    if credential.startswith("key:"):
+        key_id = credential.removeprefix("key:")
+        client = ApiClient.objects.select_related("bank").filter(key_id=key_id).first()
+        facts = {"client": client.name, "bank": client.bank.short_name} if client else {}
+        return f"api:{key_id}", facts
+    return (credential or "anonymous"), {}
+
+
+def refusals_audit(*, now: dt.datetime | None = None) -> int:
+    """Turn every closed one-minute window of refused calls into one audit event per source (a job).
+
+    "api.refused", outcome denied, from the source address, naming the credential presented, with the
+    number of refused calls by problem code. Returns the number of events written."""
+    now = now or timezone.now()
+    current = now.replace(second=0, microsecond=0)
+    written = 0
+    with transaction.atomic():
+        rows = list(
+            RefusalCount.objects.select_for_update()
+            .filter(audited=False, window_start__lt=current)
+            .order_by("window_start", "address", "credential", "code")
+        )
+        groups: dict[tuple[dt.datetime, str, str], list[RefusalCount]] = {}
+        for row in rows:
+            groups.setdefault((row.window_start, row.address, row.credential), []).append(row)
+        for (window_start, address, credential), counted in groups.items():
+            actor, facts = _refusal_actor(credential)
+            token = client_address.set(address)
+            try:
+                record(
+                    action="api.refused",
+                    actor_name=actor,
+                    object_type="api.refusal",
+                    object_id=f"{timezone.localtime(window_start):%Y-%m-%d %H:%M} {credential}"[:64],
+                    outcome=Outcome.DENIED,
+                    after={
+                        "window_start": window_start.isoformat(),
+                        "window_seconds": 60,
+                        "credential": credential,
+                        "count": sum(r.count for r in counted),
+                        "codes": {r.code: r.count for r in counted},
+                        "first_at": min(r.first_at for r in counted).isoformat(),
+                        "last_at": max(r.last_at for r in counted).isoformat(),
+                        **facts,
+                    },
+                )
+            finally:
+                client_address.reset(token)
+            written += 1
+        RefusalCount.objects.filter(pk__in=[r.pk for r in rows]).update(audited=True)
+    return written

@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from sheyin.common.net import client_address as _client_address
+
 client_address: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="")
 
 
 def address_of(request: HttpRequest) -> str:
-    # Behind nginx the real address is in X-Real-IP, set by our own proxy (not client-controlled).
-    return (request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or "")[:45]
+    """The client's address: forwarded headers count only from a trusted proxy (sheyin.common.net)."""
+    return _client_address(request)
 
 
 class AuditContextMiddleware:

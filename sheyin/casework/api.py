@@ -18,7 +18,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from sheyin.accounts.permissions import require
 from sheyin.api.auth import ANY_AUTH
-from sheyin.api.schemas import PageParams, SafeText, page_of, paginate
+from sheyin.api.schemas import IsoDate, PageParams, SafeText, page_of, paginate
 from sheyin.common.masking import mask_name
 
 from . import selectors
@@ -133,8 +133,8 @@ class CaseFilters(Schema):
     outlet: str | None = Field(None, pattern=OUTLET_CODE, description="Outlet code.")
     status: CaseStatus | None = None
     item: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{1,12}$", description="Catalogue item code.")
-    called_from: dt.date | None = Field(None, description="Called on or after.")
-    called_to: dt.date | None = Field(None, description="Called on or before.")
+    called_from: IsoDate | None = Field(None, description="Called on or after (YYYY-MM-DD).")
+    called_to: IsoDate | None = Field(None, description="Called on or before (YYYY-MM-DD).")
     q: SafeText = Field("", description="Part of the receipt number.")
 
 

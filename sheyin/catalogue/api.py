@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
+
+from sheyin.api.schemas import IsoDateTime
 
 from . import selectors
 from .models import CatalogueVersion, ServiceItem
@@ -80,7 +82,7 @@ def _instant(at: dt.datetime | None) -> dt.datetime | None:
 
 
 @router.get("/", response=CatalogueOut, auth=None, operation_id="catalogue_in_force")
-def catalogue_in_force(request: HttpRequest, at: dt.datetime | None = None) -> CatalogueOut:
+def catalogue_in_force(request: HttpRequest, at: IsoDateTime | None = None) -> CatalogueOut:
     """The version in force at `at` (default now; ISO 8601, a time without an offset is Beijing time),
     with all its items. 404 when no version is in force at that instant."""
     version = selectors.version_in_force(_instant(at))
@@ -90,7 +92,11 @@ def catalogue_in_force(request: HttpRequest, at: dt.datetime | None = None) -> C
 
 
 @router.get("/items/{code}", response=ItemOut, auth=None, operation_id="catalogue_item_in_force")
-def item_in_force(request: HttpRequest, code: str, at: dt.datetime | None = None) -> ItemOut:
+def item_in_force(
+    request: HttpRequest,
+    code: str = Path(..., pattern=r"^[A-Za-z0-9-]{1,12}$", examples=["SY-B-001"]),
+    at: IsoDateTime | None = None,
+) -> ItemOut:
     """One item as the version in force at `at` states it; 404 when it is not listed then."""
     item = selectors.item_in_force(code.upper()[:12], _instant(at))
     if item is None:

@@ -13,3 +13,7 @@ class CommonConfig(AppConfig):
         from .keys import store_check_values
 
         post_migrate.connect(store_check_values, sender=self, dispatch_uid="sheyin.common.key_check")
+
+        from .text import install_form_guard
+
+        install_form_guard()  # every form's character fields refuse control characters (R9.3)

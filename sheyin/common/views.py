@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.i18n import set_language as django_set_language
 
 from .access import public
+from .db import RETRY_AFTER_SECONDS, is_busy
 
 set_language = public(django_set_language)
 
@@ -22,11 +26,22 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
+def busy_response() -> HttpResponse:
+    """The friendly 503 page for a busy database, rendered without touching the database again."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @requires_csrf_token
 def error_500(request: HttpRequest) -> HttpResponse:
+    if is_busy(sys.exc_info()[1]):  # a middleware met a busy database: retryable
+        return busy_response()
     return render(request, "500.html", status=500)
 
 
 @requires_csrf_token
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_busy(exception):  # e.g. the session could not be saved because the database was busy
+        return busy_response()
     return render(request, "400.html", status=400)

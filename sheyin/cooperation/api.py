@@ -24,7 +24,16 @@ from sheyin.accounts.permissions import require
 from sheyin.accounts.scope import assignments_of
 from sheyin.api.auth import ANY_AUTH
 from sheyin.api.problems import ApiProblem
-from sheyin.api.schemas import NO_CONTROL, PageParams, SafeText, page_of, paginate
+from sheyin.api.schemas import (
+    MULTI_LINE,
+    NO_CONTROL,
+    InputSchema,
+    PageParams,
+    PhoneNumber,
+    SafeText,
+    page_of,
+    paginate,
+)
 from sheyin.institutions import selectors as registry
 from sheyin.institutions.api import DistrictOut
 
@@ -84,7 +93,7 @@ def _text(max_length: int, min_length: int = 0) -> Any:
     return Field(..., min_length=min_length, max_length=max_length, pattern=NO_CONTROL)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(InputSchema):
     """The outlet (registered at once with status “applying”) and the application's own plan."""
 
     name: str = _text(100, 1)
@@ -93,7 +102,7 @@ class ApplicationIn(Schema):
     lon: float = Field(..., ge=115.0, le=118.0, allow_inf_nan=False)
     lat: float = Field(..., ge=39.0, le=42.0, allow_inf_nan=False)
     opening_hours: str = _text(100, 1)
-    phone: str = Field(..., pattern=r"^[0-9+()\- ]{1,30}$")
+    phone: PhoneNumber = Field(..., description="A Chinese fixed-line, mobile or service number.")
     windows: int = Field(..., ge=0, le=100)
     terminals: int = Field(..., ge=0, le=100)
     online_counters: int = Field(..., ge=0, le=100)
@@ -103,7 +112,7 @@ class ApplicationIn(Schema):
     floor_area_m2: int = Field(0, ge=0, le=100_000)
     staff_planned: int = Field(2, ge=0, le=100)
     guide_planned: int = Field(1, ge=0, le=100)
-    staffing_plan: str = Field("", max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+    staffing_plan: str = Field("", max_length=2000, pattern=MULTI_LINE)
     network_plan: str = Field("", max_length=200, pattern=NO_CONTROL)
 
 

@@ -16,7 +16,7 @@ from sheyin.accounts.permissions import require
 from sheyin.accounts.scope import assignments_of
 from sheyin.api.auth import ANY_AUTH
 from sheyin.api.problems import VIA_API, ApiProblem
-from sheyin.api.schemas import NO_CONTROL, PageParams, SafeText, page_of, paginate
+from sheyin.api.schemas import NO_CONTROL, InputSchema, PageParams, PhoneNumber, SafeText, page_of, paginate
 
 from . import selectors, services
 from .models import Outlet, OutletStatus
@@ -28,7 +28,6 @@ public_router = Router(tags=["public"])
 CLIENT_PERMISSIONS = {"institutions.view", "institutions.edit_outlet"}
 
 CODE_PATTERN = r"^[A-Za-z0-9]{1,20}$"
-PHONE_PATTERN = r"^[0-9+()\- ]{0,30}$"
 
 
 class DistrictOut(Schema):
@@ -101,9 +100,9 @@ class PublicOutletFilters(Schema):
     q: SafeText = Field("", description="Part of the name or address.")
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     opening_hours: str | None = Field(None, min_length=1, max_length=100, pattern=NO_CONTROL)
-    phone: str | None = Field(None, pattern=PHONE_PATTERN, max_length=30)
+    phone: PhoneNumber | None = Field(None, description="A Chinese fixed-line, mobile or service number.")
 
 
 OutletPage = page_of(OutletOut)

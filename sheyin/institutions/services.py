@@ -37,6 +37,15 @@ BANK_FIELDS = [
 LIVE = (OutletStatus.ACCEPTED, OutletStatus.OPERATING, OutletStatus.SUSPENDED)
 
 
+def _phone_error(errors: dict[str, str], field: str, value: str, before: str | None = None) -> None:
+    """The one phone rule, for a new or changed number only: a number recorded before the rule existed
+    does not block an unrelated edit."""
+    if value and value != before:
+        problem = phone_error(value)
+        if problem:
+            errors[field] = problem
+
+
 def outlet_errors(outlet: Outlet) -> dict[str, str]:
     """Every invariant of an outlet row, all at once (one round of errors for the form)."""
     errors = location_errors(outlet.lon, outlet.lat, outlet.district if outlet.district_id else None)
@@ -168,8 +177,9 @@ def outlet_facts_set(*, outlet: Outlet, data: dict[str, Any], by: Any, reason: s
     return locked
 
 
-def _bank_errors(bank: Bank) -> dict[str, str]:
+def _bank_errors(bank: Bank, phone_before: str | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
+    _phone_error(errors, "contact_phone", bank.contact_phone, phone_before)
     checked = check_uscc(bank.uscc)
     if checked.ok:
         bank.uscc = checked.value
@@ -204,10 +214,11 @@ def bank_update(*, bank: Bank, data: dict[str, Any], by: Any) -> Bank:
     with transaction.atomic():
         locked = Bank.objects.select_for_update().get(pk=bank.pk)
         before = snapshot(locked)
+        phone_before = locked.contact_phone
         for k in BANK_FIELDS:
             if k in data:
                 setattr(locked, k, (data[k] or "").strip())
-        errors = _bank_errors(locked)
+        errors = _bank_errors(locked, phone_before)
         if errors:
             raise ValidationError(errors)
         locked.save()
@@ -233,9 +244,14 @@ def agency_update(*, agency: Agency, data: dict[str, Any], by: Any) -> Agency:
     with transaction.atomic():
         locked = Agency.objects.select_for_update().get(pk=agency.pk)
         before = snapshot(locked)
+        phone_before = locked.phone
         for k in AGENCY_FIELDS:
             if k in data:
                 setattr(locked, k, data[k])
+        phone_errors: dict[str, str] = {}
+        _phone_error(phone_errors, "phone", locked.phone, phone_before)
+        if phone_errors:
+            raise ValidationError(phone_errors)
         if locked.lon is not None and locked.lat is not None:
             errors = location_errors(
                 locked.lon, locked.lat, locked if locked.level == Agency.Level.DISTRICT else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from sheyin.common import geo
+from sheyin.common.identifiers import check_phone
 
 from .models import Agency
 
@@ -29,16 +30,11 @@ def location_errors(lon: float | None, lat: float | None, district: Agency | Non
     return {}
 
 
-PHONE_CHARS = set("0123456789+-() ")
-
-
 def phone_error(phone: str) -> str:
     """A public phone number: digits with the usual separators (010-12345678, 13800000000, 12333, 400-…);
     empty is allowed here (a form that needs one says so). Returns the reason, or ""."""
     phone = phone.strip()
     if not phone:
         return ""
-    digits = sum(ch.isdigit() for ch in phone)
-    if len(phone) > 30 or not set(phone) <= PHONE_CHARS or not 5 <= digits <= 20:
-        return _("电话号码格式不正确，请填写如 010-12345678 或 13800000000 的号码。")
-    return ""
+    checked = check_phone(phone)
+    return "" if checked.ok else str(checked.error)

@@ -8,12 +8,15 @@ kept as the core's reference, the blind index and masked values only.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,7 +26,7 @@ from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record
 from sheyin.catalogue.choices import Channel
-from sheyin.common.crypto import encrypt_bytes, sm3_hex
+from sheyin.common.crypto import blind_index, encrypt_bytes, sm3_hex
 from sheyin.common.identifiers import check_id_number
 from sheyin.common.masking import mask_name
 from sheyin.common.verification import group_code, new_code
@@ -47,6 +50,14 @@ OTP_TTL = dt.timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
 FAILURES_PER_MINUTE = 5
 SEEN_EVERY = dt.timedelta(minutes=1)
+# The SMS code cannot be used to bomb a phone (R9.3): code requests allowed per (seconds, requests), for
+# the ID number typed, the phone number the core holds, and the terminal. Requests are counted whether
+# or not the ID number is insured, so the limits do not tell an insured number from another.
+SMS_LIMITS: dict[str, tuple[tuple[int, int], ...]] = {
+    "id": ((60, 1), (3600, 5)),
+    "phone": ((60, 1), (3600, 5)),
+    "terminal": ((60, 3), (3600, 30)),
+}
 
 
 def _hash(secret: str) -> str:
@@ -235,18 +246,74 @@ def kiosk_identify(*, terminal: Terminal, id_number: str, card_number: str) -> P
     return person
 
 
+class CodeWait(ValidationError):
+    """A code was asked for too soon: `seconds` to wait before the next request."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        if seconds < 60:
+            wait = _("%(n)s秒") % {"n": seconds}
+        else:
+            wait = _("%(n)s分钟") % {"n": math.ceil(seconds / 60)}
+        super().__init__(
+            {"id_number": _("验证码获取过于频繁，请%(wait)s后再试。") % {"wait": wait}}, code="sms_wait"
+        )
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _sms_key(kind: str, identity: str) -> str:
+    return f"kiosk:sms:{kind}:{identity}"
+
+
+def _sms_wait(sources: dict[str, str], now: float) -> int:
+    """Seconds until every source may ask for another code (0: now). Sliding windows over the times of
+    earlier requests, kept in the cache (shared by every worker in production)."""
+    wait = 0.0
+    for kind, identity in sources.items():
+        times: list[float] = cache.get(_sms_key(kind, identity)) or []
+        for seconds, limit in SMS_LIMITS[kind]:
+            recent = sorted(t for t in times if t > now - seconds)
+            if len(recent) >= limit:
+                wait = max(wait, recent[-limit] + seconds - now)
+    return math.ceil(wait)
+
+
+def _sms_count(sources: dict[str, str], now: float) -> None:
+    for kind, identity in sources.items():
+        longest = max(seconds for seconds, _limit in SMS_LIMITS[kind])
+        times = [t for t in (cache.get(_sms_key(kind, identity)) or []) if t > now - longest]
+        cache.set(_sms_key(kind, identity), [*times, now], timeout=longest)
+
+
 def otp_send(*, terminal: Terminal, id_number: str) -> int | None:
     """Send a one-time code to the phone the core holds for this person. Returns the code's id, or None
-    when there is no such person or phone (the terminal shows the same words either way)."""
+    when there is no such person or phone (the terminal shows the same words either way).
+
+    Limited per ID number, per phone number and per terminal (SMS_LIMITS): too soon raises `CodeWait`
+    with the seconds to wait, shown on the terminal."""
     _require_serving(terminal)
     checked = check_id_number(id_number)
     if not checked.ok:
         raise ValidationError({"id_number": str(checked.error)})
     if _too_many_failures(terminal):
         raise ValidationError(_("尝试次数过多，请一分钟后再试。"))
+    now = _now()
+    sources = {"id": blind_index(checked.value), "terminal": str(terminal.pk)}  # never the number itself
+    wait = _sms_wait(sources, now)
+    if wait:
+        raise CodeWait(wait)
     core = get_core()
     person = core.find_person(checked.value)
     phone = core.contact_phone(person.ref) if person else ""
+    if phone:
+        sources["phone"] = blind_index(phone)
+        wait = _sms_wait({"phone": sources["phone"]}, now)
+        if wait:  # another ID number with the same phone asked a moment ago
+            raise CodeWait(wait)
+    _sms_count(sources, now)
     if person is None or not phone:
         return None
     code = f"{secrets.randbelow(10**6):06d}"

@@ -3,6 +3,7 @@ verification of a printout, and the staff pages that register terminals and read
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -15,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -196,11 +197,15 @@ def identify_code(request: TerminalRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("restart"):
         request.session.pop(OTP, None)
         return redirect("kiosk:identify_code")
+    wait: dict[str, Any] | None = None
     if step == "send" and request.method == "POST" and send_form.is_valid():
         try:
             otp_id = services.otp_send(
                 terminal=request.terminal, id_number=send_form.cleaned_data["id_number"]
             )
+        except services.CodeWait as exc:  # shown as its own notice, with the time it may be asked again
+            until = timezone.localtime() + dt.timedelta(seconds=exc.seconds)
+            wait = {"message": exc.messages[0], "seconds": exc.seconds, "until": until}
         except ValidationError as exc:
             apply_errors(send_form, exc, "id_number")
         else:
@@ -224,7 +229,7 @@ def identify_code(request: TerminalRequest) -> HttpResponse:
     return render(
         request,
         "kiosk/identify_code.html",
-        {"step": step, "send_form": send_form, "verify_form": verify_form, "demo_code": demo},
+        {"step": step, "send_form": send_form, "verify_form": verify_form, "demo_code": demo, "wait": wait},
     )
 
 

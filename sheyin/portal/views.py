@@ -442,7 +442,8 @@ def elderly_mode(request: HttpRequest) -> HttpResponse:
         nxt = reverse("portal:home")
     resp = redirect(nxt)
     if request.POST.get("mode") == "on":
-        resp.set_cookie(ELDERLY_COOKIE, "1", max_age=ELDERLY_MAX_AGE, samesite="Lax", httponly=True)
+        resp.set_cookie(ELDERLY_COOKIE, "1", max_age=ELDERLY_MAX_AGE, samesite="Lax", httponly=True,
+                        secure=request.is_secure())  # fmt: skip
     else:
         resp.delete_cookie(ELDERLY_COOKIE, samesite="Lax")
     return resp

@@ -18,7 +18,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from sheyin.accounts.permissions import require
 from sheyin.api.auth import ANY_AUTH
-from sheyin.api.schemas import PageParams, page_of, paginate
+from sheyin.api.schemas import IsoDate, PageParams, page_of, paginate
 from sheyin.catalogue.choices import Channel
 from sheyin.institutions import selectors as registry
 from sheyin.institutions.models import Agency, Bank, Outlet
@@ -65,8 +65,8 @@ class RatingFilters(Schema):
     outlet: str | None = Field(None, pattern=OUTLET_CODE, description="Outlet code.")
     level: int | None = Field(None, ge=1, le=5)
     channel: Channel | None = None
-    rated_from: dt.date | None = Field(None, description="Rated on or after.")
-    rated_to: dt.date | None = Field(None, description="Rated on or before.")
+    rated_from: IsoDate | None = Field(None, description="Rated on or after (YYYY-MM-DD).")
+    rated_to: IsoDate | None = Field(None, description="Rated on or before (YYYY-MM-DD).")
 
 
 class StatisticsFilters(Schema):

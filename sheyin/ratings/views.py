@@ -20,6 +20,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.net import client_address
 from sheyin.institutions import selectors as inst
 
 from . import selectors, services, statistics
@@ -38,7 +39,7 @@ from .workflow import FINISHED, BadReviewStatus, allowed_actions
 
 
 def _address(request: HttpRequest) -> str:
-    return (request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or "")[:45]
+    return client_address(request)
 
 
 def _rate_limited(request: HttpRequest, kind: str = "submit") -> bool:

@@ -19,7 +19,16 @@ from ninja.responses import Status
 
 from sheyin.accounts.permissions import require
 from sheyin.api.auth import ANY_AUTH
-from sheyin.api.schemas import PageParams, SafeText, page_of, paginate
+from sheyin.api.schemas import (
+    MULTI_LINE,
+    NO_CONTROL,
+    InputSchema,
+    IsoDate,
+    PageParams,
+    SafeText,
+    page_of,
+    paginate,
+)
 from sheyin.institutions import selectors as registry
 
 from . import selectors, services
@@ -75,8 +84,8 @@ class TicketFilters(Schema):
     outlet: str | None = Field(None, pattern=OUTLET_CODE, description="Outlet code.")
     status: TicketStatus | None = None
     category: Category | None = None
-    raised_from: dt.date | None = Field(None, description="Raised on or after.")
-    raised_to: dt.date | None = Field(None, description="Raised on or before.")
+    raised_from: IsoDate | None = Field(None, description="Raised on or after (YYYY-MM-DD).")
+    raised_to: IsoDate | None = Field(None, description="Raised on or before (YYYY-MM-DD).")
     q: SafeText = Field("", description="Part of the number or title.")
 
 
@@ -116,11 +125,13 @@ def ticket(request: HttpRequest, id: int = Path(..., ge=1, le=2_147_483_647)) ->
     return t
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     outlet: str = Field(..., pattern=OUTLET_CODE, description="The outlet's code (one of the caller's bank).")
     category: Category
-    title: str = Field(..., min_length=1, max_length=100)
-    description: str = Field(..., min_length=5, max_length=5000)
+    title: str = Field(..., min_length=1, max_length=100, pattern=NO_CONTROL, description="One line.")
+    description: str = Field(
+        ..., min_length=5, max_length=5000, pattern=MULTI_LINE, description="Multi-line."
+    )
 
 
 @router.post(

@@ -99,14 +99,23 @@ def test_every_authenticated_call_is_an_audit_event_naming_the_client(world) -> 
     assert "secret-search" not in str(event.after)  # no query, no body in the trail
 
 
-def test_refused_calls_are_audited_too(world) -> None:  # type: ignore[no-untyped-def]
+def test_refused_calls_are_counted_and_audited_once_per_source_and_minute(world) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sheyin.api.services import refusals_audit
+
     api = world["home_api"]
     h = {**api.headers("GET", OUTLETS), "X-Sheyin-Signature": "0" * 64}
     api.http.get(OUTLETS, headers=h)
-    event = AuditEvent.objects.filter(action="api.call").latest("id")
+    assert not AuditEvent.objects.filter(action="api.call").exists()
+    refusals_audit(now=timezone.now() + dt.timedelta(minutes=2))
+    event = AuditEvent.objects.get(action="api.refused")
     assert event.actor_name == f"api:{api.api_client.key_id}"
     assert event.outcome == "denied"
-    assert event.after["code"] == "bad_signature"
+    assert event.after["codes"] == {"bad_signature": 1}
+    assert event.after["client"] == api.api_client.name
 
 
 def test_a_write_by_a_client_is_audited_in_the_same_transaction_as_the_change(world) -> None:  # type: ignore[no-untyped-def]
@@ -116,7 +125,7 @@ def test_a_write_by_a_client_is_audited_in_the_same_transaction_as_the_change(wo
     assert actions == ["api.call", "outlet.update"]
     call = AuditEvent.objects.filter(action="api.call").latest("id")
     assert call.after["method"] == "PATCH"
-    assert "010-3" not in str(call.after)
+    assert "010-66660003" not in str(call.after)
 
 
 def test_a_token_call_is_audited_as_the_user(world) -> None:  # type: ignore[no-untyped-def]

@@ -45,7 +45,9 @@ def test_a_bank_client_cannot_find_another_banks_outlet_by_searching(world) -> N
 
 def test_a_bank_client_cannot_write_to_another_banks_outlet(world) -> None:  # type: ignore[no-untyped-def]
     foreign = world["outlets"]["other"]
-    r = world["home_api"].send("PATCH", f"{OUTLETS}/{foreign.code}/contact", {"phone": "1"}, key="x")
+    r = world["home_api"].send(
+        "PATCH", f"{OUTLETS}/{foreign.code}/contact", {"phone": "010-66660011"}, key="x"
+    )
     assert r.status_code == 404
     foreign.refresh_from_db()
     assert foreign.phone == ""
@@ -93,7 +95,7 @@ def test_a_token_writes_with_its_users_permissions(world) -> None:  # type: igno
     outlet = world["outlets"]["home"]
     r = Client().patch(
         f"{OUTLETS}/{outlet.code}/contact",
-        {"phone": "1"},
+        {"phone": "010-66660011"},
         content_type="application/json",
         headers={**bearer(token), "Idempotency-Key": "t1"},
     )

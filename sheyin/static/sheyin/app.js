@@ -1,6 +1,16 @@
 // Shell behaviour (no inline scripts: strict CSP).
 (function () {
   "use strict";
+  // Names are text. Every script that puts data into HTML — ECharts tooltip and label formatters, markup
+  // built in JS — passes it through sheyin.escapeHtml (CSP stops scripts, not markup such as <img> or <a>).
+  // Prefer textContent where no markup is needed at all.
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+  window.sheyin = window.sheyin || {};
+  window.sheyin.escapeHtml = function (value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`]/g, function (c) {
+      return ENTITIES[c];
+    });
+  };
   // Confirm dangerous actions: <button data-confirm="...">
   document.addEventListener("click", function (ev) {
     var el = ev.target.closest("[data-confirm]");

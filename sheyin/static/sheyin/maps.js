@@ -8,13 +8,15 @@
     }
     return cache;
   }
+  var esc = window.sheyin.escapeHtml;
   function outletMap(el) {
     var lon = parseFloat(el.dataset.lon), lat = parseFloat(el.dataset.lat);
     boundaries(el.dataset.mapUrl).then(function (geo) {
       echarts.registerMap("beijing", geo);
       var chart = echarts.init(el);
       chart.setOption({
-        tooltip: { trigger: "item" },
+        // confine: no tooltip arrow (ECharts draws it as markup with an inline style, which the CSP refuses)
+        tooltip: { trigger: "item", confine: true, className: "sheyin-chart-tip", formatter: function (p) { return esc(p.name); } },
         geo: {
           map: "beijing", roam: true, center: [lon, lat], zoom: 6,
           itemStyle: { areaColor: "#eef3fb", borderColor: "#7a95c2" },

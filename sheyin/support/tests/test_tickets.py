@@ -179,3 +179,20 @@ def test_the_municipal_admin_edits_the_ticket_deadlines_on_the_settings_page(cli
     assert resp.status_code == 200 and SupportSettings.current().reply_working_days == 2
     client.force_login(user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal()))
     assert client.get(reverse("support:settings")).status_code == 403
+
+
+def test_a_ticket_title_with_a_vertical_tab_is_a_field_error_on_the_page_and_nothing_is_written(
+    client, reference
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    w = world()
+    client.force_login(w.manager)
+    response = client.post(
+        reverse("support:ticket_new"),
+        {"category": "system", "title": "终端\x0b无法打印", "description": "自助终端打印权益记录时卡纸报错"},
+    )
+    assert response.status_code == 200
+    assert "title" in response.context["form"].errors
+    assert "控制字符" in response.content.decode()
+    assert not Ticket.objects.exists()

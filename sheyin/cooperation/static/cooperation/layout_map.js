@@ -43,6 +43,8 @@
       animation: false,
       tooltip: {
         trigger: "item",
+        className: "sheyin-chart-tip",
+        confine: true,  // no tooltip arrow: ECharts draws it with an inline style, which the CSP refuses
         formatter: function (p) {
           // Names are shown as text, never as HTML.
           if (p.seriesType === "lines" || p.seriesType === "custom") { return ""; }

@@ -15,11 +15,7 @@
   var data = null;
   var whatif = { on: false, added: [], removed: {}, result: null, seq: 0 };
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = window.sheyin.escapeHtml;  // names are text (app.js): every tooltip below goes through it
   function num(v) { return v == null ? "—" : Math.round(v).toLocaleString(); }
   function pct(v) { return v == null ? "—" : (v * 100).toFixed(1) + "%"; }
   function setText(id, text) { var n = document.getElementById(id); if (n) { n.textContent = text; } }
@@ -71,7 +67,7 @@
     var unc = [];
     data.uncovered.forEach(function (u) {
       u.rings.forEach(function (r) {
-        unc.push({ ring: r, tip: esc(L.uncovered) + " #" + u.rank + "<br>" + esc(u.district) + " · " + esc(L.population) + " " + num(u.population) + "<br>" + esc(L.area) + " " + u.area_km2 + " " + esc(L.km2) });
+        unc.push({ ring: r, tip: esc(L.uncovered) + " #" + esc(u.rank) + "<br>" + esc(u.district) + " · " + esc(L.population) + " " + num(u.population) + "<br>" + esc(L.area) + " " + esc(u.area_km2) + " " + esc(L.km2) });
       });
     });
     s.push(polygons(L.uncovered, unc, "rgba(224,49,49,0.28)", "rgba(201,42,42,0.45)", { z: 3, lineWidth: 0.6 }));
@@ -159,7 +155,7 @@
     return {
       animation: false,
       tooltip: {
-        trigger: "item", confine: true,
+        trigger: "item", confine: true, className: "sheyin-chart-tip",
         formatter: function (p) {
           if (p.data && p.data.o) {
             var o = p.data.o;
@@ -168,7 +164,7 @@
           if (p.data && p.data.office) { return esc(L.offices) + "<br>" + esc(p.data.office.name); }
           if (p.data && p.data.planned) { return esc(L.planned) + "<br>" + esc(p.data.planned.name) + "<br>" + esc(p.data.planned.district); }
           if (p.data && p.data.cases) { return esc(L.activity) + "<br>" + esc(p.data.cases[3]) + "<br>" + num(p.data.cases[2]) + " " + esc(L.cases); }
-          if (p.data && p.data.rec) { return esc(p.seriesName) + " #" + p.data.rec[4] + "<br>" + esc(p.data.rec[2]) + "<br>" + esc(L.newCovered) + " " + num(p.data.rec[3]); }
+          if (p.data && p.data.rec) { return esc(p.seriesName) + " #" + esc(p.data.rec[4]) + "<br>" + esc(p.data.rec[2]) + "<br>" + esc(L.newCovered) + " " + num(p.data.rec[3]); }
           return esc(p.name || p.seriesName);
         }
       },

@@ -43,6 +43,7 @@
     var node = id && document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
   }
+  var esc = window.sheyin.escapeHtml;  // names are text (app.js)
   var names = inline("map-names") || {};
   var data = inline(el.dataset.inline);
   var pointsReady = data ? Promise.resolve(data)
@@ -75,7 +76,8 @@
       });
     }
     chart.setOption({
-      tooltip: { trigger: "item", formatter: function (p) { return p.name || ""; } },
+      // confine: no tooltip arrow (ECharts draws it as markup with an inline style, which the CSP refuses)
+      tooltip: { trigger: "item", confine: true, className: "sheyin-chart-tip", formatter: function (p) { return esc(p.name); } },
       geo: {
         map: "beijing", roam: coarse ? "scale" : true, center: view.center, zoom: view.zoom, nameMap: names,
         scaleLimit: { min: 1, max: 80 },
