@@ -176,7 +176,10 @@ def daily(
 def snapshot(
     user: Any, focus: Focus, measures: list[str], *, by: str | None = None, grain: str | None = None
 ) -> tuple[dt.date | None, dict[tuple[Any, str], int]]:
-    """The latest snapshot (≤ today) of `measures`: its day and {(key, measure): sum}."""
+    """The latest snapshot (≤ today) of `measures`: its day and {(key, measure): sum}. By outlet reads the
+    outlet grain."""
+    if grain is None and by == "outlet_id":
+        grain = Grain.OUTLET
     qs = _daily(user, focus, grain=grain).filter(measure__in=measures, day__lte=timezone.localdate())
     day = qs.aggregate(d=Max("day"))["d"]
     if day is None:
@@ -208,9 +211,10 @@ def focus_outlets(user: Any, focus: Focus) -> QuerySet[Outlet]:
 
 
 def outlet_status(user: Any, focus: Focus, by: str = "district_id") -> dict[tuple[Any, str], int]:
-    """{(district or bank id, status): outlets} for the focus."""
-    rows = focus_outlets(user, focus).values(by, "status").annotate(n=Count("pk")).order_by()
-    return {(r[by], r["status"]): r["n"] for r in rows}
+    """{(district, bank or outlet id, status): outlets} for the focus."""
+    field = "pk" if by == "outlet_id" else by
+    rows = focus_outlets(user, focus).values(field, "status").annotate(n=Count("pk")).order_by()
+    return {(r[field], r["status"]): r["n"] for r in rows}
 
 
 def map_points(user: Any, focus: Focus) -> list[tuple[int, str, str, float, float]]:

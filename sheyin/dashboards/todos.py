@@ -14,13 +14,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
+from sheyin.common.access import rule_of
 
 MA, MO = Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER
 DA, DO, DI = Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR
@@ -250,6 +251,16 @@ def _proposals(user: Any, today: dt.date) -> int:
     return _n(proposals(user).filter(status=ProposalStatus.PROPOSED))
 
 
+def _own_grant(user: Any, today: dt.date) -> int:
+    """1 when the staff member has no grant in force, or it ends within the reminder period."""
+    from sheyin.staffing.selectors import active_grant_for, rules
+
+    grant = active_grant_for(user, today)
+    if grant is None or grant.valid_until is None:
+        return 1
+    return int(grant.valid_until <= today + dt.timedelta(days=rules().reminder_days))
+
+
 def _users_without_role(user: Any, today: dt.date) -> int:
     from sheyin.accounts.selectors import users_for
 
@@ -331,6 +342,7 @@ TODOS: tuple[Todo, ...] = (
     # outlets
     Todo("case_review", _("待复核的高风险业务"), frozenset({OM, OS}), "casework:review_list", _reviews_waiting),
     Todo("own_drafts", _("受理中的业务"), frozenset({OS}), "casework:case_list", _own_drafts, {"status": "draft"}),
+    Todo("own_grant", _("我的业务授权待办理或即将到期"), frozenset({OS}), "staffing:my", _own_grant, urgent=True),
     Todo("rect_answer", _("整改通知待整改"), frozenset({OM}), "supervision:rectification_list",
          _rectifications("ordered"), {"status": "ordered"}),
     Todo("bad_rectify", _("差评待整改"), frozenset({OM}), "ratings:bad_list", _bad_reviews("verified"),
@@ -351,13 +363,31 @@ TODOS: tuple[Todo, ...] = (
 )  # fmt: skip
 
 
+def _may_open(user: Any, url_name: str, held_to_grant: bool) -> bool:
+    """The same checks the request would meet: the view's access rule, and R2.0's grant for window staff."""
+    match = resolve(reverse(url_name))
+    rule = rule_of(match.func)
+    if rule is None or (rule[0] == "perm" and not all(user.has_perm(p) for p in rule[1])):
+        return False
+    if held_to_grant:
+        from sheyin.staffing.middleware import ALLOWED_NAMES, SELF_SERVICE_PREFIX
+
+        return url_name in ALLOWED_NAMES or url_name.startswith(SELF_SERVICE_PREFIX)
+    return True
+
+
 def todos_for(user: Any, today: dt.date | None = None) -> list[Item]:
-    """The user's to-dos with their counts, in the table's order (every entry their roles may act on)."""
+    """The user's to-dos with their counts, in the table's order: every entry their roles may act on and
+    whose list they may open."""
+    from sheyin.staffing.middleware import needs_grant
+    from sheyin.staffing.selectors import active_grant_for
+
     today = today or timezone.localdate()
     roles = {Role(a.role) for a in assignments_of(user)}
+    held = needs_grant(user) and active_grant_for(user, today) is None
     out = []
     for t in TODOS:
-        if not roles & t.roles:
+        if not roles & t.roles or not _may_open(user, t.url_name, held):
             continue
         url = reverse(t.url_name) + (f"?{urlencode(t.params)}" if t.params else "")
         out.append(Item(t.key, str(t.label), t.count(user, today), url, t.urgent))

@@ -21,6 +21,10 @@
     if (percent) { return Number(value).toFixed(1) + "%"; }
     return Number(value).toLocaleString();
   }
+  // Series markers by class: ECharts' own marker is markup with a style attribute, which the CSP refuses.
+  function dot(index) {
+    return '<span class="dash-dot dash-dot-' + (Number(index) % PALETTE.length) + '" aria-hidden="true"></span>';
+  }
   function safeUrl(url) {
     return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : null;
   }
@@ -70,7 +74,7 @@
           if (!params.length) { return ""; }
           var lines = [esc(params[0].name)];
           params.forEach(function (p) {
-            lines.push(p.marker + esc(p.seriesName) + ": " + esc(num(p.value, percentOf(axisOfSeries[p.seriesIndex]))));
+            lines.push(dot(p.seriesIndex) + esc(p.seriesName) + ": " + esc(num(p.value, percentOf(axisOfSeries[p.seriesIndex]))));
           });
           return lines.join("<br>");
         }
@@ -85,7 +89,7 @@
     return {
       color: PALETTE,
       tooltip: { trigger: "item", confine: true, formatter: function (p) {
-        return p.marker + esc(p.name) + ": " + esc(num(p.value)) + " (" + esc(p.percent) + "%)";
+        return dot(p.dataIndex) + esc(p.name) + ": " + esc(num(p.value)) + " (" + esc(p.percent) + "%)";
       } },
       legend: { type: "scroll", bottom: 0 },
       series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: c.data || [],
@@ -103,6 +107,7 @@
       window.echarts.registerMap(name, geo);
       var chart = window.echarts.init(el);
       charts[c.id] = chart;
+      chart.on("finished", function () { el.setAttribute("data-ready", "1"); });
       var max = 1;
       (c.regions || []).forEach(function (r) { max = Math.max(max, r.value || 0); });
       var byStatus = {};
@@ -120,7 +125,10 @@
       });
       chart.setOption({
         tooltip: { trigger: "item", confine: true, formatter: function (p) {
-          if (p.seriesType === "scatter") { return esc(p.data.name) + "<br>" + esc(p.seriesName); }
+          if (p.seriesType === "scatter") {
+            return '<span class="dash-dot dash-dot-' + esc(p.data.status) + '" aria-hidden="true"></span>' +
+              esc(p.data.name) + "<br>" + esc(p.seriesName);
+          }
           return esc(p.name) + "<br>" + esc(c.valueName) + ": " + esc(num(p.value));
         } },
         legend: { top: 0, left: 0, orient: "vertical", data: series.slice(1).map(function (s) { return s.name; }) },
@@ -146,6 +154,7 @@
     if (c.kind === "map") { mapChart(el, c); return; }
     var chart = window.echarts.init(el);
     charts[c.id] = chart;
+    chart.on("finished", function () { el.setAttribute("data-ready", "1"); });
     chart.setOption(c.kind === "pie" ? pieOption(c) : axisOption(c));
     if (c.links && c.links.length) {
       chart.on("click", function (p) { go(c.links[p.dataIndex]); });
