@@ -196,5 +196,5 @@ def test_to_do_counts_follow_the_scope_and_the_state(reference) -> None:  # type
     assert counts["rect_overdue"] == 1 and counts["tickets_open"] == 1 and counts["tickets_due_soon"] == 1
     city = {i.key: i.count for i in todos_for(user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal()))}
     assert city["rect_overdue"] == 2
-    outlet = {i.key: i.count for i in todos_for(user_with_role(Role.OUTLET_MANAGER, outlet=o))}
-    assert outlet["rect_answer"] == 2 and "rect_overdue" not in outlet
+    mine = {i.key: i.count for i in todos_for(user_with_role(Role.OUTLET_MANAGER, outlet=o))}
+    assert mine["rect_answer"] == 2 and "rect_overdue" not in mine
