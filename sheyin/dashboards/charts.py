@@ -419,7 +419,8 @@ def appraisal(f: Figures) -> tuple[Chart, Chart]:
     grades = dict(qs.values_list("grade").annotate(n=_count()).order_by())
     label = ""
     if period:
-        label = f"{period[0]}" + (_("年第%(q)d季度") % {"q": period[1]} if period[1] else _("年度"))
+        label = (_("%(year)d年第%(q)d季度") % {"year": period[0], "q": period[1]} if period[1]
+                 else _("%(year)d年度") % {"year": period[0]})  # fmt: skip
     rows = [[str(Appraisal.Grade(g).label), grades.get(g, 0)] for g in Appraisal.Grade.values]
     dist = Chart(
         "appraisal-grades", _("考核等级分布") + (f"（{label}）" if label else ""), "pie", [_("等级"), _("网点数")],

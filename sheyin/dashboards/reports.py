@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from sheyin.catalogue.choices import Channel
 from sheyin.institutions.models import Agency, Bank, Outlet, OutletStatus
@@ -150,10 +151,10 @@ def build(kind: str, district: Agency | None, start: dt.date, end: dt.date,
     last_year = year_earlier(start, end)
     periods = {"current": (start, end), "previous": prev, "last_year": last_year}
     by = "bank_id" if district is not None else "district_id"
-    step(15, "汇总业务量与好差评")
+    step(15, gettext_noop("汇总业务量与好差评"))
     flows = {name: sums(a, b, FLOW_MEASURES, district=district, by=by) for name, (a, b) in periods.items()}
     items = sums(start, end, [M.ITEM_VOLUME], district=district, by=None, item=True)
-    step(35, "汇总网点、人员与监督检查")
+    step(35, gettext_noop("汇总网点、人员与监督检查"))
     snap_day, snap = snapshot_at(end, [M.WINDOWS, M.STAFF_WINDOW, M.STAFF_GUIDE, M.GRANTS_EXPIRING, M.RECT_OVERDUE],
                                  district=district, by=by)  # fmt: skip
     cov_day, cov = snapshot_at(
@@ -163,7 +164,7 @@ def build(kind: str, district: Agency | None, start: dt.date, end: dt.date,
     status = {
         (r[by], r["status"]): r["n"] for r in outlets.values(by, "status").annotate(n=Count("pk")).order_by()
     }
-    step(50, "汇总考核结果")
+    step(50, gettext_noop("汇总考核结果"))
     appraisal = _appraisal(district, end, by)
 
     keys = sorted({k for rows in flows.values() for (k, _c, _i, _m) in rows} | {k for k, _m in snap}
@@ -200,7 +201,7 @@ def build(kind: str, district: Agency | None, start: dt.date, end: dt.date,
         summary_row("计划检查完成率", lambda r: rate(_total(r, M.INSP_DONE), _total(r, M.INSP_PLANNED)), "%"),
         summary_row("下达整改通知", lambda r: _total(r, M.RECT_ORDERED)),
     ]
-    step(60, "整理分项表")
+    step(60, gettext_noop("整理分项表"))
     total_label = "合计" if by == "bank_id" else "全市"
     every: Any = ...
 
@@ -292,7 +293,7 @@ def build(kind: str, district: Agency | None, start: dt.date, end: dt.date,
     sections = [business, items_section, outlets_staff, ratings, oversight, appraisal_section]
     if coverage is not None:
         sections.append(coverage)
-    step(65, "统计完成")
+    step(65, gettext_noop("统计完成"))
     return {
         "title": title_of(kind, district, start, end),
         "scope": district.district_name if district is not None else "全市",
