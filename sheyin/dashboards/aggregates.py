@@ -31,8 +31,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, DateField, F, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models import CharField, Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from .models import COVERAGE, FLOWS, SNAPSHOTS, DailyFigure, Grain, Measure, MonthlyFigure, RefreshState
@@ -73,47 +73,72 @@ def _text(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def _null() -> Cast:
-    return Cast(Value(None), output_field=IntegerField())  # typed: PostgreSQL reads a bare NULL as text
+# --- sources --------------------------------------------------------------------------------------
 
 
-def _insert(qs: QuerySet[Any], grain: str, measure: str) -> int:
-    """Run INSERT INTO DailyFigure SELECT … over `qs`, a grouped queryset with the aliases d (local day),
-    di (district), b (bank), o (outlet or NULL), ch (channel), it (item) and v (the count)."""
+@dataclass(frozen=True)
+class Part:
+    """One measure derived from a source's grouped rows: its grain, channel, value column, and whether it
+    is per outlet (grain o) or per item (grain b)."""
+
+    measure: str
+    value: str
+    channel: str = ""
+    per_item: bool = False
+
+
+def _insert_parts(qs: QuerySet[Any], parts: list[Part]) -> int:
+    """One scan of the source: `qs` groups it by local day (d), district (di), bank (b), outlet (o) and item
+    (it), counting into columns; each part sums one column to its grain. The database reads the source
+    once (a CTE used several times) and writes every measure in one INSERT."""
     sql, params = qs.order_by().query.sql_with_params()
+    selects, extra = [], []
+    for part in parts:
+        if part.per_item:
+            selects.append(f"SELECT %s, d, di, b, NULL, %s, it, %s, SUM({part.value}) FROM s "
+                           f"GROUP BY d, di, b, it HAVING SUM({part.value}) > 0")  # fmt: skip
+            extra += [Grain.DISTRICT_BANK, part.channel, part.measure]
+        else:
+            selects.append(f"SELECT %s, d, di, b, o, %s, %s, %s, SUM({part.value}) FROM s "
+                           f"GROUP BY d, di, b, o HAVING SUM({part.value}) > 0")  # fmt: skip
+            extra += [Grain.OUTLET, part.channel, "", part.measure]
     table = DailyFigure._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({COLUMNS}) SELECT %s, s.d, s.di, s.b, s.o, s.ch, s.it, %s, s.v FROM ({sql}) s",
-            [grain, measure, *params],
+            f"WITH s AS ({sql}) INSERT INTO {table} ({COLUMNS}) " + " UNION ALL ".join(selects),
+            [*params, *extra],
         )
         return max(cursor.rowcount, 0)
 
 
-def _grouped(qs: QuerySet[Any], day: Any, channel: str = "", item: Any = None) -> QuerySet[Any]:
-    """Outlet-grain grouping of a source queryset whose rows carry district_id, bank_id and outlet_id."""
+def _group(qs: QuerySet[Any], day: Any, item: Any = None, **counts: Any) -> QuerySet[Any]:
     return qs.values(
-        d=day, di=F("district_id"), b=F("bank_id"), o=F("outlet_id"), ch=_text(channel),
+        d=day,
+        di=F("district_id"),
+        b=F("bank_id"),
+        o=F("outlet_id"),
         it=item if item is not None else _text(""),
-    ).annotate(v=Count("pk"))  # fmt: skip
+    ).annotate(**counts)
 
 
-# --- sources --------------------------------------------------------------------------------------
-
-
-def _sources(lo: dt.datetime, hi: dt.datetime, since: dt.date, until: dt.date, today: dt.date) -> list[tuple[str, QuerySet[Any]]]:  # fmt: skip
-    """(measure, outlet-grain grouped queryset) for every flow figure of [lo, hi)."""
+def _sources(lo: dt.datetime, hi: dt.datetime, today: dt.date) -> list[tuple[QuerySet[Any], list[Part]]]:
+    """Every flow figure of [lo, hi): one grouped query per source table, and the measures it yields."""
     from sheyin.casework.models import Case, GuidedSession
     from sheyin.casework.workflow import CaseStatus
     from sheyin.catalogue.choices import Channel
+    from sheyin.institutions.models import Agency
     from sheyin.kiosk.models import TerminalQuery
     from sheyin.ratings.models import BAD_LEVEL_MAX, SATISFIED_LEVEL_MIN, Rating
     from sheyin.supervision.models import Rectification
     from sheyin.support.models import Ticket
     from sheyin.support.workflow import TicketStatus
 
+    window, kiosk, online_ch = Channel.COUNTER, Channel.TERMINAL, Channel.ONLINE
+    # Naming every agency lets PostgreSQL range-scan the (district, time) indexes of cases and ratings
+    # instead of reading the whole table for one day (the frequent refresh).
+    agencies = list(Agency.objects.values_list("pk", flat=True))
     # Business done: drafts still at the window and cancelled visits are not business (as in planning).
-    cases = Case.objects.filter(called_at__gte=lo, called_at__lt=hi).exclude(
+    cases = Case.objects.filter(district_id__in=agencies, called_at__gte=lo, called_at__lt=hi).exclude(
         status__in=(CaseStatus.DRAFT, CaseStatus.CANCELLED)
     )
     terminal = TerminalQuery.objects.filter(at__gte=lo, at__lt=hi, action__in=(
@@ -121,27 +146,33 @@ def _sources(lo: dt.datetime, hi: dt.datetime, since: dt.date, until: dt.date, t
     online = GuidedSession.objects.filter(started_at__gte=lo, started_at__lt=hi).exclude(
         outcome=GuidedSession.Outcome.ABANDONED
     )
-    ratings = Rating.objects.filter(created_at__gte=lo, created_at__lt=hi, excluded=False)
+    ratings = Rating.objects.filter(
+        district_id__in=agencies, created_at__gte=lo, created_at__lt=hi, excluded=False
+    )
+    bad = Q(level__lte=BAD_LEVEL_MAX)
     tickets = Ticket.objects.filter(raised_at__gte=lo, raised_at__lt=hi).annotate(
         closed_day=TruncDate("closed_at")
     )
     closed = Q(status=TicketStatus.CLOSED)
     rects = Rectification.objects.filter(ordered_at__gte=lo, ordered_at__lt=hi)
     return [
-        (Measure.VOLUME, _grouped(cases, TruncDate("called_at"), Channel.COUNTER)),
-        (Measure.DONE, _grouped(cases.filter(status=CaseStatus.COMPLETED), TruncDate("called_at"), Channel.COUNTER)),
-        (Measure.VOLUME, _grouped(terminal, TruncDate("at"), Channel.TERMINAL)),
-        (Measure.VOLUME, _grouped(online, TruncDate("started_at"), Channel.ONLINE)),
-        (Measure.RATINGS, _grouped(ratings, TruncDate("created_at"))),
-        (Measure.SATISFIED, _grouped(ratings.filter(level__gte=SATISFIED_LEVEL_MIN), TruncDate("created_at"))),
-        (Measure.BAD, _grouped(ratings.filter(level__lte=BAD_LEVEL_MAX), TruncDate("created_at"))),
-        (Measure.BAD_ON_TIME, _grouped(ratings.filter(level__lte=BAD_LEVEL_MAX, bad_review__rectified_on_time=True),
-                                       TruncDate("created_at"))),
-        (Measure.TICKETS, _grouped(tickets, TruncDate("raised_at"))),
-        (Measure.TICKETS_IN_SLA, _grouped(tickets.filter(closed, closed_day__lte=F("close_due")), TruncDate("raised_at"))),
-        (Measure.TICKETS_LATE, _grouped(tickets.filter((closed & Q(closed_day__gt=F("close_due")))
-                                                       | (~closed & Q(close_due__lt=today))), TruncDate("raised_at"))),
-        (Measure.RECT_ORDERED, _grouped(rects, TruncDate("ordered_at"))),
+        (_group(cases, TruncDate("called_at"), F("item_code"), v=Count("pk"),
+                done=Count("pk", filter=Q(status=CaseStatus.COMPLETED))),
+         [Part(Measure.VOLUME, "v", window), Part(Measure.DONE, "done", window),
+          Part(Measure.ITEM_VOLUME, "v", window, True)]),
+        (_group(terminal, TruncDate("at"), v=Count("pk")), [Part(Measure.VOLUME, "v", kiosk)]),
+        (_group(online, TruncDate("started_at"), Coalesce(F("item__code"), _text("")), v=Count("pk")),
+         [Part(Measure.VOLUME, "v", online_ch), Part(Measure.ITEM_VOLUME, "v", online_ch, True)]),
+        (_group(ratings, TruncDate("created_at"), n=Count("pk"),
+                sat=Count("pk", filter=Q(level__gte=SATISFIED_LEVEL_MIN)), bad=Count("pk", filter=bad),
+                ok=Count("pk", filter=bad & Q(bad_review__rectified_on_time=True))),
+         [Part(Measure.RATINGS, "n"), Part(Measure.SATISFIED, "sat"), Part(Measure.BAD, "bad"),
+          Part(Measure.BAD_ON_TIME, "ok")]),
+        (_group(tickets, TruncDate("raised_at"), n=Count("pk"),
+                ok=Count("pk", filter=closed & Q(closed_day__lte=F("close_due"))),
+                late=Count("pk", filter=(closed & Q(closed_day__gt=F("close_due"))) | (~closed & Q(close_due__lt=today)))),
+         [Part(Measure.TICKETS, "n"), Part(Measure.TICKETS_IN_SLA, "ok"), Part(Measure.TICKETS_LATE, "late")]),
+        (_group(rects, TruncDate("ordered_at"), n=Count("pk")), [Part(Measure.RECT_ORDERED, "n")]),
     ]  # fmt: skip
 
 
@@ -161,30 +192,10 @@ def _inspections(since: dt.date, until: dt.date) -> int:
     planned = Inspection.objects.filter(
         plan__isnull=False, scheduled_date__gte=since, scheduled_date__lte=until
     )
-    done = planned.filter(status=InspectionStatus.DONE)
-    return _insert(_grouped(planned, F("scheduled_date")), Grain.OUTLET, Measure.INSP_PLANNED) + _insert(
-        _grouped(done, F("scheduled_date")), Grain.OUTLET, Measure.INSP_DONE
+    grouped = _group(
+        planned, F("scheduled_date"), n=Count("pk"), done=Count("pk", filter=Q(status=InspectionStatus.DONE))
     )
-
-
-def _item_sources(lo: dt.datetime, hi: dt.datetime) -> list[QuerySet[Any]]:
-    """District × bank × item volume of the window and the online counter (terminals have no items)."""
-    from sheyin.casework.models import Case, GuidedSession
-    from sheyin.casework.workflow import CaseStatus
-    from sheyin.catalogue.choices import Channel
-
-    cases = Case.objects.filter(called_at__gte=lo, called_at__lt=hi).exclude(
-        status__in=(CaseStatus.DRAFT, CaseStatus.CANCELLED)
-    )
-    online = GuidedSession.objects.filter(started_at__gte=lo, started_at__lt=hi).exclude(
-        outcome=GuidedSession.Outcome.ABANDONED
-    )
-    return [
-        cases.values(d=TruncDate("called_at"), di=F("district_id"), b=F("bank_id"), o=_null(),
-                     ch=_text(Channel.COUNTER), it=F("item_code")).annotate(v=Count("pk")),
-        online.values(d=TruncDate("started_at"), di=F("district_id"), b=F("bank_id"), o=_null(),
-                      ch=_text(Channel.ONLINE), it=Coalesce(F("item__code"), _text(""))).annotate(v=Count("pk")),
-    ]  # fmt: skip
+    return _insert_parts(grouped, [Part(Measure.INSP_PLANNED, "n"), Part(Measure.INSP_DONE, "done")])
 
 
 # --- snapshots ------------------------------------------------------------------------------------
@@ -222,16 +233,18 @@ def _snapshot(today: dt.date, *, coverage: bool) -> int:
     rows = 0
     day = Value(today, output_field=DateField())
     operating = Outlet.objects.filter(status=OutletStatus.OPERATING)
-    rows += _insert(operating.values(d=day, di=F("district_id"), b=F("bank_id"), o=F("pk"), ch=_text(""), it=_text(""),
-                                     ).annotate(v=Sum("windows")), Grain.OUTLET, Measure.WINDOWS)  # fmt: skip
+    windows = operating.values(d=day, di=F("district_id"), b=F("bank_id"), o=F("pk"), it=_text("")).annotate(
+        v=Sum("windows")
+    )
+    rows += _insert_parts(windows, [Part(Measure.WINDOWS, "v")])
     expiring = PermissionGrant.objects.filter(
         status=GrantStatus.ACTIVE,
         valid_until__gte=today,
         valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
     )
-    rows += _insert(_grouped(expiring, day), Grain.OUTLET, Measure.GRANTS_EXPIRING)
+    rows += _insert_parts(_group(expiring, day, v=Count("pk")), [Part(Measure.GRANTS_EXPIRING, "v")])
     overdue = Rectification.objects.filter(status=RectificationStatus.ORDERED, due_date__lt=today)
-    rows += _insert(_grouped(overdue, day), Grain.OUTLET, Measure.RECT_OVERDUE)
+    rows += _insert_parts(_group(overdue, day, v=Count("pk")), [Part(Measure.RECT_OVERDUE, "v")])
     # Certified staff: the staffing check's own definition (one rule, read through its selector).
     staffed = []
     checked: QuerySet[Any] = staffing_check(_CityPrincipal(), today)
@@ -338,10 +351,8 @@ def refresh(*, since: dt.date, until: dt.date, snapshot: bool | None = None, cov
         state, _created = RefreshState.objects.select_for_update().get_or_create(pk=1)
         in_range = DailyFigure.objects.filter(day__gte=since, day__lte=until)
         in_range.filter(measure__in=sorted(FLOWS)).delete()
-        for measure, qs in _sources(lo, hi, since, until, today):
-            rows += _insert(qs, Grain.OUTLET, measure)
-        for qs in _item_sources(lo, hi):
-            rows += _insert(qs, Grain.DISTRICT_BANK, Measure.ITEM_VOLUME)
+        for qs, parts in _sources(lo, hi, today):
+            rows += _insert_parts(qs, parts)
         ahead = max(until, quarter_end(until))
         rows += _inspections(since, ahead)
         if take_snapshot:
@@ -401,6 +412,16 @@ def rebuild() -> Result:
     """Every day from the first source row to today."""
     today = timezone.localdate()
     return refresh(since=min(first_day() or today, today), until=today)
+
+
+def snapshot_day(measures: Any, until: dt.date) -> dt.date | None:
+    """The day of the latest snapshot on or before `until` holding `measures`. Snapshots are taken for the
+    whole city at once, so one anchor measure's newest day (an index-only lookup) is every scope's day."""
+    coverage = set(measures) <= COVERAGE
+    anchor = Measure.POPULATION if coverage else Measure.WINDOWS
+    grain = Grain.DISTRICT if coverage else Grain.OUTLET
+    days = DailyFigure.objects.filter(grain=grain, measure=anchor, day__lte=until).order_by("-day")
+    return days.values_list("day", flat=True).first()
 
 
 def refreshed_at() -> dt.datetime | None:

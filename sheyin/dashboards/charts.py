@@ -555,7 +555,7 @@ def crumbs(focus: s.Focus, user: Any) -> list[tuple[str, str]]:
         out.append((_("全市"), _url(focus)))
     if focus.district is not None and level in (s.Level.ALL, s.Level.DISTRICT):
         out.append((focus.district.district_name, _url(focus, district=focus.district.pk)))
-    if focus.bank is not None:
+    if focus.bank is not None and level in (s.Level.ALL, s.Level.DISTRICT, s.Level.BANK):
         out.append((focus.bank.short_name, _url(focus, district=focus.district.pk if focus.district else None,
                                                 bank=focus.bank.pk)))  # fmt: skip
     if focus.outlet is not None:

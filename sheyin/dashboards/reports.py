@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -112,10 +112,12 @@ def sums(start: dt.date, end: dt.date, measures: Sequence[str], *, district: Age
 
 def snapshot_at(end: dt.date, measures: Sequence[str], *, district: Agency | None, by: str | None,
                 grain: str = Grain.DISTRICT_BANK) -> tuple[dt.date | None, dict[tuple[Any, str], int]]:  # fmt: skip
-    qs = DailyFigure.objects.filter(grain=grain, measure__in=measures, day__lte=end)
+    from .aggregates import snapshot_day
+
+    qs = DailyFigure.objects.filter(grain=grain, measure__in=measures)
     if district is not None:
         qs = qs.filter(district=district)
-    day = qs.aggregate(d=Max("day"))["d"]
+    day = snapshot_day(measures, end)
     if day is None:
         return None, {}
     keys = ["measure"] + ([by] if by else [])

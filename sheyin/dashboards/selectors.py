@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -180,8 +180,10 @@ def snapshot(
     outlet grain."""
     if grain is None and by == "outlet_id":
         grain = Grain.OUTLET
-    qs = _daily(user, focus, grain=grain).filter(measure__in=measures, day__lte=timezone.localdate())
-    day = qs.aggregate(d=Max("day"))["d"]
+    from .aggregates import snapshot_day
+
+    qs = _daily(user, focus, grain=grain).filter(measure__in=measures)
+    day = snapshot_day(measures, timezone.localdate())
     if day is None:
         return None, {}
     keys = ["measure"] + ([by] if by else [])

@@ -342,7 +342,7 @@ TODOS: tuple[Todo, ...] = (
     # outlets
     Todo("case_review", _("待复核的高风险业务"), frozenset({OM, OS}), "casework:review_list", _reviews_waiting),
     Todo("own_drafts", _("受理中的业务"), frozenset({OS}), "casework:case_list", _own_drafts, {"status": "draft"}),
-    Todo("own_grant", _("我的业务授权待办理或即将到期"), frozenset({OS}), "staffing:my", _own_grant, urgent=True),
+    Todo("own_grant", _("业务授权待取得或续期"), frozenset({OS}), "staffing:my", _own_grant, urgent=True),
     Todo("rect_answer", _("整改通知待整改"), frozenset({OM}), "supervision:rectification_list",
          _rectifications("ordered"), {"status": "ordered"}),
     Todo("bad_rectify", _("差评待整改"), frozenset({OM}), "ratings:bad_list", _bad_reviews("verified"),

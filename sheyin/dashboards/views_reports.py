@@ -36,12 +36,12 @@ class ReportRunForm(forms.Form):
         label=gettext_lazy("统计范围"), widget=forms.Select(attrs={"class": "form-select"})
     )
     start = forms.DateField(
-        label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        label=gettext_lazy("起始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         help_text=gettext_lazy("月报、季报、年报统计该日期所在的整月、整季度、整年。"),
     )  # fmt: skip
     end = forms.DateField(
         label=gettext_lazy("截止日期"), required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         help_text=gettext_lazy("仅自定义期间需要填写，最晚为今天。"),
     )  # fmt: skip
 

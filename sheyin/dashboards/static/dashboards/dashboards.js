@@ -66,7 +66,7 @@
     var axisOfSeries = (c.series || []).map(function (s) { return s.axis || 0; });
     return {
       color: PALETTE,
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: c.horizontal ? 28 : 16, top: 40, bottom: 8, containLabel: true },
       legend: { type: "scroll", top: 0 },
       tooltip: {
         trigger: "axis", axisPointer: { type: "shadow" }, confine: true,
@@ -133,7 +133,7 @@
         } },
         legend: { top: 0, left: 0, orient: "vertical", data: series.slice(1).map(function (s) { return s.name; }) },
         visualMap: { min: 0, max: max, seriesIndex: 0, left: 0, bottom: 0, calculable: false, itemHeight: 80,
-          inRange: { color: ["#eef3fb", "#7fa6e3"] }, text: [String(max), "0"] },
+          inRange: { color: ["#eef3fb", "#a9c4ee"] }, text: [String(max), "0"] },
         geo: { map: name, roam: true, layoutCenter: ["55%", "52%"], layoutSize: "95%", label: { show: true, fontSize: 10, color: "#3c4450" },
           itemStyle: { areaColor: "#eef3fb", borderColor: "#7a95c2" }, emphasis: { itemStyle: { areaColor: "#cfe0fb" } } },
         series: series
