@@ -179,3 +179,41 @@ def test_report_pages_and_downloads_stay_in_scope(client, world, role) -> None: 
                     reverse("dashboards:report_download", args=[report.pk, "xlsx"]),
                     reverse("dashboards:report_download", args=[report.pk, "pdf"])):  # fmt: skip
             assert client.get(url).status_code == (200 if key in visible else 404), (key, url)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_report_runs_the_new_form_and_reissue_stay_in_scope(client, world, role) -> None:  # type: ignore[no-untyped-def]
+    user = world["users"][role]
+    client.force_login(user)
+    level = LEVEL[role]
+    runs = {k: ReportRun.objects.get(report=r) for k, r in world["reports"].items()}
+    visible = set()
+    if user.has_perm("dashboards.view_reports"):
+        visible = {"city", "home", "other"} if level == Level.ALL else {"home"}
+    for key, run in runs.items():
+        status = client.get(reverse("dashboards:report_run", args=[run.pk])).status_code
+        if not user.has_perm("dashboards.view_reports"):
+            assert status == 403
+        else:
+            assert status == (200 if key in visible else 404), key
+    form = client.get(reverse("dashboards:report_run_new"))
+    can_run = user.has_perm("dashboards.run_reports")
+    assert form.status_code == (200 if can_run else 403)
+    if can_run:  # the scope choices are the user's own
+        choices = [c[1] for c in form.context["form"].fields["scope"].choices]
+        assert choices == (["全市", *[d.district_name for d in selectors_districts()]] if level == Level.ALL
+                           else ["朝阳区"])  # fmt: skip
+    before = IssuedReport.objects.count()
+    for key, report in world["reports"].items():
+        resp = client.post(reverse("dashboards:report_reissue", args=[report.pk]))
+        if not can_run:
+            assert resp.status_code == 403
+        else:
+            assert resp.status_code == (302 if key in visible else 404), key
+    assert IssuedReport.objects.count() >= before
+
+
+def selectors_districts():  # type: ignore[no-untyped-def]
+    from sheyin.institutions.selectors import districts
+
+    return list(districts())
