@@ -19,6 +19,7 @@ urlpatterns = [
     path("kiosk/", include("sheyin.kiosk.urls")),
     path("integration/", include("sheyin.api.urls")),
     path("verify/", include("sheyin.kiosk.public_urls")),
+    path("verify/", include("sheyin.casework.public_urls")),
     path("verify/", include("sheyin.cooperation.public_urls")),
     path("rate/", include("sheyin.ratings.public_urls")),
     path("support/", include("sheyin.support.urls")),

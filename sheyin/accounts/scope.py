@@ -15,6 +15,25 @@ from .roles import LEVEL, Level, Role
 
 M = TypeVar("M", bound=Model)
 
+# Reference rows every party may read (settings, templates, checklists).
+EVERY_PARTY: dict[str, Any] = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+
+
+def outlet_scope(prefix: str = "", *, own: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The scope of a record that belongs to one outlet (R8.3), declared once for every app: the
+    district, the bank and the outlet see it through the record's own `district_id`, `bank_id` and
+    `outlet_id` columns (or through `prefix`, e.g. "staff__"). `own` is the (lookup, assignment
+    attribute) rule for outlet staff (仅本人): ("outlet_id", "outlet_id") for records the whole outlet
+    shares, ("staff_id", "user_id") for one's own work; without it outlet staff see none."""
+    rules: dict[str, Any] = {
+        "district": (f"{prefix}district_id", "agency_id"),
+        "bank": (f"{prefix}bank_id", "bank_id"),
+        "outlet": (f"{prefix}outlet_id", "outlet_id"),
+    }
+    if own is not None:
+        rules["self"] = (f"{prefix}{own[0]}", own[1])
+    return rules
+
 
 def assignments_of(user: Any) -> list[Any]:
     """The role assignments behind a user's scope. A non-user principal (a bank's API client) provides

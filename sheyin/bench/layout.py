@@ -1,310 +1,330 @@
-"""Outlet layout benchmark: our planner against PySAL spopt's MCLP on Beijing instances.
+"""Outlet layout benchmark: the site recommendation on the problem officers pose, against PySAL spopt.
 
-``python -m sheyin.bench layout [--quick] [--no-spopt] [--seed N]``
+``python -m sheyin.bench layout [--quick] [--no-spopt] [--seed N] [--spopt-python PATH] [--cap S]``
 
-Instances (coverage radius 1,500 m, census-weighted demand grid of :mod:`sheyin.planning.demand`):
+The problem (as a run of the site-recommendation page poses it, built by the same code the job uses,
+``coverage.census_demand`` and ``coverage.plan_arguments``):
 
-* **district** — 朝阳 (110105): ~5,000 demand grid points, 750 candidates uniform inside the
-  district, p = 100;
-* **city** — all 16 districts: ~20,000 demand grid points, 3,000 candidates (spread over the
-  districts in proportion to their population, uniform inside each), p = 400.
+* every district's own rules (the reference defaults: radius 1,000 m in the six central districts and
+  5,000 m elsewhere; minimum outlet and office distance 1,000 m in 东城/西城, 1,500 m in the other four
+  central districts, 3,000 m elsewhere; the larger of two districts' minimums between their outlets);
+* census demand on the coverage page's grid (a quarter of each district's radius);
+* existing outlets: 300 operating ones spread over the districts in proportion to population and 18
+  outlets under application, all apart by the layout rule — both kept apart from new sites, and their
+  areas counted as served; the 17 SI offices kept apart by each district's office distance;
+* **district** — 朝阳区, candidates on a 500 m grid, p = 60;
+* **city** — all 16 districts, candidates on a 1,000 m grid (the page's default), p = 100.
 
-What is compared: spopt's MCLP has no separation constraint and no existing facilities, so both
-solvers get the plain MCLP (``min_sep_m = 0``, nothing existing). Coverage shares are evaluated the
-same way for both (our ``covered_weight`` on the raw points, distance <= radius). spopt is timed
-from coordinates to answer (cost matrix, model build, CBC solve), ours likewise (``plan`` incl. the
-reduction, greedy, LP relaxation, MILP and LNS). spopt runs in a child process with a hard wall
-clock cap (600 s; CBC itself is told to stop a little earlier so that its incumbent is kept);
-the child's process group is killed at the cap, so the bench always stops.
+Ours is ``optimizer.plan`` with the job's settings (target gap 0.1 % on the covered population, time
+limit 60 s). The reference is spopt's MCLP (``sheyin/bench/spopt_worker.py``) with the same pairwise
+spacing constraints added to its PuLP model, solved by CBC, in a child process of the Python that has
+spopt (``--spopt-python``, default ``$SHEYIN_SPOPT_PYTHON``, else ``/tmp/spopt-venv/bin/python`` when it
+exists, else this Python); its process group is killed at the wall-clock cap (``--cap``, 900 s). spopt
+is not a project dependency: make the environment with
+``python -m venv --system-site-packages /tmp/spopt-venv && /tmp/spopt-venv/bin/pip install spopt==0.7.0``.
 
-spopt is not a project dependency; the bench installs nothing and reports ``unavailable`` when
-``import spopt`` fails. ``--no-spopt`` skips it, ``--quick`` runs small instances as a smoke test.
+Last line::
 
-The last line printed is the summary::
+    layout: district_gap=<ours − optimum> district_time_ratio=<ours/spopt> city_gap=<…> city_s=<ours s>
 
-    layout: district_gap=<spopt − ours> district_time_ratio=<ours/spopt> city_s=<ours seconds>
-    city_coverage=<ours share> city_bound=<LP bound share> city_spopt=<its coverage or timeout>
-
-(on one line). ``district_gap`` is a difference of coverage shares (positive: spopt covers more).
-``city_spopt`` is spopt's coverage share when CBC proved optimality within the cap, else
-``timeout`` (its incumbent, if any, is printed on a progress line).
+Gaps are differences of covered shares of the population (negative: ours covers less). The optimum is
+spopt's objective when CBC proved it; otherwise the best proven bound (HiGHS's, ours), marked ``bound``,
+so the figure is then an upper bound on how far ours can be from the optimum.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
 from sheyin.common import geo
-from sheyin.planning import demand, optimizer
 
-RADIUS_M = 1500.0
 DISTRICT = "110105"  # 朝阳区
+WORKER = Path(__file__).with_name("spopt_worker.py")
 
 
 @dataclass(frozen=True)
 class Scale:
-    district_points: int
-    district_candidates: int
+    district_grid_m: float
     district_p: int
-    city_points: int
-    city_candidates: int
+    city_grid_m: float
     city_p: int
-    district_time_s: float
-    city_time_s: float
-    spopt_timeout_s: float
+    operating: int
+    pending: int
+    time_limit_s: float
+    cap_s: float
 
 
-FULL = Scale(5000, 750, 100, 20000, 3000, 400, 30.0, 60.0, 600.0)
-QUICK = Scale(1000, 150, 20, 4000, 600, 80, 8.0, 12.0, 120.0)
+FULL = Scale(500.0, 60, 1000.0, 100, 300, 18, 60.0, 900.0)
+QUICK = Scale(1000.0, 15, 3000.0, 30, 300, 18, 20.0, 120.0)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Instance:
     name: str
-    demand: demand.DemandSet
-    candidates: npt.NDArray[np.float64]  # (m, 2) projected metres
+    codes: list[str]
+    demand: Any  # coverage.Demand
+    candidates: npt.NDArray[np.float64]
+    candidate_codes: list[str]
+    args: dict[str, Any]
     p: int
+
+    @property
+    def total(self) -> float:
+        return float(self.demand.weight.sum())
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def reference_rules() -> dict[str, Any]:
+    """The districts' rules as the reference data loads them (``seed_reference``)."""
+    from sheyin.institutions.management.commands.seed_reference import layout_defaults
+    from sheyin.planning import coverage
+
+    out = {}
+    for i, (code, d) in enumerate(geo.districts().items(), start=1):
+        r = layout_defaults(code)
+        out[code] = coverage.DistrictRule(
+            code, d.name, i, d.population, float(r["coverage_radius_m"]), float(r["min_outlet_distance_m"]),
+            float(r["min_office_distance_m"]),
+        )  # fmt: skip
+    return out
+
+
+def reference_offices() -> list[Any]:
+    from sheyin.institutions.management.commands.seed_reference import MUNICIPAL, office_point
+    from sheyin.planning import coverage
+
+    offices = [coverage.Office(0, "市中心", float(MUNICIPAL["lon"]), float(MUNICIPAL["lat"]))]  # type: ignore[arg-type]
+    for i, code in enumerate(geo.districts(), start=1):
+        offices.append(coverage.Office(i, code, *office_point(code)))
+    return coverage.with_xy(offices)
+
+
+def existing_outlets(rules: dict[str, Any], offices: list[Any], scale: Scale, seed: int) -> list[Any]:
+    """Operating outlets in proportion to population and outlets under application, apart by the rule."""
+    from sheyin.institutions.rules import pair_spacing_m
+    from sheyin.planning import coverage, demand
+
+    rng = random.Random(seed)
+    pops = {c: geo.districts()[c].population for c in rules}
+    total = sum(pops.values())
+    per = {c: max(1, round(scale.operating * p / total)) for c, p in pops.items()}
+    placed: list[tuple[float, float, str]] = []
+    sites: list[Any] = []
+    oxy = coverage.xy_array(offices)
+
+    def place(code: str, status: str) -> bool:
+        for lon, lat in geo.random_points_in(code, 60, rng):
+            x, y = (float(v) for v in demand.project(lon, lat))
+            if any(
+                np.hypot(x - px, y - py) < pair_spacing_m(rules[code].min_outlet_m, rules[pc].min_outlet_m)
+                for px, py, pc in placed
+            ):
+                continue
+            if len(oxy) and np.hypot(oxy[:, 0] - x, oxy[:, 1] - y).min() < rules[code].min_office_m:
+                continue
+            placed.append((x, y, code))
+            sites.append(
+                coverage.Site(len(sites) + 1, f"o{len(sites) + 1}", "", status, code, lon, lat, x, y)
+            )
+            return True
+        return False
+
+    for code, n in sorted(per.items()):
+        for _ in range(n):
+            place(code, "operating")
+    codes = list(rules)
+    weights = [pops[c] for c in codes]
+    for _ in range(scale.pending):
+        place(rng.choices(codes, weights)[0], "applying")
+    return sites
+
+
+def build_instance(name: str, codes: list[str], grid_m: float, p: int, rules: dict[str, Any],
+                   committed: list[Any], offices: list[Any]) -> Instance:  # fmt: skip
+    from sheyin.planning import coverage, demand
+
+    d = coverage.census_demand(rules, codes)
+    grid = demand.grid_demand(codes, grid_m)
+    cand_codes = [str(c) for c in grid.adcode]
+    args = coverage.plan_arguments(rules, cand_codes, committed, offices)
+    return Instance(name, codes, d, grid.xy, cand_codes, args, p)
+
+
+def describe(inst: Instance) -> str:
+    return (
+        f"[{inst.name}] {len(inst.demand):,} demand points ({inst.total:,.0f} people), "
+        f"{len(inst.candidates):,} candidates, p={inst.p}, {len(inst.args['existing_xy'])} existing outlets"
+    )
+
+
+def run_ours(inst: Instance, scale: Scale) -> Any:
+    from sheyin.planning import optimizer, services
+
+    def progress(phase: str, figures: Any) -> None:
+        shown = [
+            f"{k}={v / inst.total:.5f}" if k in ("covered", "bound") else f"{k}={v:,.2f}"
+            for k, v in figures.items()
+        ]
+        print(f"[{inst.name}] ours {phase}: {', '.join(shown)}", flush=True)
+
+    return optimizer.plan(
+        inst.demand.xy, inst.demand.weight, inst.candidates, p=inst.p, time_limit_s=scale.time_limit_s,
+        mip_rel_gap=services.GAP_TARGET, progress=progress, **inst.args,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SpoptOutcome:
     status: str  # "optimal", "time-limit" (CBC stopped with an incumbent), "timeout", "error"
-    coverage: float | None
+    covered: float | None  # covered weight incl. existing coverage, evaluated by us
     seconds: float
     detail: str
 
 
-def random_points(adcode: str, n: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
-    """``n`` points uniform inside a district polygon, projected metres (vectorised rejection)."""
-    poly = demand.projected_boundaries()[adcode]
-    minx, miny, maxx, maxy = poly.bounds
-    parts: list[npt.NDArray[np.float64]] = []
-    got = 0
-    while got < n:
-        xs = rng.uniform(minx, maxx, 2 * (n - got) + 16)
-        ys = rng.uniform(miny, maxy, 2 * (n - got) + 16)
-        inside = shapely.contains_xy(poly, xs, ys)
-        pts = np.column_stack([xs[inside], ys[inside]])[: n - got]
-        parts.append(pts)
-        got += len(pts)
-    return np.vstack(parts) if parts else np.empty((0, 2))
+def spopt_python(given: str | None) -> str:
+    if given:
+        return given
+    if os.environ.get("SHEYIN_SPOPT_PYTHON"):
+        return os.environ["SHEYIN_SPOPT_PYTHON"]
+    default = Path(tempfile.gettempdir()) / "spopt-venv" / "bin" / "python"
+    return str(default) if default.exists() else sys.executable
 
 
-def build_instances(scale: Scale, seed: int) -> tuple[Instance, Instance]:
-    rng = np.random.default_rng(seed)
-    district = Instance(
-        "district",
-        demand.grid_demand([DISTRICT], target_points=scale.district_points),
-        random_points(DISTRICT, scale.district_candidates, rng),
-        scale.district_p,
+def run_spopt(inst: Instance, python: str, cap_s: float) -> SpoptOutcome:
+    """The same problem to spopt's MCLP + pairwise spacing, in a child process group killed at ``cap_s``."""
+    from sheyin.planning import optimizer
+
+    a = inst.args
+    d_xy, w, c_xy = inst.demand.xy, inst.demand.weight, inst.candidates
+    pre = optimizer.within(d_xy, a["existing_xy"], a["existing_radius_m"])
+    blocked = optimizer.too_close(c_xy, a["existing_xy"], a["min_sep_m"], a["existing_own_min_m"]) | (
+        optimizer.too_close(c_xy, a["forbidden_xy"], a["forbidden_min_m"])
     )
-    codes = list(geo.districts())
-    pops = np.array([geo.districts()[c].population for c in codes], dtype=np.float64)
-    counts = rng.multinomial(scale.city_candidates, pops / pops.sum())
-    city = Instance(
-        "city",
-        demand.grid_demand(codes, target_points=scale.city_points),
-        np.vstack([random_points(c, int(k), rng) for c, k in zip(codes, counts, strict=True)]),
-        scale.city_p,
-    )
-    return district, city
-
-
-def describe(inst: Instance) -> str:
-    d = inst.demand
-    return (
-        f"[{inst.name}] {len(d):,} demand points (grid {d.spacing_m or 0:.0f} m, {d.total_weight:,.0f} people), "
-        f"{len(inst.candidates):,} candidates, p={inst.p}, radius {RADIUS_M:,.0f} m"
-    )
-
-
-def run_ours(inst: Instance, time_limit_s: float) -> optimizer.Plan:
-    def progress(phase: str, figures: Mapping[str, float]) -> None:
-        shown = []
-        for key, value in figures.items():
-            if key in ("covered", "bound", "lp_bound"):
-                shown.append(f"{key}={value / inst.demand.total_weight:.4f}")
-            elif key.endswith("_s"):
-                shown.append(f"{key}={value:.2f}")
-            else:
-                shown.append(f"{key}={value:,.0f}")
-        print(f"[{inst.name}] ours {phase}: {', '.join(shown)}", flush=True)
-
-    return optimizer.plan(
-        inst.demand.xy,
-        inst.demand.weight,
-        inst.candidates,
-        radius_m=RADIUS_M,
-        p=inst.p,
-        min_sep_m=0.0,
-        method="auto",
-        time_limit_s=time_limit_s,
-        lp_relaxation=True,
-        progress=progress,
-    )
-
-
-def spopt_available() -> bool:
-    return all(importlib.util.find_spec(mod) is not None for mod in ("spopt", "pulp"))
-
-
-def run_spopt(inst: Instance, timeout_s: float) -> SpoptOutcome:
-    """Solve the instance with spopt's MCLP in a child process group, killed at ``timeout_s``."""
+    cols = np.flatnonzero(~blocked)
+    rows = np.flatnonzero(~pre & (w > 0))
+    conflicts = optimizer.conflict_pairs(c_xy[cols], a["min_sep_m"][cols])
     with tempfile.TemporaryDirectory(prefix="layout-spopt-") as tmp:
         src, out, err = Path(tmp) / "in.npz", Path(tmp) / "out.json", Path(tmp) / "stderr.txt"
-        np.savez(
-            src,
-            demand=inst.demand.xy,
-            weight=inst.demand.weight,
-            candidates=inst.candidates,
-            radius=RADIUS_M,
-            p=inst.p,
-            budget=timeout_s,
-        )
-        cmd = [sys.executable, "-m", "sheyin.bench", "layout", "--spopt-worker", str(src), str(out)]
+        np.savez(src, demand=d_xy[rows], weight=w[rows], candidates=c_xy[cols], radius=a["radius_m"][cols],
+                 conflicts=conflicts, p=inst.p, budget=cap_s)  # fmt: skip
         start = time.perf_counter()
         with err.open("wb") as err_fh:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True)
+            proc = subprocess.Popen(
+                [python, str(WORKER), str(src), str(out)], stdout=subprocess.DEVNULL, stderr=err_fh,
+                start_new_session=True,
+            )  # fmt: skip
             try:
-                proc.wait(timeout=timeout_s)
+                proc.wait(timeout=cap_s)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-                return SpoptOutcome("timeout", None, timeout_s, f"killed after {timeout_s:.0f} s")
+                return SpoptOutcome("timeout", None, cap_s, f"killed at the {cap_s:.0f} s cap")
         wall = time.perf_counter() - start
         if proc.returncode != 0 or not out.exists():
             tail = err.read_text(errors="replace").strip().splitlines()[-3:]
             return SpoptOutcome("error", None, wall, " | ".join(tail) or f"exit code {proc.returncode}")
         result = json.loads(out.read_text())
-    chosen = np.asarray(result["chosen"], dtype=np.intp)
-    covered = optimizer.covered_weight(inst.demand.xy, inst.demand.weight, inst.candidates[chosen], RADIUS_M)
-    share = covered / inst.demand.total_weight
-    status = "optimal" if result["sol_status"] == 1 else "time-limit" if len(chosen) else "timeout"
+    chosen = cols[np.asarray(result["chosen"], dtype=np.intp)]
+    sites = np.vstack([a["existing_xy"], c_xy[chosen]])
+    radii = np.concatenate([a["existing_radius_m"], a["radius_m"][chosen]])
+    covered = optimizer.covered_weight(d_xy, w, sites, radii)
+    broken = optimizer.separation_violations(
+        c_xy[chosen], min_sep_m=a["min_sep_m"][chosen], existing_xy=a["existing_xy"],
+        existing_own_min_m=a["existing_own_min_m"], forbidden_xy=a["forbidden_xy"],
+        forbidden_min_m=a["forbidden_min_m"][chosen],
+    )  # fmt: skip
+    status = "optimal" if result["sol_status"] == 1 and result["status"] == "Optimal" else "time-limit"
     detail = (
-        f"cost matrix + model {result['build_s']:.1f} s, CBC {result['solve_s']:.1f} s, "
-        f"{len(chosen)} sites, pulp status {result['status']}, solution status {result['sol_status']}"
+        f"{len(rows):,} rows x {len(cols):,} columns, {len(conflicts):,} spacing pairs; model {result['build_s']:.1f} s, "
+        f"CBC {result['solve_s']:.1f} s, wall {wall:.1f} s; {len(chosen)} sites, {len(broken)} spacing breaches; "
+        f"pulp {result['status']}"
     )
-    return SpoptOutcome(status, share if len(chosen) else None, result["build_s"] + result["solve_s"], detail)
-
-
-def spopt_worker(src: str, out: str) -> int:
-    """Child process: build and solve spopt's MCLP, write the chosen facilities as JSON."""
-    t_start = time.perf_counter()
-    import pulp
-    from scipy.spatial.distance import cdist
-    from spopt.locate import MCLP
-
-    data = np.load(src)
-    budget = float(data["budget"])
-    t0 = time.perf_counter()
-    cost = cdist(data["demand"], data["candidates"])
-    model = MCLP.from_cost_matrix(
-        cost, data["weight"], service_radius=float(data["radius"]), p_facilities=int(data["p"])
-    )
-    t1 = time.perf_counter()
-    # Leave CBC enough room to stop by itself (and report its incumbent) before the hard kill.
-    cbc_limit = max(5.0, budget - (t1 - t_start) - 15.0)
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=cbc_limit))
-    t2 = time.perf_counter()
-    chosen = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0.0) > 0.5]
-    Path(out).write_text(
-        json.dumps(
-            {
-                "chosen": chosen,
-                "build_s": t1 - t0,
-                "solve_s": t2 - t1,
-                "status": pulp.LpStatus[model.problem.status],
-                "sol_status": int(model.problem.sol_status),
-            }
-        )
-    )
-    return 0
-
-
-def _fmt(value: float | None, spec: str, missing: str) -> str:
-    return missing if value is None else format(value, spec)
+    return SpoptOutcome(status, covered if len(chosen) else None, wall, detail)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m sheyin.bench layout", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small instances (smoke run)")
     parser.add_argument("--no-spopt", action="store_true", help="skip the spopt comparison")
-    parser.add_argument("--seed", type=int, default=20240601, help="seed of the random candidates")
-    parser.add_argument("--spopt-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=20240601, help="seed of the existing outlets")
+    parser.add_argument("--spopt-python", help="the Python that has spopt and pulp")
+    parser.add_argument("--cap", type=float, help="wall-clock cap of each spopt run, seconds")
+    parser.add_argument("--only", choices=("district", "city"), help="run one instance")
     args = parser.parse_args(argv)
-    if args.spopt_worker:
-        return spopt_worker(*args.spopt_worker)
-
     scale = QUICK if args.quick else FULL
+    cap = args.cap or scale.cap_s
+    _setup_django()
+
     t = time.perf_counter()
-    district, city = build_instances(scale, args.seed)
+    rules = reference_rules()
+    offices = reference_offices()
+    committed = existing_outlets(rules, offices, scale, args.seed)
+    instances = []
+    if args.only in (None, "district"):
+        instances.append(build_instance("district", [DISTRICT], scale.district_grid_m, scale.district_p, rules,
+                                        committed, offices))  # fmt: skip
+    if args.only in (None, "city"):
+        instances.append(build_instance("city", list(rules), scale.city_grid_m, scale.city_p, rules, committed,
+                                        offices))  # fmt: skip
     print(f"layout: instances built in {time.perf_counter() - t:.1f} s (seed {args.seed})", flush=True)
-
-    use_spopt = not args.no_spopt
-    spopt_note = "skipped"
-    if use_spopt and not spopt_available():
-        print("layout: spopt is unavailable (import spopt failed); comparing nothing", flush=True)
-        use_spopt, spopt_note = False, "unavailable"
-
-    results: dict[str, tuple[optimizer.Plan, SpoptOutcome | None]] = {}
-    for inst, limit in ((district, scale.district_time_s), (city, scale.city_time_s)):
+    python = spopt_python(args.spopt_python)
+    figures: dict[str, str] = {}
+    for inst in instances:
         print(describe(inst), flush=True)
-        ours = run_ours(inst, limit)
+        ours = run_ours(inst, scale)
+        total = inst.total
         print(
-            f"[{inst.name}] ours: coverage {ours.coverage_share:.4f}, bound {ours.bound_share:.4f} "
-            f"(LP {ours.lp_bound_share or 0:.4f}), gap {ours.gap:.2%}, {len(ours.chosen)} sites, "
-            f"{ours.timings['total']:.2f} s, {ours.method}; reduced to {ours.stats['rows']:,} rows x "
-            f"{ours.stats['columns']:,} columns; {ours.status}",
+            f"[{inst.name}] ours: covered {ours.covered_weight / total:.5f}, bound {ours.bound / total:.5f}, "
+            f"gap {ours.gap:.4%}, {len(ours.chosen)} sites, {ours.timings['total']:.2f} s, {ours.method}; "
+            f"reduced to {ours.stats['rows']:,} rows x {ours.stats['columns']:,} columns, "
+            f"{ours.stats['conflict_pairs']:,} spacing pairs; {ours.status}",
             flush=True,
         )
-        theirs: SpoptOutcome | None = None
-        if use_spopt:
-            print(f"[{inst.name}] spopt MCLP (CBC), cap {scale.spopt_timeout_s:.0f} s ...", flush=True)
-            theirs = run_spopt(inst, scale.spopt_timeout_s)
+        ref: SpoptOutcome | None = None
+        if not args.no_spopt:
+            print(f"[{inst.name}] spopt MCLP + spacing (CBC) with {python}, cap {cap:.0f} s ...", flush=True)
+            ref = run_spopt(inst, python, cap)
+            shown = "n/a" if ref.covered is None else f"{ref.covered / total:.5f}"
             print(
-                f"[{inst.name}] spopt: {theirs.status}, coverage {_fmt(theirs.coverage, '.4f', 'n/a')}, "
-                f"{theirs.seconds:.2f} s; {theirs.detail}",
+                f"[{inst.name}] spopt: {ref.status}, covered {shown}, {ref.seconds:.1f} s; {ref.detail}",
                 flush=True,
             )
-        results[inst.name] = (ours, theirs)
-
-    d_ours, d_theirs = results["district"]
-    c_ours, c_theirs = results["city"]
-    if d_theirs is None:
-        gap, ratio = spopt_note, spopt_note
-    elif d_theirs.coverage is None:
-        gap, ratio = d_theirs.status, f"{d_ours.timings['total'] / d_theirs.seconds:.3f}"
-    else:
-        gap = f"{d_theirs.coverage - d_ours.coverage_share:+.5f}"
-        ratio = f"{d_ours.timings['total'] / d_theirs.seconds:.3f}"
-    if c_theirs is None:
-        city_spopt = spopt_note
-    elif c_theirs.status == "optimal" and c_theirs.coverage is not None:
-        city_spopt = f"{c_theirs.coverage:.4f}"
-    else:
-        city_spopt = "timeout"
-    lp_share = c_ours.lp_bound_share
-    ratio_to_lp = c_ours.coverage_share / lp_share if lp_share else float("nan")
-    print(f"layout: city coverage / LP bound = {ratio_to_lp:.4f}", flush=True)
-    print(
-        f"layout: district_gap={gap} district_time_ratio={ratio} city_s={c_ours.timings['total']:.1f} "
-        f"city_coverage={c_ours.coverage_share:.4f} city_bound={_fmt(lp_share, '.4f', 'n/a')} "
-        f"city_spopt={city_spopt}",
-        flush=True,
-    )
+        if ref is not None and ref.status == "optimal" and ref.covered is not None:
+            gap = f"{(ours.covered_weight - ref.covered) / total:+.5f}"
+        else:
+            best = ours.bound if ref is None or ref.covered is None else max(ours.bound, ref.covered)
+            gap = f"{(ours.covered_weight - best) / total:+.5f}(bound)"
+        figures[f"{inst.name}_gap"] = gap
+        figures[f"{inst.name}_s"] = f"{ours.timings['total']:.1f}"
+        if ref is None:
+            figures[f"{inst.name}_time_ratio"] = "skipped"
+        else:
+            ratio = ours.timings["total"] / ref.seconds
+            figures[f"{inst.name}_time_ratio"] = f"{ratio:.3f}" + (
+                "" if ref.status == "optimal" else "(capped)"
+            )
+    keys = ("district_gap", "district_time_ratio", "city_gap", "city_s")
+    print("layout: " + " ".join(f"{k}={figures.get(k, 'n/a')}" for k in keys), flush=True)
     return 0

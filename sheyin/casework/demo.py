@@ -146,11 +146,22 @@ def seed(rng: random.Random, stdout: Any) -> None:
     services.handover_send(batch=waiting, by=manager)
     alerted = services.archive_alert_overdue()
 
-    for name, outcome, minutes in [("电子社保卡申领指导", "completed", 9), ("参保证明查询打印", "completed", 4),
-                                   ("灵活就业人员参保登记", "referred", 12), ("城乡居民养老保险缴费档次变更", "partial", 15)]:  # fmt: skip
-        s = services.guided_start(service_name=name, by=staff)
-        GuidedSession.objects.filter(pk=s.pk).update(started_at=s.started_at - dt.timedelta(minutes=minutes))
-        services.guided_finish(session=s, outcome=outcome, by=staff)
+    # The online self-service counter over the last weeks: each session ends with a slip and its 评价码.
+    from sheyin.ratings.models import RatingToken
+
+    services_online = ["电子社保卡申领指导", "参保证明查询打印", "灵活就业人员参保登记", "城乡居民养老保险缴费档次变更",
+                       "养老保险个人账户查询", "失业登记"]  # fmt: skip
+    sessions = [(0, "completed", 9), (0, "completed", 4), (0, "referred", 12), (0, "partial", 15)]
+    sessions += [(d, rng.choice(["completed", "completed", "completed", "partial"]), rng.randrange(4, 25))
+                 for d in (1, 2, 3, 4, 5, 8, 11, 15, 19, 20, 26, 33, 41, 48, 55)]  # fmt: skip
+    for i, (days, outcome, minutes) in enumerate(sessions):
+        s = services.guided_start(service_name=services_online[i % len(services_online)], by=staff)
+        s = services.guided_finish(session=s, outcome=outcome, by=staff)
+        end = s.ended_at - dt.timedelta(days=days, hours=rng.randrange(0, 4) if days else 0)  # type: ignore[operator]
+        GuidedSession.objects.filter(pk=s.pk).update(
+            started_at=end - dt.timedelta(minutes=minutes), ended_at=end, duration_seconds=minutes * 60
+        )
+        RatingToken.objects.filter(guided=s).update(issued_at=end)
     stdout.write(
         f"casework demo data: {Case.objects.count()} cases, {ArchiveRecord.objects.count()} archive records, "
         f"batches {closed.number} (confirmed) and {waiting.number} (waiting for the district), {alerted} overdue alerts"

@@ -19,13 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+from sheyin.common.verification import group_code
+
 from .workflow import ArchiveStatus, BatchStatus, CaseStatus, GuidedStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope()
 
 
 class Case(models.Model):
@@ -123,6 +122,42 @@ class Case(models.Model):
         if self.ended_at and self.called_at:
             return max(0, round((self.ended_at - self.called_at).total_seconds() / 60))
         return None
+
+
+class IssuedReceipt(models.Model):
+    """A printed acceptance receipt (受理回执): its 核验码, what it said (the rows as printed, masked data
+    only), the SM3 of that content and of the PDF file, and who printed it where. The public verification
+    page shows the rows so that whoever holds the paper can compare it (R2.3)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("受理业务"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    code = models.CharField(_("核验码"), max_length=16, unique=True)
+    content = models.JSONField(_("回执内容"), default=list)  # [[label, value], ...] as printed
+    content_hash = models.CharField(_("内容摘要"), max_length=64)
+    pdf_hash = models.CharField(_("文件摘要"), max_length=64)
+    printed_at = models.DateTimeField(_("打印时间"))
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("打印人"), on_delete=models.PROTECT,
+                                   related_name="+")  # fmt: skip
+    outlet = models.ForeignKey(
+        "institutions.Outlet", verbose_name=_("网点"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+
+    SCOPE = {**OUTLET_SCOPE, "self": ("printed_by_id", "user_id")}
+
+    class Meta:
+        verbose_name = _("受理回执")
+        verbose_name_plural = _("受理回执")
+        ordering = ["-printed_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code_display(self) -> str:
+        return group_code(self.code)
 
 
 def _scan_path(instance: CaseFile, filename: str) -> str:

@@ -10,7 +10,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.catalogue.choices import Channel
 
-from .models import ArchiveRecord, Case, GuidedSession, HandoverBatch
+from .models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt
 from .workflow import BatchStatus, CaseStatus, GuidedStatus
 
 
@@ -84,7 +84,16 @@ def handovers_for(user: Any) -> QuerySet[HandoverBatch]:
 def guided_for(user: Any) -> QuerySet[GuidedSession]:
     if not user.has_perm("casework.view_guided"):
         return GuidedSession.objects.none()
-    return scoped(GuidedSession.objects.select_related("outlet", "guide", "item"), user)
+    return scoped(GuidedSession.objects.select_related("outlet", "guide", "item", "rating_token_row"), user)
+
+
+def slip_session_for(user: Any, pk: int) -> GuidedSession | None:
+    """A finished session whose rating slip the user may (re)print: their own, as the guide."""
+    return (
+        GuidedSession.objects.select_related("outlet", "rating_token_row")
+        .filter(pk=pk, guide=user, status=GuidedStatus.FINISHED, rating_token_row__isnull=False)
+        .first()
+    )
 
 
 def open_guided_for(user: Any) -> QuerySet[GuidedSession]:
@@ -99,3 +108,26 @@ def case_by_receipt(receipt_no: str) -> Case | None:
 def cases_by_applicant_index(index: str) -> QuerySet[Case]:
     """For the oversight rules (system reads): cases of a person, by blind index."""
     return Case.objects.filter(applicant_index=index)
+
+
+def receipt_by_code(code: str) -> IssuedReceipt | None:
+    """Public: a printed receipt by its 核验码 (its rows hold masked data only)."""
+    if len(code) != 16:
+        return None
+    return IssuedReceipt.objects.select_related("case", "outlet", "printed_by").filter(code=code).first()
+
+
+def receipt_intact(receipt: IssuedReceipt) -> bool:
+    """The kept rows still hash to the digest printed on the paper."""
+    from sheyin.common.crypto import sm3_hex
+
+    from .receipts import receipt_canonical
+
+    return (
+        sm3_hex(receipt_canonical(receipt.code, receipt.printed_at, receipt.content)) == receipt.content_hash
+    )
+
+
+def receipts_of(case: Case) -> QuerySet[IssuedReceipt]:
+    """The receipts printed for a case the caller may already read."""
+    return case.receipts.select_related("printed_by").order_by("-printed_at", "-id")

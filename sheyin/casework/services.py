@@ -10,13 +10,13 @@ reaches the core gets an archive record, handed over to the district in batches 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +28,15 @@ from sheyin.audit.services import record
 from sheyin.catalogue.choices import Category, Channel, Risk
 from sheyin.common.crypto import sm3_hex
 from sheyin.common.identifiers import check_id_number
+from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, check_upload
+from sheyin.common.verification import group_code, new_code
 from sheyin.coresystem.adapter import CaseSubmission, get_core
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days
 from sheyin.notifications.models import Notification
 from sheyin.notifications.services import notify
+from sheyin.ratings import services as rating_services
 
 from .models import (
     ArchiveRecord,
@@ -43,8 +46,10 @@ from .models import (
     CustodyEvent,
     GuidedSession,
     HandoverBatch,
+    IssuedReceipt,
     outlet_fields,
 )  # fmt: skip
+from .receipts import receipt_canonical, receipt_rows, render_receipt
 from .workflow import (
     ARCHIVE_TRANSITIONS,
     BATCH_TRANSITIONS,
@@ -112,17 +117,6 @@ def _own_draft(case: Case, by: Any) -> None:
         raise ValidationError(_("业务已提交，不能再修改。"))
 
 
-def _next_number(model: Any, field: str, prefix: str) -> str:
-    last = (
-        model.objects.filter(**{f"{field}__startswith": prefix})
-        .order_by(f"-{field}")
-        .values_list(field, flat=True)
-        .first()
-    )
-    n = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
-
-
 def _users_with(roles: list[str], **org: Any) -> list[Any]:
     return [
         a.user
@@ -153,18 +147,13 @@ def case_open(*, by: Any) -> Case:
     if outlet.status != OutletStatus.OPERATING:
         raise ValidationError(_("网点当前不在运营状态，不能受理业务。"))
     now = timezone.now()
-    for _attempt in range(5):
-        case = Case(**outlet_fields(outlet), staff=by, called_at=now, status=CaseStatus.DRAFT,
-                    receipt_no=_next_number(Case, "receipt_no", f"{outlet.code}-{timezone.localdate(now):%Y%m%d}-"))  # fmt: skip
-        require_scope(by, case)
-        try:
-            with transaction.atomic():
-                case.save()
-                record(action="case.open", by=by, obj=case, after={"outlet": outlet.code})
-            return case
-        except IntegrityError:
-            continue
-    raise ValidationError(_("系统繁忙，请重试。"))
+    case = Case(**outlet_fields(outlet), staff=by, called_at=now, status=CaseStatus.DRAFT)
+    require_scope(by, case)
+    with transaction.atomic():
+        case.receipt_no = allocate(Case, "receipt_no", f"{outlet.code}-{timezone.localdate(now):%Y%m%d}-")
+        case.save()
+        record(action="case.open", by=by, obj=case, after={"outlet": outlet.code})
+    return case
 
 
 def case_choose_item(*, case: Case, item: Any, by: Any) -> Case:
@@ -382,8 +371,10 @@ def _send_to_core(case: Case, by: Any) -> Case:
     case.core_reference, case.result_message = result.reference, result.message[:200]
     case.ended_at = result.completed_at
     if result.accepted:
-        case.rating_token = secrets.token_urlsafe(16)
+        case.rating_token = rating_services.new_token()
     case.save()
+    if result.accepted:  # the receipt's 评价码 (R9.5), issued by the system with the completion
+        rating_services.rating_token_issue(outlet=case.outlet, channel=Channel.COUNTER, case=case, by=None)
     record(action="case.submit", by=by, obj=case,
            after={"status": case.status, "core_reference": case.core_reference, "reviewer": case.reviewer_id})  # fmt: skip
     due = add_working_days(timezone.localdate(case.ended_at), HANDOVER_WORKING_DAYS)
@@ -417,6 +408,38 @@ def case_cancel(*, case: Case, reason: str, by: Any) -> Case:
         locked.save()
         record(action="case.cancel", by=by, obj=locked, reason=reason)
     return locked
+
+
+def receipt_issue(
+    *, case: Case, verify_url: Callable[[str, str], str], rating_url: Callable[[str], str], by: Any
+) -> tuple[IssuedReceipt, bytes]:
+    """Print the case's acceptance receipt. Each print is a paper of its own: a new 核验码, and what it
+    says kept with its digest for the public verification page; the 评价码 of a completed case under its
+    QR code. `verify_url(code, content_hash)` and `rating_url(rating_code)` give the QR codes' links."""
+    require(by, "casework.view")
+    require_scope(by, case)
+    if case.status in (CaseStatus.DRAFT, CaseStatus.CANCELLED):
+        raise ValidationError(_("业务尚未提交或已取消，不能打印受理回执。"))
+    printed_at = timezone.now().replace(microsecond=0)
+    for _attempt in range(3):
+        code = new_code()
+        if not IssuedReceipt.objects.filter(code=code).exists():
+            break
+    rows = receipt_rows(case)
+    content_hash = sm3_hex(receipt_canonical(code, printed_at, rows))
+    token = case.rating_token if case.status == CaseStatus.COMPLETED else ""
+    pdf = render_receipt(
+        case, rows, code=group_code(code), content_hash=content_hash, verify_url=verify_url(code, content_hash),
+        rating_code=rating_services.display_token(token) if token else "",
+        rating_url=rating_url(token) if token else "",
+    )  # fmt: skip
+    with transaction.atomic():
+        receipt = IssuedReceipt.objects.create(
+            case=case, code=code, content=rows, content_hash=content_hash, pdf_hash=sm3_hex(pdf),
+            printed_at=printed_at, printed_by=by, **outlet_fields(case.outlet),
+        )  # fmt: skip
+        record(action="receipt.issue", by=by, obj=receipt, after={"case": case.receipt_no, "code": code})
+    return receipt, pdf
 
 
 def case_reveal_applicant_id(*, case: Case, reason: str, by: Any) -> str:
@@ -465,7 +488,7 @@ def handover_create(*, records: list[ArchiveRecord], by: Any, note: str = "") ->
         outlet = locked[0].outlet
         batch = HandoverBatch(**outlet_fields(outlet), created_by=by, note=note.strip()[:200],
                               due_date=min(r.due_date for r in locked),
-                              number=_next_number(HandoverBatch, "number", f"YJ-{outlet.code}-{timezone.localdate():%Y%m%d}-"))  # fmt: skip
+                              number=allocate(HandoverBatch, "number", f"YJ-{outlet.code}-{timezone.localdate():%Y%m%d}-"))  # fmt: skip
         require_scope(by, batch)
         batch.save()
         for rec in locked:
@@ -675,4 +698,6 @@ def guided_finish(*, session: GuidedSession, outcome: str, note: str = "", by: A
         record(
             action="guided.finish", by=by, obj=s, after={"outcome": outcome, "seconds": s.duration_seconds}
         )
+        # Every session, whatever its outcome, ends with a 评价码 on a slip for the citizen (R9.5, R2.2).
+        rating_services.rating_token_issue(outlet=s.outlet, channel=Channel.ONLINE, guided=s, by=None)
     return s

@@ -19,4 +19,6 @@ urlpatterns = [
     path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
     path("guided/", views.guided_list, name="guided_list"),
     path("guided/<int:pk>/finish/", views.guided_finish, name="guided_finish"),
+    path("guided/<int:pk>/slip/", views.guided_slip, name="guided_slip"),
+    path("guided/<int:pk>/slip.pdf", views.guided_slip_pdf, name="guided_slip_pdf"),
 ]

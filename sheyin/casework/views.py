@@ -1,5 +1,6 @@
-"""Pages: window acceptance, cases, receipts, scans, reviews, archives and handover, guided sessions, and
-the public status look-up printed on receipts."""
+"""Pages: window acceptance, cases, receipts, scans, reviews, archives and handover, guided sessions and
+their rating slips, and the public pages a receipt's QR code opens (its verification; the status look-up
+of receipts printed before)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
+from sheyin.common.pdf import qr_svg
+from sheyin.common.verification import check_request, normalise_code
+from sheyin.ratings import services as rating_services
 
 from . import selectors, services
 from .forms import (
@@ -33,7 +37,7 @@ from .forms import (
     UploadForm,
 )  # fmt: skip
 from .models import ArchiveRecord, CaseFile
-from .receipts import render_receipt
+from .receipts import render_rating_slip
 from .workflow import ArchiveStatus, BatchStatus, CaseStatus
 
 
@@ -222,27 +226,52 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "case": case, "in_review": in_review, "review_form": review_form, "reveal_form": reveal_form,
         "cancel_form": cancel_form, "revealed": revealed, "files": case.files.all(), "reviews": case.reviews.select_related("reviewer"),
         "archive": getattr(case, "archive", None) if case.pk else None,
-        "status_url": _status_url(request, case.receipt_no),
+        "receipts": selectors.receipts_of(case) if case.pk else [],
+        "rating_code": rating_services.display_token(case.rating_token) if case.rating_token else "",
+        "rated": hasattr(case, "rating"),
         "can_files": request.user.has_perm("casework.view_files"),
     }  # fmt: skip
     return render(request, "casework/case_detail.html", ctx)
 
 
-def _status_url(request: HttpRequest, receipt_no: str) -> str:
-    path = reverse("casework:status", args=[receipt_no])
-    return request.build_absolute_uri(f"{path}?c={services.status_check(receipt_no)}")
-
-
 @permission_required("casework.view")
+@require_POST
 def case_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Print the receipt: each print is issued (a new 核验码, its content kept) and returned as a PDF."""
     case = selectors.case_for_user(request.user, pk)
-    if case is None or case.status in (CaseStatus.DRAFT, CaseStatus.CANCELLED):
+    if case is None:
         raise Http404
-    rating = request.build_absolute_uri(f"/rate/{case.rating_token}/") if case.rating_token else None
-    pdf = render_receipt(case, status_url=_status_url(request, case.receipt_no), rating_url=rating)
+    try:
+        receipt, pdf = services.receipt_issue(
+            case=case, by=request.user,
+            verify_url=lambda code, h: request.build_absolute_uri(reverse("receipt_verify:receipt", args=[code]))
+            + f"?h={h[:32]}",
+            rating_url=lambda token: request.build_absolute_uri(reverse("rate:rate", args=[token])),
+        )  # fmt: skip
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("casework:case_detail", pk=pk)
     resp = HttpResponse(pdf, content_type="application/pdf")
-    resp["Content-Disposition"] = f'inline; filename="receipt-{case.receipt_no}.pdf"'
+    resp["Content-Disposition"] = f'inline; filename="receipt-{case.receipt_no}-{receipt.code[:4]}.pdf"'
+    resp["Cache-Control"] = "private, no-store"
     return resp
+
+
+@public
+def receipt_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: what a receipt said when it was printed, who printed it where, and the case's status now;
+    whoever holds the paper compares it (the digest in the QR code never proves the figures)."""
+    receipt = selectors.receipt_by_code(normalise_code(code))
+    if receipt is None:
+        return render(request, "casework/receipt_verify.html", {"unknown": True}, status=404)
+    check = check_request(request, pdf_hash=receipt.pdf_hash, content_hash=receipt.content_hash)
+    ctx = {
+        "receipt": receipt,
+        "case": receipt.case,
+        "check": check,
+        "intact": selectors.receipt_intact(receipt),
+    }
+    return render(request, "casework/receipt_verify.html", ctx)
 
 
 @permission_required("casework.view_files")
@@ -473,7 +502,37 @@ def guided_finish(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, _("引导记录已保存。"))
+            messages.success(
+                request, _("引导记录已保存。请把评价码交给群众：打印评价凭条，或请其扫描屏幕上的二维码。")
+            )
+            return redirect("casework:guided_slip", pk=pk)
     else:
         messages.error(request, _("请选择引导结果。"))
     return redirect("casework:guided_list")
+
+
+def _slip(request: AuthedRequest, pk: int) -> tuple[Any, str, str]:
+    session = selectors.slip_session_for(request.user, pk)
+    if session is None:
+        raise Http404
+    token = session.rating_token_row
+    url = request.build_absolute_uri(reverse("rate:rate", args=[token.token]))
+    return session, token.code_display, url
+
+
+@permission_required("casework.guide")
+def guided_slip(request: AuthedRequest, pk: int) -> HttpResponse:
+    """After a session: its 评价码 on screen (QR code for the citizen's phone) and the slip to print."""
+    session, code, url = _slip(request, pk)
+    ctx = {"session": session, "code": code, "qr": qr_svg(url, scale=5),
+           "used": session.rating_token_row.used_at is not None}  # fmt: skip
+    return render(request, "casework/guided_slip.html", ctx)
+
+
+@permission_required("casework.guide")
+def guided_slip_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, code, url = _slip(request, pk)
+    resp = HttpResponse(render_rating_slip(session, code=code, url=url), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="rating-slip-{session.pk}.pdf"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp

@@ -36,7 +36,7 @@ LOW, MED, HIGH = Risk.LOW, Risk.MEDIUM, Risk.HIGH
 # risk, card machine, a note for the guide
 ITEMS: list[tuple[Any, ...]] = [
     ("SY-Q-001", "个人权益记录（参保缴费信息）查询打印", Q, IND, "TOW", [ID], f"{SI_LAW}第七十四条；{RECORD_RULE}", 0, LOW, False,
-     "打印件载有验证码，可在门户网站核验真伪；社会保障号码在打印件上脱敏显示。"),
+     "打印件载有核验码，可在门户网站核验真伪；社会保障号码在打印件上脱敏显示。"),
     ("SY-Q-002", "参保证明查询打印", Q, BOTH, "TOW", [ID, "单位办理的，提供经办人身份证和单位授权书"], f"{SI_LAW}第七十四条；{RECORD_RULE}", 0, LOW, False,
      "单位参保证明由单位经办人在网厅自助区或人工窗口办理。"),
     ("SY-Q-003", "养老保险个人账户查询", Q, IND, "TO", [ID], f"{SI_LAW}第十四条；{RECORD_RULE}", 0, LOW, False,

@@ -16,7 +16,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from sheyin.accounts.permissions import require
 from sheyin.accounts.roles import Role
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import changes, record, snapshot
+from sheyin.common.numbering import allocate_integer
 
 from . import excel, selectors, workflow
 from .diff import diff_versions
@@ -87,7 +87,7 @@ def version_create_draft(*, by: Any, summary: str = "") -> CatalogueVersion:
                     % {"n": open_one.number, "s": Status(open_one.status).label}
                 )
             base = selectors.latest_published()
-            number = (CatalogueVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+            number = allocate_integer(CatalogueVersion, "number")
             version = CatalogueVersion.objects.create(
                 number=number,
                 status=Status.DRAFT,

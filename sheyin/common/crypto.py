@@ -32,17 +32,25 @@ def _index_key() -> bytes:
 
 
 def encrypt(plain: str) -> str:
-    nonce = os.urandom(_NONCE)
-    enc = Cipher(algorithms.SM4(_data_key()), modes.GCM(nonce)).encryptor()
-    body = enc.update(plain.encode()) + enc.finalize()
-    return base64.b64encode(nonce + enc.tag + body).decode()
+    return base64.b64encode(encrypt_bytes(plain.encode())).decode()
 
 
 def decrypt(token: str) -> str:
-    raw = base64.b64decode(token)
+    return decrypt_bytes(base64.b64decode(token)).decode()
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """SM4-GCM of binary data (nonce, tag and ciphertext in one value) for binary columns."""
+    nonce = os.urandom(_NONCE)
+    enc = Cipher(algorithms.SM4(_data_key()), modes.GCM(nonce)).encryptor()
+    body = enc.update(plain) + enc.finalize()
+    return nonce + enc.tag + body
+
+
+def decrypt_bytes(raw: bytes) -> bytes:
     nonce, tag, body = raw[:_NONCE], raw[_NONCE : _NONCE + _TAG], raw[_NONCE + _TAG :]
     dec = Cipher(algorithms.SM4(_data_key()), modes.GCM(nonce, tag)).decryptor()
-    return (dec.update(body) + dec.finalize()).decode()
+    return dec.update(body) + dec.finalize()
 
 
 def blind_index(value: str) -> str:

@@ -125,7 +125,7 @@ def _applications(principal: Any, f: ApplicationFilters) -> QuerySet[OutletAppli
 
 def _detail(principal: Any, pk: int) -> OutletApplication:
     app = get_object_or_404(selectors.applications_for(principal), pk=pk)
-    app.missing = services.missing_items(app)  # type: ignore[attr-defined]
+    app.missing = selectors.missing_items(app)  # type: ignore[attr-defined]
     return app
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from sheyin.accounts.models import User
 from sheyin.audit.services import record
 from sheyin.common import geo
+from sheyin.common.numbering import allocate
 from sheyin.institutions.models import Agency, Bank, Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days
 
@@ -152,7 +153,7 @@ def _municipal_agreements(rng: random.Random, today: dt.date) -> int:
             bank_signed_on=start,
             agency_signed_on=start,
             start_date=start,
-            end_date=services._term_end(start, settings.term_years),
+            end_date=services.term_end(start, settings.term_years),
         )
         ag.body = render_text(tpl.body, context_for(ag, settings))
         ags.append(ag)
@@ -211,7 +212,7 @@ def _operating_outlets(rng: random.Random, today: dt.date) -> int:
             bank_signed_on=signed,
             agency_signed_on=signed,
             start_date=signed,
-            end_date=services._term_end(signed, settings.term_years),
+            end_date=services.term_end(signed, settings.term_years),
             filing_due=add_working_days(signed, settings.filing_deadline_workdays),
         )
         ag.body = render_text(tpl.body, context_for(ag, settings))
@@ -416,15 +417,15 @@ def _applications(rng: random.Random, today: dt.date) -> int:
                 },
             )
             app = OutletApplication.objects.create(
-                number=services._next_number(OutletApplication, f"WDSQ-{o.district.code}-{today.year}-", 4),
+                number=allocate(OutletApplication, "number", f"WDSQ-{o.district.code}-{today.year}-", 4),
                 bank=o.bank,
                 branch=o.branch,
                 district=o.district,
                 outlet=o,
                 **{k: v for k, v in _data(o, o.district, rng).items() if k in services.APP_KEYS},
             )
-            services._store_files(app, services._check_files(_files(rng)), None)
-            services._event("application.create", by=None, outlet=o, obj=app, detail=app.number)
+            services.store_files(app, services.check_files(_files(rng)), None)
+            services.timeline_event("application.create", by=None, outlet=o, obj=app, detail=app.number)
             record(action="cooperation.application.create", obj=app)
             _walk(app, steps[i % len(steps)], rng, today)
         made += 1

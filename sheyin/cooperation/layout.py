@@ -1,5 +1,7 @@
-"""The layout rule (R8.4): a new outlet keeps the district's minimum distances from every accepted,
-operating or suspended outlet and from every SI agency office. Pure computation over the registry."""
+"""The layout rule (R8.4): a new outlet keeps the minimum distances from every accepted, operating or
+suspended outlet and from every SI agency office. Between two outlets of different districts the larger
+of the two districts' minimums applies (``institutions.rules.pair_spacing_m``, the one cross-district
+rule); to an office, the new outlet's district minimum. Pure computation over the registry."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.common.geo import distance_m
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
+from sheyin.institutions.rules import pair_spacing_m
 from sheyin.institutions.selectors import offices
 
 # Outlets that exist on the ground (suspended ones reopen, so they count too).
@@ -94,7 +97,8 @@ def check(
     *, lon: float, lat: float, district: Agency, exclude_outlet_id: int | None = None, nearest: int = 8
 ) -> LayoutResult:
     """Distances to every existing outlet in Beijing (neighbours across a district line count too) and to
-    every agency office, against the declared district's minimum distances."""
+    every agency office, against the minimum distances (the larger of the two districts' for a pair of
+    outlets, the declared district's for an office)."""
     result = LayoutResult(
         lon=lon,
         lat=lat,
@@ -105,11 +109,14 @@ def check(
     existing = Outlet.objects.filter(status__in=EXISTING)
     if exclude_outlet_id is not None:
         existing = existing.exclude(pk=exclude_outlet_id)
-    rows = existing.values_list("pk", "name", "lon", "lat", "bank__short_name", "status")
+    rows = existing.values_list(
+        "pk", "name", "lon", "lat", "bank__short_name", "district__min_outlet_distance_m"
+    )
     outs = [
-        Neighbour("outlet", pk, name, x, y, round(distance_m(lon, lat, x, y)), result.min_outlet_m, bank)
-        for pk, name, x, y, bank, _status in rows
-    ]
+        Neighbour("outlet", pk, name, x, y, round(distance_m(lon, lat, x, y)),
+                  round(pair_spacing_m(result.min_outlet_m, other_min)), bank)
+        for pk, name, x, y, bank, other_min in rows
+    ]  # fmt: skip
     offs = [
         Neighbour(
             "office",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import EVERY_PARTY, outlet_scope
 from sheyin.common.models import TimeStampedModel
 
 from .workflow import (
@@ -64,7 +65,7 @@ class CooperationSettings(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}  # read by every service
+    SCOPE = EVERY_PARTY  # read by every service
 
     class Meta:
         verbose_name = _("网点合作参数")
@@ -98,7 +99,7 @@ class DocumentTemplate(models.Model):
         USER, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+    SCOPE = EVERY_PARTY
 
     class Meta:
         verbose_name = _("协议模板")
@@ -130,7 +131,7 @@ class ChecklistTemplate(models.Model):
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+    SCOPE = EVERY_PARTY
 
     class Meta:
         verbose_name = _("建设标准检查表")
@@ -174,7 +175,7 @@ class ChecklistItem(models.Model):
     text = models.CharField(_("检查内容"), max_length=300)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+    SCOPE = EVERY_PARTY
 
     class Meta:
         verbose_name = _("检查项")
@@ -448,6 +449,10 @@ class OutletApplication(TimeStampedModel):
         choices=OutletApplicationStatus.choices,
         default=OutletApplicationStatus.DRAFT,
     )
+    planned_site = models.ForeignKey(
+        "planning.PlannedSite", verbose_name=_("规划点位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="applications", help_text=_("由区级布局规划采纳的推荐点位发起的申请"),
+    )  # fmt: skip
     layout_result = models.JSONField(_("布局核查结果"), null=True, blank=True)
     layout_checked_at = models.DateTimeField(_("布局核查时间"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -465,11 +470,7 @@ class OutletApplication(TimeStampedModel):
     decision_reason = models.TextField(_("决定意见"), blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
 
-    SCOPE = {
-        "district": ("district_id", "agency_id"),
-        "bank": ("bank_id", "bank_id"),
-        "outlet": ("outlet_id", "outlet_id"),
-    }
+    SCOPE = outlet_scope()
 
     class Meta:
         verbose_name = _("网点设立申请")
@@ -873,11 +874,7 @@ class Termination(TimeStampedModel):
     notice_id = models.PositiveBigIntegerField(_("公告编号"), null=True, blank=True)
     cancel_reason = models.TextField(_("撤销理由"), blank=True)
 
-    SCOPE = {
-        "district": ("district_id", "agency_id"),
-        "bank": ("bank_id", "bank_id"),
-        "outlet": ("outlet_id", "outlet_id"),
-    }
+    SCOPE = outlet_scope()
 
     class Meta:
         verbose_name = _("终止合作")
@@ -977,11 +974,7 @@ class LifecycleEvent(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=80, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
 
-    SCOPE = {
-        "district": ("district_id", "agency_id"),
-        "bank": ("bank_id", "bank_id"),
-        "outlet": ("outlet_id", "outlet_id"),
-    }
+    SCOPE = outlet_scope()
 
     class Meta:
         verbose_name = _("合作历程")

@@ -7,20 +7,24 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.selectors import outlets_for
 
+from . import layout
 from .models import (
     Agreement,
     ApplicationFile,
     BankApplication,
+    ChecklistItem,
     ChecklistTemplate,
     CooperationSettings,
     DocumentTemplate,
     Filing,
     InspectionPhoto,
+    InspectionResult,
     LayoutException,
     LifecycleEvent,
     OpenItem,
@@ -33,6 +37,7 @@ from .models import (
 from .workflow import (
     AgreementStatus,
     ChecklistStatus,
+    ExceptionStatus,
     FilingStatus,
     InspectionStatus,
     OutletApplicationStatus,
@@ -274,3 +279,71 @@ def overdue_filings(qs: QuerySet[Agreement], today: dt.date | None = None) -> Qu
     return qs.filter(
         kind=Agreement.Kind.DISTRICT, status=AgreementStatus.ACTIVE, filing_due__lt=today
     ).filter(~Q(Exists(live)))
+
+
+# --- reads that the application and acceptance pages show ------------------------------------------
+
+
+def completeness_checks(app: OutletApplication) -> list[tuple[str, bool]]:
+    """What the district checks before it may admit the application (R4.2, R3.1, R2.1–R2.3)."""
+    o = app.outlet
+    kinds = list(app.files.values_list("kind", flat=True))
+    return [
+        (_("网点地址和坐标"), bool(o.address.strip()) and o.lon is not None),
+        (_("营业时间和咨询电话"), bool(o.opening_hours.strip()) and bool(o.phone.strip())),
+        (_("自助服务终端至少1台（R2.1）"), o.terminals >= 1),
+        (_("网厅自助服务台至少1个（R2.2）"), o.online_counters >= 1),
+        (_("人工窗口1至2个（R2.3）"), 1 <= o.windows <= 2),
+        (_("高拍仪不少于人工窗口与网厅自助台之和"), o.document_cameras >= o.windows + o.online_counters),
+        (_("每个人工窗口配备社保卡制卡机"), o.card_machines >= o.windows),
+        (_("网厅自助区配备打印机"), app.printers >= 1),
+        (_("经办人员不少于人工窗口数"), app.staff_planned >= o.windows),
+        (_("至少1名引导人员"), app.guide_planned >= 1),
+        (_("人员配备方案"), bool(app.staffing_plan.strip())),
+        (_("网络接入方式"), bool(app.network_plan.strip())),
+        (_("平面布置图"), ApplicationFile.Kind.FLOOR_PLAN in kinds),
+        (_("现场照片（门头和室内，至少2张）"), kinds.count(ApplicationFile.Kind.PHOTO) >= 2),
+    ]
+
+
+def missing_items(app: OutletApplication) -> list[str]:
+    return [label for label, ok in completeness_checks(app) if not ok]
+
+
+def layout_for(app: OutletApplication) -> layout.LayoutResult:
+    o = app.outlet
+    return layout.check(
+        lon=o.lon,
+        lat=o.lat,
+        district=app.district,
+        exclude_outlet_id=o.pk,
+        nearest=current_settings().layout_nearest_count,
+    )
+
+
+def violation_keys(result: layout.LayoutResult) -> set[str]:
+    return {f"{v.kind}:{v.pk}" for v in result.violations}
+
+
+def acceptance_context(app: OutletApplication, result: layout.LayoutResult | None = None) -> dict[str, Any]:
+    insp = latest_inspection(app)
+    failed = []
+    if insp is not None:
+        failed = [
+            r.item.code
+            for r in insp.results.all()
+            if r.item.level == ChecklistItem.Level.MUST and r.result == InspectionResult.Result.FAIL
+        ]
+    result = result or layout_for(app)
+    approved = app.layout_exceptions.filter(status=ExceptionStatus.APPROVED)
+    covered: set[str] = set()
+    for exc in approved:
+        covered |= {v["key"] for v in exc.violations}
+    return {
+        "municipal_agreement": municipal_agreement_of(app.bank),
+        "inspection": insp,
+        "failed_must": failed,
+        "layout_violations": result.violation_texts(),
+        # an approved exception covers the violations it named; a new neighbour needs a new approval
+        "layout_exception_approved": bool(approved) and violation_keys(result) <= covered,
+    }

@@ -115,6 +115,34 @@ class RightsRecord:
     def content_hash(self, *, code: str, printed_at: dt.datetime) -> str:
         return sm3_hex(self.canonical_bytes(code=code, printed_at=printed_at))
 
+    @classmethod
+    def from_canonical(cls, data: bytes) -> tuple[RightsRecord, str, dt.datetime]:
+        """The record, code and print time back from `canonical_bytes` (what a printout's archive keeps).
+        Only the printed facts come back: the person has a name and a masked number, no reference."""
+        lines = data.decode().split("\n")
+        if len(lines) < 8 or lines[0] != "sheyin-rights-record/1":
+            raise ValueError("not a rights-record content")
+        code, printed, name, id_masked, period = lines[1:6]
+        start, _sep, end = period.partition("~")
+        rows: list[MonthRow] = []
+        benefits: list[BenefitRow] = []
+        for line in lines[6:-2]:
+            month, _sep, rest = line.partition("|")
+            parts = rest.rsplit("|", len(AMOUNT_FIELDS) + 1)
+            if not benefits and len(parts) == len(AMOUNT_FIELDS) + 2:
+                employer, kind, *amounts = parts
+                rows.append(MonthRow(dt.date.fromisoformat(month), employer, kind, *map(int, amounts)))
+            else:
+                kind, _sep, tail = rest.partition("|")
+                label, _sep, amount = tail.rpartition("|")
+                benefits.append(BenefitRow(dt.date.fromisoformat(month), kind, label, int(amount)))
+        person = Person(ref="", name=name, id_masked=id_masked, id_index="", gender="", birth_date=dt.date.min,
+                        hukou_code="")  # fmt: skip
+        record = cls(person=person, rows=rows, benefits=benefits,
+                     period_start=dt.date.fromisoformat(start) if start else None,
+                     period_end=dt.date.fromisoformat(end) if end else None)  # fmt: skip
+        return record, code, dt.datetime.fromisoformat(printed)
+
 
 def summarise(rows: list[MonthRow], benefits: list[BenefitRow]) -> Summary:
     totals = dict.fromkeys(AMOUNT_FIELDS, 0)

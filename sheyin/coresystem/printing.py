@@ -65,11 +65,13 @@ NUMERIC = [(3, True), (4, False), (5, False), (6, True), (7, False), (8, False),
 
 @dataclass(frozen=True)
 class PrintMeta:
-    code: str  # verification code as printed (grouped)
+    code: str  # 核验码 as printed (grouped)
     printed_at: dt.datetime
     content_hash: str  # SM3 hex of RightsRecord.canonical_bytes
     verify_url: str  # encoded in the QR code
     place: str  # where it was printed (outlet · terminal)
+    rating_code: str = ""  # 评价码 of this self-service (R9.5), as printed; none: no rating block
+    rating_url: str = ""  # encoded in the rating QR code
 
 
 # --- the font ---------------------------------------------------------------------------------------
@@ -254,7 +256,7 @@ def _labels() -> dict[str, str]:
         "id": _("社会保障号码：%(id)s"),
         "period": _("记录期间：%(p)s"),
         "printed": _("打印时间：%(t)s"),
-        "code": _("验证码：%(code)s"),
+        "code": _("核验码：%(code)s"),
         "place": _("打印地点：%(place)s"),
         "scan": _("扫码核验真伪"),
         "month": _("年月"),
@@ -266,10 +268,14 @@ def _labels() -> dict[str, str]:
         "base": _("基数"),
         "er": _("单位"),
         "ee": _("个人"),
-        "footer1": _("验证码 %(code)s · 内容摘要（SM3）%(h)s"),
+        "footer1": _("核验码 %(code)s · 内容摘要（SM3）%(h)s"),
         "footer2": _(
-            "本记录依据《社会保险个人权益记录管理办法》出具，社会保障号码已脱敏。可扫描二维码或在核验页面输入验证码核验真伪。"
+            "本记录依据《社会保险个人权益记录管理办法》出具，社会保障号码已脱敏。扫描二维码或在核验页面输入核验码，可查看出具时的全部数字，请逐项比对。"
         ),
+        "rate": _("请为本次自助服务评价"),
+        "rating_code": _("评价码 %(code)s"),
+        "rate_hint1": _("手机扫码评价，或在门户"),
+        "rate_hint2": _("网站“评价”栏输入评价码"),
         "page": _("第 %(n)s 页 / 共 %(total)s 页"),
         "summary": _("汇总信息"),
         "insurance": _("险种"),
@@ -352,6 +358,8 @@ def render_rights_record(record: RightsRecord, meta: PrintMeta) -> bytes:
         if page == pages - 1:
             top = TABLE_TOP - len(chunk) * ROW_H - 4 if chunk else TABLE_TOP + 26
             _summary(c, record, font_name, top, labels)
+            if meta.rating_code:
+                _rating(c, meta, font_name, top, labels)
         c.showPage()
     with _binary_streams():
         c.save()
@@ -414,6 +422,15 @@ def _frame_form(c: Canvas, record: RightsRecord, meta: PrintMeta, labels: dict[s
     c.endForm()
 
 
+def benefit_lines(record: RightsRecord, labels: dict[str, str] | None = None) -> list[tuple[str, int, int]]:
+    """(label, months, total in fen) of each benefit received, as the printout's summary states them."""
+    labels = labels or _labels()
+    return [
+        (labels.get(f"benefit_{kind}", kind), sum(1 for b in record.benefits if b.kind == kind), amount)
+        for kind, amount in sorted(record.summary.benefit_totals.items())
+    ]
+
+
 def _summary(c: Canvas, record: RightsRecord, font: str, top: float, labels: dict[str, str]) -> None:
     """Contribution years, totals by insurance, the personal account and benefits received."""
     s = record.summary
@@ -425,7 +442,7 @@ def _summary(c: Canvas, record: RightsRecord, font: str, top: float, labels: dic
     c.drawString(LEFT, y, labels["summary"])
     y -= 18
     c.setFont(font, 8)
-    xs = (LEFT, LEFT + 90, LEFT + 300, LEFT + 420)
+    xs = (LEFT, LEFT + 70, LEFT + 250, LEFT + 350)  # the right of the block is the rating's
     c.drawString(xs[0], y, labels["insurance"])
     c.drawString(xs[1], y, labels["months"])
     c.drawRightString(xs[2] + 60, y, labels["er_total"])
@@ -446,9 +463,7 @@ def _summary(c: Canvas, record: RightsRecord, font: str, top: float, labels: dic
         c.drawRightString(xs[3] + 60, y, money(ee) if ee is not None else "-")
     y -= 20
     lines = [labels["account"] % {"v": money(s.pension_account)}]
-    for kind, amount in sorted(s.benefit_totals.items()):
-        n = sum(1 for b in record.benefits if b.kind == kind)
-        label = labels.get(f"benefit_{kind}", kind)
+    for label, n, amount in benefit_lines(record, labels):
         lines.append(labels["benefit"] % {"label": label, "n": n, "v": money(amount)})
     if not s.benefit_totals:
         lines.append(labels["no_benefit"])
@@ -457,3 +472,16 @@ def _summary(c: Canvas, record: RightsRecord, font: str, top: float, labels: dic
         y -= 13
     c.setFont(font, 6.5)
     c.drawString(LEFT, y - 2, labels["note"])
+
+
+def _rating(c: Canvas, meta: PrintMeta, font: str, top: float, labels: dict[str, str]) -> None:
+    """The 评价码 of this self-service under its QR code, right of the summary (R9.5)."""
+    cx, size = (LEFT + 420 + RIGHT) / 2, 60.0
+    c.setFont(font, 7.5)
+    c.drawCentredString(cx, top - 10, labels["rate"])
+    c.addLiteral(_qr_ops(meta.rating_url, cx - size / 2, top - 16 - size, size))
+    c.setFont(font, 9.5)
+    c.drawCentredString(cx, top - 28 - size, labels["rating_code"] % {"code": meta.rating_code})
+    c.setFont(font, 6)
+    c.drawCentredString(cx, top - 39 - size, labels["rate_hint1"])
+    c.drawCentredString(cx, top - 47 - size, labels["rate_hint2"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.services import changes, record, snapshot
 from sheyin.common.identifiers import check_uscc
+from sheyin.common.numbering import allocate
 
 from .models import Agency, Bank, Outlet, OutletStatus
 from .validation import location_errors
@@ -45,18 +46,6 @@ def _outlet_errors(outlet: Outlet) -> dict[str, str]:
     return errors
 
 
-def _next_outlet_code(district: Agency) -> str:
-    prefix = f"WD{district.code}"
-    last = (
-        Outlet.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
-
-
 def outlet_create(*, data: dict[str, Any], by: Any, status: str = OutletStatus.APPLYING) -> Outlet:
     require(by, "institutions.create_outlet")
     outlet = Outlet(**{k: data[k] for k in OUTLET_FIELDS if k in data}, status=status)
@@ -67,11 +56,17 @@ def outlet_create(*, data: dict[str, Any], by: Any, status: str = OutletStatus.A
     require_scope(by, outlet)
     try:
         with transaction.atomic():
-            outlet.code = _next_outlet_code(outlet.district)
+            outlet.code = allocate(Outlet, "code", f"WD{outlet.district.code}", 4)
             outlet.save()
             record(action="outlet.create", by=by, obj=outlet, after=snapshot(outlet))
     except IntegrityError as exc:
-        raise ValidationError({"name": _("该银行已有同名网点“%(name)s”。") % {"name": outlet.name}}) from exc
+        # Only the bank-and-name constraint is the user's to correct; anything else is not theirs to hear
+        # as a name clash.
+        if Outlet.objects.filter(bank_id=outlet.bank_id, name=outlet.name).exists():
+            raise ValidationError(
+                {"name": _("该银行已有同名网点“%(name)s”。") % {"name": outlet.name}}
+            ) from exc
+        raise
     return outlet
 
 

@@ -25,8 +25,9 @@ class IdentifyForm(forms.Form):
     )  # fmt: skip
     card_number = forms.CharField(
         label=_("社会保障卡卡号"), max_length=20,
-        widget=forms.PasswordInput(attrs={**TOUCH, "data-keypad": "card"}),
-        help_text=_("卡面上的卡号，不是银行卡号"),
+        widget=forms.PasswordInput(attrs={**TOUCH, "data-keypad": "card", "autocapitalize": "characters",
+                                          "class": f"{TOUCH['class']} kiosk-card-number"}),
+        help_text=_("卡面上的卡号，以字母开头，如 B12345678；不是银行卡号。点“显示”可查看已输入的内容"),
     )  # fmt: skip
 
 
@@ -69,26 +70,9 @@ class ReasonForm(forms.Form):
     )
 
 
-class VerifyForm(forms.Form):
-    pdf = forms.FileField(
-        label=_("上传打印件PDF文件"), required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": "application/pdf"}),
-    )  # fmt: skip
-    content_hash = forms.CharField(
-        label=_("或输入打印件上的内容摘要"), required=False, max_length=80,
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
-        help_text=_("打印件页脚“内容摘要（SM3）”后的32位字符"),
-    )  # fmt: skip
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("pdf") and not (data.get("content_hash") or "").strip():
-            raise forms.ValidationError(_("请上传PDF文件或输入内容摘要。"))
-        return data
-
-
 class CodeLookupForm(forms.Form):
     code = forms.CharField(
-        label=_("验证码"), max_length=24, widget=forms.TextInput(attrs={"class": "form-control form-control-lg"}),
-        help_text=_("打印件上的16位验证码，如 ABCD-EFGH-JKLM-NPQR"),
+        label=_("核验码"), max_length=24,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-lg font-monospace", "autocomplete": "off"}),
+        help_text=_("权益记录打印件或受理回执上的16位核验码，如 ABCD-EFGH-JKLM-NPQR"),
     )  # fmt: skip

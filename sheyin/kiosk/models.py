@@ -7,13 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+from sheyin.common.verification import group_code
+
 from .workflow import TerminalStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope()
 
 
 class Terminal(models.Model):
@@ -107,16 +106,19 @@ class TerminalQuery(models.Model):
 
 
 class PrintedRecord(models.Model):
-    """A rights-record printout: its verification code, content hash (SM3 of the printed content) and
-    the SM3 of the PDF file. The public verification page shows only what proves authenticity."""
+    """A rights-record printout: its 核验码, content hash (SM3 of the printed content), the SM3 of the PDF
+    file and the printed content itself (encrypted, compressed), which the public verification page shows
+    so that whoever holds the paper can compare its figures; the 评价码 printed with it (R9.5)."""
 
     class Channel(models.TextChoices):
         TERMINAL = "T", _("自助终端")
         COUNTER = "W", _("人工窗口")
 
-    code = models.CharField(_("验证码"), max_length=16, unique=True)
+    code = models.CharField(_("核验码"), max_length=16, unique=True)
     content_hash = models.CharField(_("内容摘要"), max_length=64)
     pdf_hash = models.CharField(_("文件摘要"), max_length=64)
+    # RightsRecord.canonical_bytes, zlib-compressed and SM4-GCM encrypted; empty for earlier printouts.
+    content = models.BinaryField(_("出具内容"), null=True, blank=True, editable=False)
     person_index = models.CharField(max_length=64, db_index=True)
     masked_name = models.CharField(_("姓名（脱敏）"), max_length=30)
     id_masked = models.CharField(_("证件号码（脱敏）"), max_length=18)
@@ -133,6 +135,10 @@ class PrintedRecord(models.Model):
     )
     district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
     bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+    rating_token = models.OneToOneField(
+        "ratings.RatingToken", verbose_name=_("评价码"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
 
     SCOPE = OUTLET_SCOPE
 
@@ -146,7 +152,7 @@ class PrintedRecord(models.Model):
 
     @property
     def code_display(self) -> str:
-        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        return group_code(self.code)
 
 
 class OneTimeCode(models.Model):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
 from sheyin.accounts.scope import scoped
+from sheyin.common.crypto import decrypt_bytes, sm3_hex
+from sheyin.coresystem.adapter import RightsRecord
 
 from .models import PrintedRecord, Terminal, TerminalQuery
 
@@ -36,10 +40,32 @@ def terminal_activity(terminal: Terminal) -> dict[str, Any]:
 
 
 def printed_by_code(code: str) -> PrintedRecord | None:
-    """Public: a printout by its verification code (the page shows only masked data)."""
+    """Public: a printout by its 核验码 (the page shows masked data and the printed figures)."""
     if len(code) != 16:
         return None
-    return PrintedRecord.objects.select_related("outlet").filter(code=code).first()
+    return PrintedRecord.objects.select_related("outlet", "terminal").filter(code=code).first()
+
+
+def printed_at_terminal(terminal: Terminal, code: str) -> PrintedRecord | None:
+    """The printout just made at this terminal (its screen shows the codes printed on it)."""
+    return PrintedRecord.objects.select_related("rating_token").filter(terminal=terminal, code=code).first()
+
+
+@dataclass(frozen=True)
+class IssuedContent:
+    record: RightsRecord  # the figures as printed
+    intact: bool  # the archived content still hashes to the content hash sealed at printing
+
+
+def printed_content(printed: PrintedRecord) -> IssuedContent | None:
+    """What the printout showed, from its encrypted archive; None for printouts made before archiving."""
+    if not printed.content:
+        return None
+    data = zlib.decompress(decrypt_bytes(bytes(printed.content)))
+    record, _code, _at = RightsRecord.from_canonical(data)
+    # Shown only if re-serialising the figures gives back the bytes whose hash was printed on the paper.
+    intact = sm3_hex(record.canonical_bytes(code=_code, printed_at=_at)) == printed.content_hash
+    return IssuedContent(record, intact)
 
 
 def queries_by_person_index(index: str) -> QuerySet[TerminalQuery]:

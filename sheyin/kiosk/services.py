@@ -7,9 +7,9 @@ kept as the core's reference, the blind index and masked values only.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import secrets
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +22,15 @@ from django.utils.translation import gettext as _
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record
-from sheyin.common.crypto import sm3_hex
+from sheyin.catalogue.choices import Channel
+from sheyin.common.crypto import encrypt_bytes, sm3_hex
 from sheyin.common.identifiers import check_id_number
 from sheyin.common.masking import mask_name
+from sheyin.common.verification import group_code, new_code
 from sheyin.coresystem.adapter import Person, RightsRecord, get_core
 from sheyin.coresystem.printing import PrintMeta, render_rights_record
 from sheyin.institutions.models import Outlet, OutletStatus
+from sheyin.ratings import services as rating_services
 
 from . import sms
 from .models import OneTimeCode, PrintedRecord, Terminal, TerminalQuery
@@ -272,17 +275,17 @@ def record_view(*, terminal: Terminal, person_ref: str) -> RightsRecord:
     return rec
 
 
-def new_code() -> str:
-    """16 characters of base32 from 80 random bits."""
-    return base64.b32encode(secrets.token_bytes(10)).decode()
-
-
 def record_print(
-    *, terminal: Terminal, person_ref: str, verify_url: Callable[[str, str], str]
+    *,
+    terminal: Terminal,
+    person_ref: str,
+    verify_url: Callable[[str, str], str],
+    rating_url: Callable[[str], str],
 ) -> tuple[PrintedRecord, bytes]:
-    """Render the person's rights record, store what proves it (codes and hashes, no content), log it.
+    """Render the person's rights record with its 核验码 and the 评价码 of this self-service (R2.1, R9.5);
+    keep the codes, the hashes and the printed content (encrypted) for verification; log it.
 
-    `verify_url(code, content_hash)` gives the absolute URL the QR code points at."""
+    `verify_url(code, content_hash)` and `rating_url(rating_code)` give the absolute URLs of the QR codes."""
     core = get_core()
     rec = core.rights_record(person_ref)
     printed_at = timezone.now().replace(microsecond=0)
@@ -292,36 +295,22 @@ def record_print(
         code = new_code()
         if not PrintedRecord.objects.filter(code=code).exists():
             break
-    content_hash = rec.content_hash(code=code, printed_at=printed_at)
-    display = "-".join(code[i : i + 4] for i in range(0, 16, 4))
-    pdf = render_rights_record(
-        rec, PrintMeta(display, printed_at, content_hash, verify_url(code, content_hash), place)
-    )
+    canonical = rec.canonical_bytes(code=code, printed_at=printed_at)
+    content_hash = sm3_hex(canonical)
     with transaction.atomic():
+        rating_code = rating_services.rating_token_issue(outlet=outlet, channel=Channel.TERMINAL, by=None)
+        meta = PrintMeta(
+            group_code(code), printed_at, content_hash, verify_url(code, content_hash), place,
+            rating_code=rating_services.display_token(rating_code), rating_url=rating_url(rating_code),
+        )  # fmt: skip
+        pdf = render_rights_record(rec, meta)
         printed = PrintedRecord.objects.create(
-            code=code, content_hash=content_hash, pdf_hash=sm3_hex(pdf), person_index=rec.person.id_index,
-            masked_name=mask_name(rec.person.name), id_masked=rec.person.id_masked, period_start=rec.period_start,
-            period_end=rec.period_end, months=len(rec.rows), printed_at=printed_at,
+            code=code, content_hash=content_hash, pdf_hash=sm3_hex(pdf), content=encrypt_bytes(zlib.compress(canonical)),
+            person_index=rec.person.id_index, masked_name=mask_name(rec.person.name), id_masked=rec.person.id_masked,
+            period_start=rec.period_start, period_end=rec.period_end, months=len(rec.rows), printed_at=printed_at,
             channel=PrintedRecord.Channel.TERMINAL, terminal=terminal, outlet=outlet,
             district_id=terminal.district_id, bank_id=terminal.bank_id,
+            rating_token=rating_services.rating_token_resolve(rating_code),
         )  # fmt: skip
         _log(terminal, TerminalQuery.Action.PRINT_RECORD, rec.person, printed=printed)
     return printed, pdf
-
-
-# --- public verification (reads only) -----------------------------------------------------------------
-
-
-def normalise_code(raw: str) -> str:
-    return "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
-
-
-def printout_matches(printed: PrintedRecord, *, pdf: bytes | None = None, content_hash: str = "") -> bool:
-    """A PDF must be byte-identical to the one issued; a typed/scanned hash must match the content hash
-    (the printout shows its first 32 hex digits)."""
-    if pdf is not None:
-        return secrets.compare_digest(sm3_hex(pdf), printed.pdf_hash)
-    given = "".join(ch for ch in content_hash.lower() if ch in "0123456789abcdef")
-    if len(given) < 32:
-        return False
-    return secrets.compare_digest(printed.content_hash[: len(given)], given[:64])

@@ -13,6 +13,7 @@ urlpatterns = [
     path("record/printed/<str:code>/", views.printed, name="printed"),
     path("record/printed/<str:code>/pdf/", views.printed_pdf, name="printed_pdf"),
     path("end/", views.end, name="end"),
+    path("language/", views.language, name="language"),
     path("activate/", views.activate, name="activate"),
     # public verification (also mounted at /verify/record/ through public_urls.py)
     path("verify/", views.verify_lookup, name="verify_lookup"),

@@ -8,22 +8,28 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
+from sheyin.casework.selectors import receipt_by_code
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.common.masking import mask_name
-from sheyin.common.uploads import check_upload
+from sheyin.common.pdf import qr_svg
+from sheyin.common.verification import check_request, normalise_code
+from sheyin.coresystem.printing import benefit_lines
 from sheyin.institutions.models import OutletStatus
 from sheyin.institutions.selectors import outlets_for
 
@@ -36,7 +42,6 @@ from .forms import (
     IdentifyForm,
     ReasonForm,
     TerminalForm,
-    VerifyForm,
 )  # fmt: skip
 from .models import Terminal, TerminalQuery
 from .workflow import TerminalStatus
@@ -53,9 +58,25 @@ HEADER = "X-Kiosk-Credential"
 PERSON = "kiosk_person"
 OTP = "kiosk_otp"
 PDF_CACHE = "kiosk:pdf:{terminal}:{code}"
+LANGUAGE = "kiosk_lang"
 
 
 # --- terminal plumbing ------------------------------------------------------------------------------
+
+
+def kiosk_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A terminal speaks Chinese whatever its browser asks for, until the citizen switches (the switch
+    lasts until the citizen leaves: "退出" or the idle reset)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        chosen = request.session.get(LANGUAGE)
+        lang = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def terminal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -69,7 +90,7 @@ def terminal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         request.terminal = terminal  # type: ignore[attr-defined]  # see TerminalRequest
         return view(request, *args, **kwargs)
 
-    return public(wrapped)
+    return public(kiosk_language(wrapped))
 
 
 def _current(request: TerminalRequest) -> dict[str, Any] | None:
@@ -115,13 +136,29 @@ def verify_path(code: str) -> str:
 @terminal_required
 def home(request: TerminalRequest) -> HttpResponse:
     _forget(request)
-    return render(request, "kiosk/home.html", {"terminal": request.terminal})
+    # Left in another language, the start page returns to Chinese after the idle time like any other.
+    switched = request.session.get(LANGUAGE) not in (None, settings.LANGUAGE_CODE)
+    return render(request, "kiosk/home.html", {"terminal": request.terminal, "switched": switched})
 
 
 @terminal_required
 def end(request: TerminalRequest) -> HttpResponse:
     _forget(request)
+    request.session.pop(LANGUAGE, None)
     return redirect("kiosk:home")
+
+
+@public
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The terminal's language switch (中文 / English) for the citizen at it now."""
+    lang = request.POST.get("language", "")
+    if lang in dict(settings.LANGUAGES):
+        request.session[LANGUAGE] = lang
+    target = request.POST.get("next", "")
+    if not (target.startswith("/kiosk/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
+        target = reverse("kiosk:home")
+    return redirect(target)
 
 
 @terminal_required
@@ -205,6 +242,7 @@ def record_print(request: TerminalRequest) -> HttpResponse:
         terminal=terminal,
         person_ref=person["ref"],
         verify_url=lambda code, h: request.build_absolute_uri(verify_path(code)) + f"?h={h[:32]}",
+        rating_url=lambda token: request.build_absolute_uri(reverse("rate:rate", args=[token])),
     )
     # The terminal's print agent fetches the file once, within minutes; the platform keeps no copy.
     cache.set(PDF_CACHE.format(terminal=terminal.pk, code=printed.code), pdf, 300)
@@ -215,14 +253,21 @@ def record_print(request: TerminalRequest) -> HttpResponse:
 def printed(request: TerminalRequest, code: str) -> HttpResponse:
     if _current(request) is None:
         return redirect("kiosk:home")
-    return render(request, "kiosk/printed.html", {"code": code, "display": services.normalise_code(code)})
+    printed = selectors.printed_at_terminal(request.terminal, normalise_code(code))
+    if printed is None:
+        raise Http404
+    ctx: dict[str, Any] = {"printed": printed}
+    if printed.rating_token is not None:
+        url = request.build_absolute_uri(reverse("rate:rate", args=[printed.rating_token.token]))
+        ctx.update(rating_code=printed.rating_token.code_display, rating_qr=qr_svg(url, scale=5))
+    return render(request, "kiosk/printed.html", ctx)
 
 
 @terminal_required
 def printed_pdf(request: TerminalRequest, code: str) -> HttpResponse:
     if _current(request) is None:
         raise Http404
-    pdf = cache.get(PDF_CACHE.format(terminal=request.terminal.pk, code=services.normalise_code(code)))
+    pdf = cache.get(PDF_CACHE.format(terminal=request.terminal.pk, code=normalise_code(code)))
     if pdf is None:
         raise Http404
     resp = HttpResponse(pdf, content_type="application/pdf")
@@ -232,6 +277,7 @@ def printed_pdf(request: TerminalRequest, code: str) -> HttpResponse:
 
 
 @public
+@kiosk_language
 def activate(request: HttpRequest) -> HttpResponse:
     """Done once on the device by the outlet manager: the terminal stores its credential in a cookie."""
     form = ActivateForm(request.POST or None)
@@ -257,32 +303,29 @@ def activate(request: HttpRequest) -> HttpResponse:
 def verify_lookup(request: HttpRequest) -> HttpResponse:
     form = CodeLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return redirect(verify_path(services.normalise_code(form.cleaned_data["code"])))
+        return redirect(verify_path(normalise_code(form.cleaned_data["code"])))
     return render(request, "kiosk/verify.html", {"lookup": form})
 
 
 @public
 def verify_record(request: HttpRequest, code: str) -> HttpResponse:
-    """Shows only what proves authenticity (masked name, period, print time, where); compares a PDF or a
-    content hash with what was issued."""
-    printed = selectors.printed_by_code(services.normalise_code(code))
+    """What the printout said when it was printed (masked name, period, months, bases, amounts, totals),
+    where, when and how it was printed, for whoever holds the paper to compare with it; and the check of a
+    PDF file or of the printed digest (R2.1). A typed code that belongs to a window receipt goes there."""
+    code = normalise_code(code)
+    printed = selectors.printed_by_code(code)
     if printed is None:
+        if receipt_by_code(code) is not None:
+            return redirect("receipt_verify:receipt", code=code)
         return render(request, "kiosk/verify.html", {"unknown": True, "lookup": CodeLookupForm()}, status=404)
-    form = VerifyForm(request.POST or None, request.FILES or None)
-    result: bool | None = None
-    if request.method == "GET" and request.GET.get("h"):
-        result = services.printout_matches(printed, content_hash=request.GET["h"][:80])
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("pdf")
-        try:
-            if upload:
-                check_upload(upload, allowed=("pdf",))
-                result = services.printout_matches(printed, pdf=upload.read())
-            else:
-                result = services.printout_matches(printed, content_hash=form.cleaned_data["content_hash"])
-        except ValidationError as exc:
-            apply_errors(form, exc, "pdf")
-    return render(request, "kiosk/verify.html", {"printed": printed, "form": form, "result": result})
+    check = check_request(request, pdf_hash=printed.pdf_hash, content_hash=printed.content_hash)
+    content = selectors.printed_content(printed)
+    ctx: dict[str, Any] = {"printed": printed, "check": check, "content": content}
+    if content is not None and content.intact:
+        ctx["record"] = content.record
+        ctx["benefits"] = [{"label": label, "months": n, "amount": amount}
+                           for label, n, amount in benefit_lines(content.record)]  # fmt: skip
+    return render(request, "kiosk/verify.html", ctx)
 
 
 # --- staff: terminals and their log -----------------------------------------------------------------
@@ -374,7 +417,7 @@ QUERY_COLUMNS = [
     Column(gettext_lazy("终端"), lambda q: q.terminal.name),
     Column(gettext_lazy("操作"), lambda q: q.get_action_display()),
     Column(gettext_lazy("证件号码（脱敏）"), lambda q: q.person_masked),
-    Column(gettext_lazy("打印件验证码"), lambda q: q.printed.code if q.printed else ""),
+    Column(gettext_lazy("打印件核验码"), lambda q: q.printed.code_display if q.printed else ""),
 ]
 
 

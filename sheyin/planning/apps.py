@@ -22,6 +22,10 @@ class PlanningConfig(AppConfig):
                     order=410),
             NavItem(section, _("选址推荐"), "planning:run_list", icon="geo-alt", perm="planning.view",
                     order=420),
+            NavItem(section, _("规划点位"), "planning:planned_list", icon="pin-map", perm="planning.planned",
+                    order=425),
             NavItem(section, _("需求与候选点导入"), "planning:import_list", icon="cloud-upload",
                     perm="planning.view", order=430),
+            NavItem(section, _("布局规划参数"), "planning:settings", icon="sliders", perm="planning.settings",
+                    order=440),
         )  # fmt: skip

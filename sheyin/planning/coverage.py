@@ -6,21 +6,20 @@ Demand model
     (:func:`sheyin.planning.demand.grid_demand`). The grid spacing is a quarter of the district's coverage
     radius, between 200 m and 1,250 m (250 m in the six central districts with their 1,000 m radius,
     1,250 m elsewhere with 5,000 m), so that a circle of the radius holds about 50 grid points and the
-    covered share is accurate to about a percent, with ~32,000 points for the whole city.
+    covered share is accurate to about a percent, with ~32,000 points for the whole city. Or an imported
+    demand layer (sub-district populations or a population grid, :mod:`sheyin.planning.layers`); every
+    page says which of the two a figure uses.
 
-Business frequency ("where there are any")
-    When the casework app has a ``Case`` model with an ``outlet`` and there are cases in the last 365 days
-    (drafts and cancelled ones excluded),
-    each outlet gets an activity factor ``clip(cases of the outlet / mean cases per outlet of its district,
-    0.5, 2)``; every grid point within the coverage radius of an outlet takes the factor of its nearest such
-    outlet (other points keep 1), and the district's weights are scaled back to its census population.
-    Busy areas so weigh up to twice as much and quiet ones half as much, and the district total stays the
-    census figure. Without cases the model is census only, and the pages say so.
+Business frequency
+    Cases per outlet are shown beside the demand as their own layer (:func:`case_counts_by_outlet`); they
+    never weight the demand: how many cases one outlet records says nothing about how many people live
+    out of reach of every outlet (decision record 0121-layout-planning-h21).
 
-Coverage
-    A demand point is covered when an operating outlet lies within its district's radius (inclusive);
-    outlets of neighbouring districts count, since nobody is stopped at a district line. Distances are
-    Euclidean in the projected plane (within 0.1 % of the geodesic in Beijing).
+Existing coverage (one definition, used by the coverage page, the map, the runs and every export)
+    A demand point is covered when an **operating** outlet lies within that outlet's coverage radius (the
+    radius of the outlet's district), inclusive; outlets of neighbouring districts count, since nobody is
+    stopped at a district line. The map draws exactly these circles. Distances are Euclidean in the
+    projected plane (within 0.1 % of the geodesic in Beijing). :func:`existing_coverage` is the function.
 
 Uncovered areas
     Uncovered grid cells joined with their eight neighbours into connected areas, cut at a tiling of
@@ -30,8 +29,8 @@ Uncovered areas
 
 Rule checks (R8.4)
     Every pair of operating/accepted outlets closer than the minimum distance (the larger of the two
-    districts' minimums, so that neither district's rule is broken), and every such outlet closer to an
-    SI office than its district's minimum office distance.
+    districts' minimums, :func:`sheyin.institutions.rules.pair_spacing_m`), and every such outlet closer to
+    an SI office than its district's minimum office distance.
 """
 
 from __future__ import annotations
@@ -52,6 +51,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from sheyin.institutions.rules import pair_spacing_m
+
 from . import demand
 
 FloatArray = npt.NDArray[np.float64]
@@ -59,10 +60,9 @@ FloatArray = npt.NDArray[np.float64]
 CENTRAL = ("110101", "110102", "110105", "110106", "110107", "110108")
 MIN_SPACING_M, MAX_SPACING_M = 200.0, 1250.0
 CASE_WINDOW_DAYS = 365
-ACTIVITY_RANGE = (0.5, 2.0)
 CIRCLE_POINTS = 32
 TILE_CELLS = 8  # uncovered areas are cut at tiles of 8 x 8 grid cells (about 2 radii)
-COVERING = ("operating",)  # statuses whose outlets give coverage
+COVERING = ("operating",)  # statuses whose outlets give existing coverage (the one definition)
 RULED = ("operating", "accepted")  # statuses whose outlets the minimum-distance rule checks
 
 
@@ -177,61 +177,12 @@ def _concat(parts: list[demand.DemandSet], spacing: dict[str, float], method: st
     )
 
 
-def census_demand(
-    rules: dict[str, DistrictRule],
-    codes: Iterable[str],
-    *,
-    outlets: Sequence[Site] = (),
-    case_counts: dict[int, int] | None = None,
-    radius_override: float | None = None,
-) -> Demand:
-    """The census grid of the given districts, weighted by business frequency when there are cases."""
+def census_demand(rules: dict[str, DistrictRule], codes: Iterable[str]) -> Demand:
+    """The census grid of the given districts (spacing: a quarter of each district's radius)."""
     codes = list(codes)
-    spacing = {c: spacing_for(radius_override or rules[c].radius_m) for c in codes}
+    spacing = {c: spacing_for(rules[c].radius_m) for c in codes}
     parts = [census_grid(c, spacing[c]) for c in codes]
-    result = _concat(parts, spacing, "census")
-    if case_counts:
-        factors = _activity_weights(result, rules, outlets, case_counts, radius_override)
-        if factors is not None:
-            result.weight = factors
-            result.method = "census+cases"
-    return result
-
-
-def _activity_weights(
-    d: Demand,
-    rules: dict[str, DistrictRule],
-    outlets: Sequence[Site],
-    counts: dict[int, int],
-    radius_override: float | None,
-) -> FloatArray | None:
-    active = [o for o in outlets if o.status in COVERING]
-    if not active or not any(counts.get(o.pk, 0) for o in active) or len(d) == 0:
-        return None
-    by_code: dict[str, list[int]] = {}
-    for o in active:
-        by_code.setdefault(o.code, []).append(counts.get(o.pk, 0))
-    means = {c: (sum(v) / len(v)) for c, v in by_code.items()}
-    factor = np.array(
-        [
-            np.clip(counts.get(o.pk, 0) / means[o.code], *ACTIVITY_RANGE) if means.get(o.code) else 1.0
-            for o in active
-        ],
-        dtype=np.float64,
-    )
-    tree = cKDTree(xy_array(active))
-    weight = d.weight.copy()
-    for code in np.unique(d.code):
-        mask = d.code == code
-        radius = radius_override or rules[str(code)].radius_m
-        dist, idx = tree.query(d.xy[mask], k=1, distance_upper_bound=float(np.nextafter(radius, np.inf)))
-        near = np.isfinite(dist)
-        mult = np.ones(int(mask.sum()))
-        mult[near] = factor[idx[near]]
-        w = d.weight[mask] * mult
-        total = d.weight[mask].sum()
-        weight[mask] = w * (total / w.sum()) if w.sum() > 0 else w
-    return weight
+    return _concat(parts, spacing, "census")
 
 
 def imported_demand(
@@ -308,18 +259,29 @@ def clear_caches() -> None:
 # --- coverage ---------------------------------------------------------------------------------------
 
 
-def covered_mask(d: Demand, sites_xy: FloatArray, rules: dict[str, DistrictRule], radius_override: float | None = None) -> npt.NDArray[np.bool_]:  # fmt: skip
-    """Which demand points lie within their district's radius of at least one site (inclusive)."""
+def site_radii(sites: Sequence[Site], rules: dict[str, DistrictRule], default: float = 5000.0) -> FloatArray:
+    """Each site's coverage radius: the radius of the site's own district."""
+    return np.array([rules[s.code].radius_m if s.code in rules else default for s in sites], dtype=np.float64)
+
+
+def covered_mask(d: Demand, sites_xy: FloatArray, radii: FloatArray | float) -> npt.NDArray[np.bool_]:
+    """Which demand points lie within the radius of at least one site (inclusive; one radius per site)."""
     out = np.zeros(len(d), dtype=bool)
     if len(d) == 0 or len(sites_xy) == 0:
         return out
-    tree = cKDTree(sites_xy)
-    for code in np.unique(d.code):
-        mask = d.code == code
-        radius = float(radius_override or rules[str(code)].radius_m)
-        dist, _ = tree.query(d.xy[mask], k=1, distance_upper_bound=float(np.nextafter(radius, np.inf)))
-        out[mask] = dist <= radius
+    r = np.broadcast_to(np.asarray(radii, dtype=np.float64), (len(sites_xy),))
+    for radius in np.unique(r):  # one query per distinct radius (a few: one per kind of district)
+        group = sites_xy[r == radius]
+        dist, _ = cKDTree(group).query(d.xy, k=1, distance_upper_bound=float(np.nextafter(radius, np.inf)))
+        out |= dist <= radius
     return out
+
+
+def sites_covered_mask(
+    d: Demand, sites: Sequence[Site], rules: dict[str, DistrictRule]
+) -> npt.NDArray[np.bool_]:
+    """Which demand points the given sites cover, each at its own district's radius."""
+    return covered_mask(d, xy_array(sites), site_radii(sites, rules))
 
 
 @dataclass
@@ -533,7 +495,7 @@ def violations(
                 a, b = ruled[i], ruled[j]
                 if wanted is not None and a.code not in wanted and b.code not in wanted:
                     continue
-                limit = max(limit_of.get(a.code, 0), limit_of.get(b.code, 0))
+                limit = pair_spacing_m(limit_of.get(a.code, 0), limit_of.get(b.code, 0))
                 dist = float(math.hypot(a.x - b.x, a.y - b.y))
                 if dist < limit:
                     out.append(Violation("outlet", a, b, dist, limit))
@@ -562,12 +524,13 @@ def analyse(
     codes: Sequence[str],
     *,
     with_areas: bool = True,
+    with_violations: bool = True,
     draw: int = 200,
 ) -> Analysis:
     """Coverage per district and for all ``codes``, uncovered areas and R8.4 violations."""
     cover_sites = [s for s in sites if s.status in COVERING]
     sxy = xy_array(cover_sites)
-    covered = covered_mask(d, sxy, rules)
+    covered = covered_mask(d, sxy, site_radii(cover_sites, rules))
     rows = []
     for code in codes:
         mask = d.code == code
@@ -582,7 +545,7 @@ def analyse(
             )
         )
     areas = uncovered_areas(d, covered, sxy, draw=draw) if with_areas else []
-    viol = violations(sites, offices, rules, codes)
+    viol = violations(sites, offices, rules, codes) if with_violations else []
     by_code = {r.code: r for r in rows}
     for a in areas:
         if a.code in by_code:
@@ -593,6 +556,49 @@ def analyse(
             if c in by_code:
                 by_code[c].violations += 1
     return Analysis(list(codes), rows, areas, viol, d.method, len(d))
+
+
+def existing_coverage(
+    d: Demand, sites: Sequence[Site], rules: dict[str, DistrictRule], codes: Sequence[str]
+) -> Analysis:
+    """Existing coverage (operating outlets, each at its district's radius) of ``codes``: the one
+    definition every page, run and export shows. No areas, no rule checks: just the figures."""
+    return analyse(d, sites, [], rules, codes, with_areas=False, with_violations=False)
+
+
+# --- the site recommendation's arguments --------------------------------------------------------------
+
+
+def plan_arguments(
+    rules: dict[str, DistrictRule],
+    candidate_codes: Sequence[str],
+    committed: Sequence[Site],
+    offices: Sequence[Office],
+) -> dict[str, Any]:
+    """Keyword arguments of :func:`sheyin.planning.optimizer.plan` that carry every district's rules.
+
+    Each candidate gets its own district's radius, minimum outlet distance and minimum office distance;
+    each committed site (operating, accepted, suspended, and, as the planning settings say, outlets
+    under application and adopted sites) covers at its own district's radius and keeps new sites at the
+    larger of the two districts' minimums (:func:`sheyin.institutions.rules.pair_spacing_m`, applied by
+    the optimizer, vectorised). City runs and district runs, the job and the benchmark all build their
+    arguments here.
+    """
+
+    def rule(code: str) -> DistrictRule:
+        return rules[code]
+
+    return {
+        "radius_m": np.array([rule(c).radius_m for c in candidate_codes], dtype=np.float64),
+        "min_sep_m": np.array([rule(c).min_outlet_m for c in candidate_codes], dtype=np.float64),
+        "existing_xy": xy_array(committed),
+        "existing_radius_m": site_radii(committed, rules),
+        "existing_own_min_m": np.array(
+            [rules[s.code].min_outlet_m if s.code in rules else 0.0 for s in committed], dtype=np.float64
+        ),
+        "forbidden_xy": xy_array(offices),
+        "forbidden_min_m": np.array([rule(c).min_office_m for c in candidate_codes], dtype=np.float64),
+    }
 
 
 # --- drawing helpers --------------------------------------------------------------------------------

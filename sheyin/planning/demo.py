@@ -3,16 +3,18 @@ recommendation for 朝阳区, so the pages show something at once. Idempotent; a
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sheyin.common import geo
 from sheyin.institutions.models import Agency
 
 from . import services
-from .models import CandidateImport, CandidateSource, DemandImport, PlanRun
+from .models import CandidateImport, CandidateSource, DemandImport, PlannedSite, PlanRun
 
 DISTRICT = "110105"
 DEMAND_NAME = "朝阳区街道常住人口（示例）"
@@ -46,6 +48,12 @@ def seed(rng: random.Random, stdout: Any) -> None:
             time_limit_s=20, by=None, start=False,
         )  # fmt: skip
         services.plan_run_execute(run_id=run.pk)
+        run.refresh_from_db()
+        # The district adopts the best recommended site: the layout map shows it, banks may apply there.
+        if run.result and run.result.get("sites") and not PlannedSite.objects.exists():
+            with contextlib.suppress(ValidationError):  # no longer fits the layout rule: adopt nothing
+                services.planned_site_adopt(run=run, rank=1, note="示例：拟在此设立合作网点", by=None)
     stdout.write(
-        f"planning demo: {DemandImport.objects.count()} demand imports, {PlanRun.objects.count()} plan runs"
+        f"planning demo: {DemandImport.objects.count()} demand imports, {PlanRun.objects.count()} plan runs, "
+        f"{PlannedSite.objects.count()} planned sites"
     )

@@ -51,9 +51,9 @@ METHOD_NAMES = {
 }
 DEMAND_NAMES = {
     "census": "普查人口网格",
-    "census+cases": "普查人口网格（按业务量加权）",
-    "import": "导入的需求点",
+    "import": "导入的需求图层",
 }
+EXISTING_DEFINITION = "现有覆盖：运营中的合作网点（含邻区网点）在其所在区覆盖半径内的常住人口。"
 
 
 def _p(text: str, style: str = "body") -> Paragraph:
@@ -126,12 +126,21 @@ class MapFlowable(Flowable):
         c.setLineWidth(0.3)
         for s in cover:
             c.circle(*pt(s.x, s.y), rules[s.code].radius_m * scale, stroke=1, fill=1)
-        if self.sites and self.radius_m:
+        if self.sites:
             sx, sy = demand.project([s["lon"] for s in self.sites], [s["lat"] for s in self.sites])
             c.setStrokeColor(colors.HexColor("#c2255c"))
             c.setFillColor(colors.Color(0.76, 0.15, 0.36, alpha=0.10))
-            for x, y in zip(sx, sy, strict=True):
-                c.circle(*pt(x, y), self.radius_m * scale, stroke=1, fill=1)
+            for site, x, y in zip(self.sites, sx, sy, strict=True):
+                r = (
+                    site.get("radius")
+                    or self.radius_m
+                    or (rules[site["code"]].radius_m if site.get("code") in rules else 0)
+                )
+                c.circle(*pt(x, y), float(r) * scale, stroke=1, fill=1)
+        for s in self.layout.planned:
+            c.setStrokeColor(colors.HexColor("#7048e8"))
+            c.setFillColor(colors.Color(0.44, 0.28, 0.91, alpha=0.08))
+            c.circle(*pt(s.x, s.y), rules[s.code].radius_m * scale, stroke=1, fill=1)
         c.setLineWidth(0.3)
         for s in self.layout.neighbours:
             c.setFillColor(colors.HexColor("#adb5bd"))
@@ -140,6 +149,10 @@ class MapFlowable(Flowable):
             c.setFillColor(colors.HexColor(STATUS_COLOURS.get(s.status, "#495057")))
             c.setStrokeColor(colors.white)
             c.circle(*pt(s.x, s.y), 1.8, stroke=1, fill=1)
+        c.setFillColor(colors.HexColor("#7048e8"))
+        for s in self.layout.planned:
+            x, y = pt(s.x, s.y)
+            c.rect(x - 2, y - 2, 4, 4, stroke=0, fill=1)
         c.setFillColor(colors.HexColor("#c92a2a"))
         for o in self.layout.offices:
             x, y = pt(o.x, o.y)
@@ -163,6 +176,8 @@ class MapFlowable(Flowable):
             for k in ("operating", "accepted", "applying", "suspended")
         ]
         items += [("#c92a2a", "社保经办机构", "square"), ("#2b8a3e", "覆盖范围", "ring")]
+        if self.layout.planned:
+            items.append(("#7048e8", "规划点位", "square"))
         if self.sites:
             items.append(("#c2255c", "推荐新设网点", "star"))
         for colour, label, shape in items:
@@ -251,14 +266,26 @@ def layout_pdf(layout: Layout, *, run: PlanRun | None = None, author: str = "") 
         story.append(_p(
             f"覆盖半径 {int(r.radius_m):,} 米；网点最小间距 {int(r.min_outlet_m):,} 米；距社保经办机构最小距离 "
             f"{int(r.min_office_m):,} 米（R8.4，由市级中心按区设定）。", "small"))  # fmt: skip
+    else:
+        story.append(_p("各区按本区设定的覆盖半径和最小距离计算（R8.4，由市级中心按区设定）。", "small"))
+    story.append(_p(f"需求模型：{demand_model_name(layout)}。{EXISTING_DEFINITION}", "small"))
     best = (run.best_result or {}) if run is not None else {}
     sites = best.get("sites", []) if run is not None else []
     story += [
         Spacer(1, 2 * mm),
-        MapFlowable(layout, A4[0] - 36 * mm, 125 * mm, sites, run.radius_m if run else None),
+        MapFlowable(layout, A4[0] - 36 * mm, 125 * mm, sites, None),
     ]
-    story += [Spacer(1, 4 * mm), _p("一、覆盖情况", "h2")]
-    head = ["区", "常住人口", "覆盖人口", "覆盖率", "覆盖半径（米）", "运营网点", "未覆盖片区", "间距违规"]
+    story += [Spacer(1, 4 * mm), _p("一、现有覆盖情况（运营中网点）", "h2")]
+    head = [
+        "区",
+        "人口",
+        "现有覆盖人口",
+        "现有覆盖率",
+        "覆盖半径（米）",
+        "运营网点",
+        "未覆盖片区",
+        "间距违规",
+    ]
     rows: list[list[Any]] = [head] + [
         [d.name, _int(d.population), _int(d.covered), _pct(d.share), f"{int(d.radius_m):,}", d.outlets, d.areas, d.violations]
         for d in a.districts
@@ -312,39 +339,43 @@ def layout_pdf(layout: Layout, *, run: PlanRun | None = None, author: str = "") 
 
 def _run_summary(run: PlanRun, best: dict[str, Any]) -> str:
     method = METHOD_NAMES.get(best.get("method", ""), best.get("method", ""))
+    radius = f"覆盖半径{run.radius_m:,}米" if run.radius_m else "各区按本区覆盖半径和最小距离"
     text = (
         f"在{run.get_candidate_source_display()}中选取{len(best.get('sites', []))}个新网点（上限{run.k}个），"
-        f"覆盖半径{run.radius_m:,}米。覆盖人口由{_int(best.get('existing'))}增至{_int(best.get('covered'))}"
-        f"（覆盖率{_pct(best.get('share'))}），新增{_int(best.get('new'))}。求解方法：{method}。"
+        f"{radius}。现有覆盖（运营中网点）{_int(best.get('existing'))}"
+        f"（{_pct(best.get('existing_share'))}）；计入申请中网点和已采纳规划点位后{_int(best.get('committed'))}；"
+        f"方案实施后{_int(best.get('covered'))}（覆盖率{_pct(best.get('share'))}），新增{_int(best.get('new'))}。"
+        f"求解方法：{method}。"
     )
-    if run.status == RunStatus.OPTIMAL:
-        text += "已证明为最优方案。"
-    elif best.get("bound") is not None:
-        text += (
-            f"覆盖人口上界{_int(best.get('bound'))}，与最优的差距不超过{(best.get('gap') or 0) * 100:.2f}%。"
-        )
+    if best.get("bound") is not None:
+        text += f"已证明的覆盖人口上界{_int(best.get('bound'))}，与最优的差距不超过{(best.get('gap') or 0) * 100:.2f}%"
+        text += "（已证明最优，允许差距0.1%）。" if run.status == RunStatus.OPTIMAL else "。"
     return text
+
+
+def demand_model_name(layout: Layout) -> str:
+    if layout.demand.method == "import" and layout.demand_import is not None:
+        return f"导入的需求图层“{layout.demand_import.name}”"
+    return DEMAND_NAMES.get(layout.demand.method, layout.demand.method)
 
 
 def method_text(layout: Layout) -> str:
     d = layout.demand
     spacings = "、".join(str(int(v)) for v in sorted(set(d.spacing.values())))
     if d.method == "import":
-        demand_part = "需求采用导入的需求点（经度、纬度、权重）。"
+        demand_part = (
+            f"需求采用{demand_model_name(layout)}（经度、纬度、人口；街道人口按街道范围铺到方格网点）。"
+        )
     else:
         demand_part = (
             f"需求按各区2020年第七次人口普查常住人口，均匀分布于区界内间距{spacings}米的方格网点"
-            "（间距取覆盖半径的四分之一）。"
+            "（间距取覆盖半径的四分之一）。业务量不参与覆盖计算，在布局图上单独显示。"
         )
-        if d.method == "census+cases":
-            demand_part += "并按近一年各网点业务量加权：网点覆盖范围内的格点乘以该网点业务量与本区网点平均业务量之比（限0.5至2倍），再按区普查人口总数归一。"
-        else:
-            demand_part += "暂无业务受理数据，未按业务量加权。"
     return (
         demand_part
-        + "某点在所在区覆盖半径内有运营中的网点（含邻区网点）即视为已覆盖。未覆盖片区由相邻未覆盖格点连接而成，"
-        "并按约两倍覆盖半径的方块切分。间距违规列出距离小于最小距离的已验收或运营中网点对（取两区中较大的最小间距），"
-        "以及距社保经办机构小于该区规定距离的网点。距离在以天安门为中心的等距方位投影平面上计算，误差小于0.1%。"
+        + EXISTING_DEFINITION
+        + "未覆盖片区由相邻未覆盖格点连接而成，并按约两倍覆盖半径的方块切分。间距违规列出距离小于最小距离的已验收或运营中网点对"
+        "（两区规定不同时取较大者），以及距社保经办机构小于该区规定距离的网点。距离在以天安门为中心的等距方位投影平面上计算，误差小于0.1%。"
     )
 
 
@@ -415,9 +446,9 @@ def run_xlsx(run: PlanRun) -> bytes:
     summary: list[list[Any]] = [
         ["范围", run.scope_name],
         ["新增网点数上限", run.k],
-        ["覆盖半径（米）", run.radius_m],
-        ["网点最小间距（米）", run.min_outlet_m],
-        ["距经办机构最小距离（米）", run.min_office_m],
+        ["覆盖半径（米）", run.radius_m or "各区按本区设定"],
+        ["网点最小间距（米）", run.min_outlet_m or "各区按本区设定（两区不同取较大者）"],
+        ["距经办机构最小距离（米）", run.min_office_m or "各区按本区设定"],
         [
             "需求来源",
             DEMAND_NAMES.get(best.get("demand_method", ""), str(DemandSource(run.demand_source).label)),
@@ -427,11 +458,12 @@ def run_xlsx(run: PlanRun) -> bytes:
         ["状态", str(RunStatus(run.status).label)],
         ["求解方法", METHOD_NAMES.get(best.get("method", ""), best.get("method", ""))],
         ["总需求", best.get("total")],
-        ["现有网点覆盖", best.get("existing")],
+        ["现有覆盖（运营中网点）", best.get("existing")],
+        ["计入申请中网点与规划点位后", best.get("committed")],
         ["方案覆盖", best.get("covered")],
         ["方案覆盖率", best.get("share")],
-        ["覆盖上界", best.get("bound")],
-        ["最优性差距", best.get("gap")],
+        ["已证明的覆盖上界", best.get("bound")],
+        ["与最优的差距（不超过）", best.get("gap")],
         ["发起人", str(run.created_by) if run.created_by_id else ""],
         ["发起时间", timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")],
     ]

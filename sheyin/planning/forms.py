@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sheyin.institutions.models import Agency
 
-from .models import CandidateImport, CandidateSource, DemandImport, DemandSource
+from .models import CandidateImport, CandidateSource, DemandImport, DemandSource, PlanningSettings
 
 CONTROL = {"class": "form-control"}
 SELECT = {"class": "form-select"}
@@ -29,9 +29,15 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=_("文件"),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "class": "form-control",
+                "accept": ".csv,.xlsx,.geojson,.json,text/csv,application/geo+json",
+            }
+        ),
         help_text=_(
             "CSV（UTF-8或GBK编码）或Excel（.xlsx）文件，第1行可为表头：经度、纬度、权重（候选点可加“名称”列）；"
+            "需求图层也可用GeoJSON：街道范围（面）或人口网格（点），属性中填写人口（population或“人口”）。"
             "坐标为GCJ-02经纬度。整个文件校验通过才会导入。"
         ),
     )
@@ -77,14 +83,9 @@ class PlanRunForm(forms.Form):
         label=_("网格间距（米）"), min_value=200, max_value=10000, initial=1000, required=False,
         widget=forms.NumberInput(attrs=CONTROL), help_text=_("候选点来源为“网格点”时使用：在规划范围内按此间距均匀取点"),
     )  # fmt: skip
-    radius_m = forms.IntegerField(
-        label=_("覆盖半径（米）"), min_value=100, max_value=20000, required=False,
-        widget=forms.NumberInput(attrs=CONTROL),
-        help_text=_("留空则使用该区设定的覆盖半径；全市范围留空时使用各区最常用的半径"),
-    )  # fmt: skip
     time_limit_s = forms.IntegerField(
         label=_("求解时限（秒）"), min_value=5, max_value=600, initial=60, widget=forms.NumberInput(attrs=CONTROL),
-        help_text=_("到时限仍未证明最优时，给出当前最好方案及其与最优的差距"),
+        help_text=_("证明与最优相差不超过0.1%即停止；到时限仍未证明时，给出当前最好方案及其与最优的差距"),
     )  # fmt: skip
 
     def __init__(
@@ -106,3 +107,28 @@ class PlanRunForm(forms.Form):
             field.empty_label = None  # type: ignore[attr-defined]
         self.fields["demand_import"].queryset = demand_imports  # type: ignore[attr-defined]
         self.fields["candidate_import"].queryset = candidate_imports  # type: ignore[attr-defined]
+
+
+class AdoptForm(forms.Form):
+    note = forms.CharField(
+        label=_("说明"), max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("可选，如拟设点位的具体位置或对银行的要求"),
+    )  # fmt: skip
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+class PlanningSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PlanningSettings
+        fields = ["space_from_applying", "space_from_planned"]
+        widgets = {
+            "space_from_applying": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            "space_from_planned": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        }

@@ -127,8 +127,8 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued", gettext_lazy("排队中")
     RUNNING = "running", gettext_lazy("计算中")
     GREEDY_READY = "greedy_ready", gettext_lazy("已得快速方案，求解最优中")
-    OPTIMAL = "optimal", gettext_lazy("已证明最优")
-    TIME_LIMIT = "time_limit", gettext_lazy("达到时限（已给出差距）")
+    OPTIMAL = "optimal", gettext_lazy("已证明最优（差距≤0.1%）")
+    TIME_LIMIT = "time_limit", gettext_lazy("达到时限（未证明最优，已给出差距）")
     CANCELLED = "cancelled", gettext_lazy("已取消")
     FAILED = "failed", gettext_lazy("失败")
 
@@ -173,8 +173,8 @@ class CandidateSource(models.TextChoices):
 
 
 class DemandSource(models.TextChoices):
-    CENSUS = "census", gettext_lazy("普查人口网格（含业务量加权）")
-    IMPORT = "import", gettext_lazy("导入的需求点")
+    CENSUS = "census", gettext_lazy("普查人口网格")
+    IMPORT = "import", gettext_lazy("导入的需求图层")
 
 
 class PlanRun(models.Model):
@@ -192,9 +192,20 @@ class PlanRun(models.Model):
     k = models.PositiveSmallIntegerField(
         gettext_lazy("新增网点数"), validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    radius_m = models.PositiveIntegerField(gettext_lazy("覆盖半径（米）"))
-    min_outlet_m = models.PositiveIntegerField(gettext_lazy("网点最小间距（米）"))
-    min_office_m = models.PositiveIntegerField(gettext_lazy("距经办机构最小距离（米）"))
+    # A district run's rules; a city run keeps every district's own rules (in ``rules``) and leaves these empty.
+    radius_m = models.PositiveIntegerField(gettext_lazy("覆盖半径（米）"), null=True, blank=True)
+    min_outlet_m = models.PositiveIntegerField(gettext_lazy("网点最小间距（米）"), null=True, blank=True)
+    min_office_m = models.PositiveIntegerField(
+        gettext_lazy("距经办机构最小距离（米）"), null=True, blank=True
+    )
+    rules = models.JSONField(
+        gettext_lazy("各区布局参数"), default=dict, blank=True,
+        help_text=gettext_lazy("发起时各区的覆盖半径、网点最小间距、距经办机构最小距离（米）"),
+    )  # fmt: skip
+    spacing_statuses = models.JSONField(
+        gettext_lazy("计入间距的网点"), default=list, blank=True,
+        help_text=gettext_lazy("发起时计入现有网点（间距与覆盖）的网点状态及已采纳的规划点位"),
+    )  # fmt: skip
     demand_source = models.CharField(
         gettext_lazy("需求来源"), max_length=10, choices=DemandSource.choices, default=DemandSource.CENSUS
     )
@@ -285,3 +296,94 @@ class PlanRun(models.Model):
     @property
     def gap_pct(self) -> float | None:
         return self.gap * 100 if self.gap is not None and self.best_result else None
+
+
+# --- planning settings and adopted sites ---------------------------------------------------------------
+
+
+class PlanningSettings(models.Model):
+    """The municipal center's choices for site recommendations (design rule 8). One row."""
+
+    space_from_applying = models.BooleanField(
+        gettext_lazy("申请中的网点计入现有网点"), default=True,
+        help_text=gettext_lazy("选址推荐时，新网点须与申请中的网点保持最小间距，其覆盖范围视为将被覆盖"),
+    )  # fmt: skip
+    space_from_planned = models.BooleanField(
+        gettext_lazy("已采纳的规划点位计入现有网点"), default=True,
+        help_text=gettext_lazy("选址推荐时，新网点须与已采纳的规划点位保持最小间距，其覆盖范围视为将被覆盖"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(gettext_lazy("更新时间"), auto_now=True)
+
+    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+
+    class Meta:
+        verbose_name = gettext_lazy("布局规划参数")
+        verbose_name_plural = gettext_lazy("布局规划参数")
+
+    def __str__(self) -> str:
+        return str(gettext_lazy("布局规划参数"))
+
+
+class PlannedSiteStatus(models.TextChoices):
+    PLANNED = "planned", gettext_lazy("已规划")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤销")
+
+
+class PlannedSite(models.Model):
+    """A recommended site the district adopted (R10.1): shown on the layout map, kept apart by later runs,
+    and offered to banks, which may start an outlet application there (the application links back)."""
+
+    run = models.ForeignKey(
+        PlanRun, verbose_name=gettext_lazy("选址推荐"), on_delete=models.PROTECT, related_name="planned_sites"
+    )
+    rank = models.PositiveSmallIntegerField(gettext_lazy("方案中的序号"))
+    district = models.ForeignKey(
+        "institutions.Agency", verbose_name=gettext_lazy("所在区"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    lon = models.FloatField(gettext_lazy("经度"))
+    lat = models.FloatField(gettext_lazy("纬度"))
+    new_weight = models.FloatField(gettext_lazy("新增覆盖人口"), default=0)
+    note = models.CharField(gettext_lazy("说明"), max_length=300, blank=True)
+    status = models.CharField(
+        gettext_lazy("状态"),
+        max_length=10,
+        choices=PlannedSiteStatus.choices,
+        default=PlannedSiteStatus.PLANNED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("采纳人"), null=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(gettext_lazy("采纳时间"), auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("撤销人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    withdrawn_at = models.DateTimeField(gettext_lazy("撤销时间"), null=True, blank=True)
+    withdraw_reason = models.CharField(gettext_lazy("撤销原因"), max_length=300, blank=True)
+
+    # Planned sites are offered to every bank (R10.1 layout is published guidance, R10.3).
+    SCOPE = {"district": ("district_id", "agency_id"), "bank": "*"}
+
+    class Meta:
+        verbose_name = gettext_lazy("规划点位")
+        verbose_name_plural = gettext_lazy("规划点位")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "rank"], condition=Q(status="planned"), name="planned_site_once_per_run_site"
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__gte=115.3, lon__lte=117.6, lat__gte=39.3, lat__lte=41.2),
+                name="planned_site_in_beijing_box",
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "status"], name="planned_site_district_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PlannedSiteStatus.PLANNED

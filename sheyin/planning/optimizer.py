@@ -3,14 +3,17 @@
 Problem
     Given weighted demand points ``i``, candidate sites ``j``, existing outlets and other points to
     keep away from (e.g. social-insurance offices), choose at most ``p`` candidates to maximise the
-    demand weight within ``radius_m`` of an existing outlet or a chosen site, such that
+    demand weight within the radius of an existing outlet or a chosen site, such that
 
-    * no two chosen sites are closer than ``min_sep_m``;
-    * no chosen site is closer than ``existing_min_m`` to an existing outlet, nor closer than
-      ``forbidden_min_m`` to a forbidden point.
+    * no two chosen sites are closer than the larger of their two minimum distances;
+    * no chosen site is closer to an existing outlet than the larger of its own and the outlet's
+      minimum, nor closer than its ``forbidden_min_m`` to a forbidden point.
 
-    Coverage is inclusive (distance <= radius); separation is strict (distance < minimum is a
-    conflict). All coordinates are planar metres (see :func:`sheyin.planning.demand.project`).
+    Every distance rule is one number or one per site (each site carries its district's rules, so a
+    city-wide run keeps every district's radius and minimum distances; the larger-of-two rule is
+    :func:`sheyin.institutions.rules.pair_spacing_m`, vectorised). Coverage is inclusive (distance <=
+    the site's radius); separation is strict (distance < minimum is a conflict). All coordinates are
+    planar metres (see :func:`sheyin.planning.demand.project`).
 
 Model (``build_model``)
     1. Demand already within ``radius_m`` of an existing outlet is covered whatever we do: it is
@@ -35,17 +38,16 @@ Solvers
       chosen ones, then best-improvement 1-swap local search (and re-filling when a swap frees
       room); always feasible, returned at once. Its bound is the submodular bound
       ``f(S) + sum of the p largest marginal gains w.r.t. S``.
-    * :func:`solve_milp` — HiGHS through ``scipy.optimize.milp``:
+    * :func:`solve_milp` — HiGHS through highspy (decision record 0121):
       ``max sum w_i y_i`` s.t. ``y_i <= sum_{j in C(i)} x_j`` (``C(i)``: candidates covering ``i``),
       ``sum x_j <= p``,
       ``x_j + x_k <= 1`` for each conflicting pair (pairwise; HiGHS finds cliques itself),
-      ``x`` binary, ``0 <= y <= 1`` continuous (integral at any optimum). A time limit stops it;
-      it then returns its incumbent and HiGHS's dual bound (``res.mip_dual_bound``). scipy's milp
-      can neither warm-start nor be interrupted, so cancellation is checked between phases only.
+      ``x`` binary, ``0 <= y <= 1`` continuous (integral at any optimum). It starts from a given
+      answer (``setSolution``), stops at an absolute gap or a time limit and returns its incumbent
+      and dual bound; a cancel is polled from HiGHS's MIP-interrupt callback.
     * :func:`improve_lns` — large neighbourhood search: re-solve spatial windows (a few chosen sites
       and the candidates around them, most windows centred on uncovered demand) exactly with HiGHS,
-      the rest fixed. This is what finds near-optimal layouts on instances where the full MILP
-      cannot close its gap in the time limit (dense districts, city scale).
+      the rest fixed; a fallback when HiGHS stops early without a proof.
     * :func:`lp_relaxation_bound` — the LP relaxation, a (weaker) bound reported separately.
 
 :func:`plan` runs the whole pipeline and returns a :class:`Plan`. This module imports no Django.
@@ -62,7 +64,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,6 +73,8 @@ CancelFn = Callable[[], bool]
 MethodName = Literal["auto", "greedy", "milp"]
 
 _EPS = 1e-9
+LP_STEP_S = 6.0  # at most this long for the LP relaxation step of plan()
+LP_STEP_COLUMNS = 4000  # the LP step runs on models with at most this many columns
 
 
 class PlanCancelled(Exception):
@@ -94,65 +97,119 @@ def _xy(value: npt.ArrayLike | None, name: str) -> FloatArray:
     return arr
 
 
+def per_site(value: float | npt.ArrayLike | None, n: int, name: str, default: float = 0.0) -> FloatArray:
+    """A per-site array of metres from a scalar (the same for every site) or an array of length ``n``."""
+    if value is None:
+        return np.full(n, float(default))
+    arr = np.asarray(value, dtype=np.float64).reshape(-1)
+    if arr.size == 1:
+        arr = np.full(n, float(arr[0]))
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} must be one number or one per site ({n})")
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        raise ValueError(f"{name} must be finite and non-negative")
+    return arr
+
+
 def _strictly_below(distance: float) -> float:
     """The largest float below ``distance``: cKDTree radius queries are inclusive (<=)."""
     return float(np.nextafter(distance, 0.0))
 
 
-def _too_close(points: FloatArray, others: FloatArray, min_m: float) -> npt.NDArray[np.bool_]:
-    """Mask of ``points`` strictly closer than ``min_m`` to any of ``others``."""
-    if min_m <= 0 or len(points) == 0 or len(others) == 0:
+def too_close(
+    points: FloatArray,
+    others: FloatArray,
+    min_m: float | FloatArray,
+    others_min_m: float | FloatArray = 0.0,
+) -> npt.NDArray[np.bool_]:
+    """Mask of ``points`` strictly closer to one of ``others`` than the pair's minimum distance.
+
+    The minimum of a pair is the larger of the two sites' own minimums (``min_m`` per point,
+    ``others_min_m`` per other site): the cross-district rule of R8.4, see
+    :func:`sheyin.institutions.selectors.pair_spacing_m`.
+    """
+    own = per_site(min_m, len(points), "min_m")
+    theirs = per_site(others_min_m, len(others), "others_min_m")
+    reach = max(float(own.max(initial=0.0)), float(theirs.max(initial=0.0)))
+    if reach <= 0 or len(points) == 0 or len(others) == 0:
         return np.zeros(len(points), dtype=bool)
-    dist, _ = cKDTree(others).query(points, k=1)
-    return np.asarray(dist < min_m)
+    pairs = cKDTree(points).sparse_distance_matrix(
+        cKDTree(others), _strictly_below(reach), output_type="ndarray"
+    )
+    out = np.zeros(len(points), dtype=bool)
+    if len(pairs):
+        i, j, d = pairs["i"], pairs["j"], pairs["v"]
+        hit = d < np.maximum(own[i], theirs[j])
+        out[i[hit]] = True
+    return out
 
 
-def _within(points: FloatArray, sites: FloatArray, radius: float) -> npt.NDArray[np.bool_]:
-    """Mask of ``points`` within ``radius`` (inclusive) of any of ``sites``."""
+def within(points: FloatArray, sites: FloatArray, radius: float | FloatArray) -> npt.NDArray[np.bool_]:
+    """Mask of ``points`` within the radius (inclusive; one, or one per site) of any of ``sites``."""
     if len(points) == 0 or len(sites) == 0:
         return np.zeros(len(points), dtype=bool)
-    dist, _ = cKDTree(sites).query(points, k=1)
-    return np.asarray(dist <= radius)
+    radii = per_site(radius, len(sites), "radius_m")
+    out = np.zeros(len(points), dtype=bool)
+    for r in np.unique(radii):  # a few distinct radii (one per district): one query each
+        group = sites[radii == r]
+        dist, _ = cKDTree(group).query(points, k=1, distance_upper_bound=float(np.nextafter(r, np.inf)))
+        out |= np.asarray(dist <= r)
+    return out
+
+
+def conflict_pairs(xy: FloatArray, min_m: float | FloatArray) -> IntArray:
+    """Index pairs (a < b) of sites closer than the larger of their two minimum distances."""
+    spacing = per_site(min_m, len(xy), "min_sep_m")
+    reach = float(spacing.max(initial=0.0))
+    if reach <= 0 or len(xy) < 2:
+        return np.empty((0, 2), dtype=np.intp)
+    pairs = np.asarray(cKDTree(xy).query_pairs(_strictly_below(reach), output_type="ndarray"), dtype=np.intp)
+    pairs = pairs.reshape(-1, 2)
+    if len(pairs) and spacing.min() < reach:
+        d = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+        pairs = pairs[d < np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])]
+    return pairs
 
 
 def covered_weight(
-    demand_xy: npt.ArrayLike, weight: npt.ArrayLike, sites_xy: npt.ArrayLike, radius_m: float
+    demand_xy: npt.ArrayLike, weight: npt.ArrayLike, sites_xy: npt.ArrayLike, radius_m: float | npt.ArrayLike
 ) -> float:
-    """Total weight of the demand within ``radius_m`` of at least one site."""
+    """Total weight of the demand within the radius (one, or one per site) of at least one site."""
     d = _xy(demand_xy, "demand_xy")
     w = np.asarray(weight, dtype=np.float64).reshape(-1)
-    return float(w[_within(d, _xy(sites_xy, "sites_xy"), radius_m)].sum())
+    sites = _xy(sites_xy, "sites_xy")
+    return float(w[within(d, sites, per_site(radius_m, len(sites), "radius_m"))].sum())
 
 
 def separation_violations(
     sites_xy: npt.ArrayLike,
     *,
-    min_sep_m: float,
+    min_sep_m: float | npt.ArrayLike,
     existing_xy: npt.ArrayLike | None = None,
-    existing_min_m: float | None = None,
+    existing_min_m: float | npt.ArrayLike | None = None,
+    existing_own_min_m: float | npt.ArrayLike | None = None,
     forbidden_xy: npt.ArrayLike | None = None,
-    forbidden_min_m: float | None = None,
+    forbidden_min_m: float | npt.ArrayLike | None = None,
 ) -> list[str]:
-    """Human-readable (English) list of the separation rules that ``sites_xy`` breaks; empty if none."""
+    """Human-readable (English) list of the separation rules that ``sites_xy`` breaks; empty if none.
+
+    Minimums are one number or one per site, as :func:`plan` takes them."""
     sites = _xy(sites_xy, "sites_xy")
+    existing = _xy(existing_xy, "existing_xy")
+    forbidden = _xy(forbidden_xy, "forbidden_xy")
+    own = per_site(min_sep_m, len(sites), "min_sep_m")
     out: list[str] = []
-    if min_sep_m > 0 and len(sites) > 1:
-        for a, b in cKDTree(sites).query_pairs(_strictly_below(min_sep_m)):
-            out.append(f"sites {a} and {b} are closer than {min_sep_m:g} m")
-    for label, others, min_m in (
-        (
-            "existing outlet",
-            _xy(existing_xy, "existing_xy"),
-            min_sep_m if existing_min_m is None else existing_min_m,
-        ),
-        (
-            "forbidden point",
-            _xy(forbidden_xy, "forbidden_xy"),
-            min_sep_m if forbidden_min_m is None else forbidden_min_m,
-        ),
-    ):
-        for j in np.flatnonzero(_too_close(sites, others, min_m)):
-            out.append(f"site {j} is closer than {min_m:g} m to an {label}")
+    for a, b in conflict_pairs(sites, own):
+        out.append(f"sites {a} and {b} are closer than {max(own[a], own[b]):g} m")
+    to_existing = own if existing_min_m is None else per_site(existing_min_m, len(sites), "existing_min_m")
+    theirs = per_site(existing_own_min_m, len(existing), "existing_own_min_m")
+    for j in np.flatnonzero(too_close(sites, existing, to_existing, theirs)):
+        out.append(f"site {j} is too close to an existing outlet")
+    to_forbidden = (
+        own if forbidden_min_m is None else per_site(forbidden_min_m, len(sites), "forbidden_min_m")
+    )
+    for j in np.flatnonzero(too_close(sites, forbidden, to_forbidden)):
+        out.append(f"site {j} is closer than {to_forbidden[j]:g} m to a forbidden point")
     return out
 
 
@@ -178,6 +235,7 @@ class Model:
     row_xy: FloatArray = field(default_factory=lambda: np.empty((0, 2)))  # a demand point per row
     radius_m: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
+    spacing: FloatArray = field(default_factory=lambda: np.empty(0))  # column minimum distances
 
     @property
     def n_rows(self) -> int:
@@ -261,15 +319,27 @@ def build_model(
     weight: npt.ArrayLike,
     candidates_xy: npt.ArrayLike,
     *,
-    radius_m: float,
-    min_sep_m: float = 0.0,
+    radius_m: float | npt.ArrayLike,
+    min_sep_m: float | npt.ArrayLike = 0.0,
     existing_xy: npt.ArrayLike | None = None,
-    existing_min_m: float | None = None,
+    existing_radius_m: float | npt.ArrayLike | None = None,
+    existing_min_m: float | npt.ArrayLike | None = None,
+    existing_own_min_m: float | npt.ArrayLike | None = None,
     forbidden_xy: npt.ArrayLike | None = None,
-    forbidden_min_m: float | None = None,
+    forbidden_min_m: float | npt.ArrayLike | None = None,
     reduce: bool = True,
 ) -> Model:
-    """Build the covering model; ``existing_min_m`` and ``forbidden_min_m`` default to ``min_sep_m``."""
+    """Build the covering model.
+
+    Every distance rule is one number or one per site: ``radius_m``, ``min_sep_m``,
+    ``existing_min_m`` and ``forbidden_min_m`` per candidate (the rules of the candidate's
+    district), ``existing_radius_m`` and ``existing_own_min_m`` per existing outlet (its own
+    district's). A candidate covers the demand within its own radius; two candidates conflict when
+    closer than the larger of their minimums; a candidate is too close to an existing outlet when
+    closer than the larger of its ``existing_min_m`` and the outlet's ``existing_own_min_m``.
+    ``existing_min_m`` and ``forbidden_min_m`` default to ``min_sep_m``, ``existing_radius_m`` to
+    ``radius_m`` when that is one number.
+    """
     demand = _xy(demand_xy, "demand_xy")
     cands = _xy(candidates_xy, "candidates_xy")
     existing = _xy(existing_xy, "existing_xy")
@@ -279,26 +349,43 @@ def build_model(
         raise ValueError("weight must have one value per demand point")
     if not (np.isfinite(w).all() and (w >= 0).all()):
         raise ValueError("weights must be finite and non-negative")
-    if not (radius_m > 0 and math.isfinite(radius_m)):
+    radius = per_site(radius_m, len(cands), "radius_m")
+    if np.ndim(radius_m) == 0 and not (float(radius_m) > 0 and math.isfinite(float(radius_m))):  # type: ignore[arg-type]
         raise ValueError("radius_m must be a positive number")
-    if min_sep_m < 0:
-        raise ValueError("min_sep_m must not be negative")
-    existing_min = min_sep_m if existing_min_m is None else existing_min_m
-    forbidden_min = min_sep_m if forbidden_min_m is None else forbidden_min_m
+    if len(radius) and not (radius > 0).all():
+        raise ValueError("radius_m must be positive")
+    spacing = per_site(min_sep_m, len(cands), "min_sep_m")
+    existing_min = (
+        spacing if existing_min_m is None else per_site(existing_min_m, len(cands), "existing_min_m")
+    )
+    forbidden_min = (
+        spacing if forbidden_min_m is None else per_site(forbidden_min_m, len(cands), "forbidden_min_m")
+    )
+    if existing_radius_m is None:
+        if np.ndim(radius_m) != 0 and len(existing):
+            raise ValueError("existing_radius_m is needed when radius_m differs per candidate")
+        existing_radius = per_site(
+            radius_m if np.ndim(radius_m) == 0 else 0.0, len(existing), "existing_radius_m"
+        )
+    else:
+        existing_radius = per_site(existing_radius_m, len(existing), "existing_radius_m")
+    existing_own = per_site(existing_own_min_m, len(existing), "existing_own_min_m")
     stats: dict[str, int] = {"demand_points": len(demand), "candidates": len(cands)}
 
     # 1. Problem definition: existing coverage, forbidden candidates.
-    pre_covered = _within(demand, existing, radius_m)
+    pre_covered = within(demand, existing, existing_radius)
     existing_weight = float(w[pre_covered].sum())
     rows = np.flatnonzero(~pre_covered)
     stats["demand_covered_by_existing"] = int(pre_covered.sum())
-    blocked = _too_close(cands, existing, existing_min) | _too_close(cands, forbidden, forbidden_min)
+    blocked = too_close(cands, existing, existing_min, existing_own) | too_close(
+        cands, forbidden, forbidden_min
+    )
     stats["candidates_too_close"] = int(blocked.sum())
     cols = np.flatnonzero(~blocked)
 
-    # Coverage matrix, columns = feasible candidates.
+    # Coverage matrix, columns = feasible candidates, each with its own radius.
     if len(rows) and len(cols):
-        hits = cKDTree(demand[rows]).query_ball_point(cands[cols], radius_m, return_sorted=True)
+        hits = cKDTree(demand[rows]).query_ball_point(cands[cols], radius[cols], return_sorted=True)
         lengths = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
         indices = np.fromiter((i for h in hits for i in h), dtype=np.intp, count=int(lengths.sum()))
     else:
@@ -309,11 +396,8 @@ def build_model(
     row_w = w[rows]
     row_src = rows  # a demand point standing for each row (its location guides the LNS)
 
-    def conflict_pairs(col_idx: IntArray) -> IntArray:
-        if min_sep_m <= 0 or len(col_idx) < 2:
-            return np.empty((0, 2), dtype=np.intp)
-        pairs = cKDTree(cands[col_idx]).query_pairs(_strictly_below(min_sep_m), output_type="ndarray")
-        return np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
+    def col_conflicts(col_idx: IntArray) -> IntArray:
+        return conflict_pairs(cands[col_idx], spacing[col_idx])
 
     if reduce:
         # 2. Useless rows and columns.
@@ -332,7 +416,7 @@ def build_model(
         row_src = row_src[firsts]
         # 4. Dominated columns (needs the conflict graph of the live columns).
         cover = sparse.csc_array(csr)
-        conflicts = conflict_pairs(cols)
+        conflicts = col_conflicts(cols)
         dominated = _dominated_columns(cover, conflicts)
         stats["candidates_dominated"] = int(dominated.sum())
         if dominated.any():
@@ -348,7 +432,7 @@ def build_model(
             cover = sparse.csc_array(csr)
         stats["demand_rows_merged"] = before - cover.shape[0]
     else:
-        conflicts = conflict_pairs(cols)
+        conflicts = col_conflicts(cols)
         cover = sparse.csc_array(cover)
 
     cover.sort_indices()
@@ -364,8 +448,9 @@ def build_model(
         existing_weight=existing_weight,
         total_weight=float(w.sum()),
         xy=cands[cols].reshape(-1, 2),
+        spacing=spacing[cols],
         row_xy=demand[row_src].reshape(-1, 2),
-        radius_m=float(radius_m),
+        radius_m=float(radius[cols].max(initial=0.0)),
         stats=stats,
     )
 
@@ -382,9 +467,15 @@ class HeuristicResult:
 
 
 def solve_greedy(
-    model: Model, p: int, *, local_search: bool = True, time_limit_s: float = 10.0
+    model: Model,
+    p: int,
+    *,
+    local_search: bool = True,
+    time_limit_s: float = 10.0,
+    cancel: CancelFn | None = None,
 ) -> HeuristicResult:
-    """Greedy + 1-swap local search; every returned set respects the separation constraints."""
+    """Greedy + 1-swap local search; every returned set respects the separation constraints. ``cancel`` is
+    polled between swaps (at most every half second) and raises :class:`PlanCancelled`."""
     m, n = model.n_cols, model.n_rows
     if p <= 0 or m == 0 or n == 0:
         return HeuristicResult(np.empty(0, dtype=np.intp), 0.0, 0.0, 0)
@@ -428,7 +519,10 @@ def solve_greedy(
 
     fill()
     swaps = 0
+    stop = _Interrupt(cancel)
     while local_search and chosen.any() and time.perf_counter() - start < time_limit_s:
+        if stop.due():
+            raise PlanCancelled("greedy")
         s_idx = np.flatnonzero(chosen)
         g = gains()
         once = (cnt == 1).astype(np.float64) * w
@@ -469,66 +563,152 @@ class MilpResult:
     status: int
     message: str
     nodes: int | None
+    x: FloatArray | None = None  # the LP relaxation's column values (``relax=True``)
 
 
-def _milp_arrays(model: Model, p: int) -> tuple[FloatArray, Any, FloatArray, FloatArray]:
+def _milp_matrix(model: Model, p: int) -> tuple[Any, FloatArray]:
+    """Constraint matrix (CSC) over [x (columns) | y (rows)] and the row upper bounds (lower: -inf)."""
     m, n = model.n_cols, model.n_rows
     cover = sparse.csr_array(model.cover)
     blocks: list[Any] = [sparse.hstack([-cover, sparse.eye_array(n, format="csr")], format="csr")]
-    lbs: list[FloatArray] = [np.full(n, -np.inf)]
     ubs: list[FloatArray] = [np.zeros(n)]
     blocks.append(sparse.hstack([sparse.csr_array(np.ones((1, m))), sparse.csr_array((1, n))], format="csr"))
-    lbs.append(np.array([-np.inf]))
     ubs.append(np.array([float(p)]))
     k = len(model.conflicts)
     if k:
         r = np.repeat(np.arange(k), 2)
         pair = sparse.csr_array((np.ones(2 * k), (r, model.conflicts.reshape(-1))), shape=(k, m))
         blocks.append(sparse.hstack([pair, sparse.csr_array((k, n))], format="csr"))
-        lbs.append(np.full(k, -np.inf))
         ubs.append(np.ones(k))
-    c = np.concatenate([np.zeros(m), -model.weight])
-    return c, sparse.vstack(blocks, format="csr"), np.concatenate(lbs), np.concatenate(ubs)
+    return sparse.csc_array(sparse.vstack(blocks, format="csr")), np.concatenate(ubs)
+
+
+class _Interrupt:
+    """Polls ``cancel`` at most every ``every_s`` seconds (a database read in the job), from HiGHS's
+    MIP-interrupt callback and between local-search swaps, so that a cancel stops within about a second."""
+
+    def __init__(self, cancel: CancelFn | None, every_s: float = 0.5) -> None:
+        self.cancel, self.every_s = cancel, every_s
+        self.last = -math.inf  # the first callback polls at once
+        self.cancelled = False
+
+    def due(self) -> bool:
+        """True when a cancel was asked (polled at most every ``every_s`` seconds)."""
+        if self.cancel is None:
+            return False
+        now = time.monotonic()
+        if not self.cancelled and now - self.last >= self.every_s:
+            self.last = now
+            self.cancelled = bool(self.cancel())
+        return self.cancelled
+
+    def __call__(self, event: Any) -> None:
+        if self.due():
+            event.interrupt()
 
 
 def solve_milp(
-    model: Model, p: int, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-4, disp: bool = False
+    model: Model,
+    p: int,
+    *,
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    mip_abs_gap: float = 0.0,
+    start: npt.ArrayLike | None = None,
+    cancel: CancelFn | None = None,
+    relax: bool = False,
 ) -> MilpResult:
-    """Exact MCLP with HiGHS; ``optimal`` means proven within ``mip_rel_gap`` of the optimum."""
+    """Exact MCLP with HiGHS (highspy); ``optimal`` means proven within the gap tolerances.
+
+    ``start`` (model columns) is handed to HiGHS as its first incumbent, so that the search prunes
+    from the start and never returns worse; ``cancel`` is polled from HiGHS's interrupt callback and
+    raises :class:`PlanCancelled`. ``relax`` solves the LP relaxation instead (its optimum is a bound).
+    """
+    import highspy
+
     m, n = model.n_cols, model.n_rows
     if p <= 0 or m == 0 or n == 0:
         return MilpResult(np.empty(0, dtype=np.intp), 0.0, 0.0, True, 0, "trivial", 0)
-    c, a, lb, ub = _milp_arrays(model, p)
-    integrality = np.concatenate([np.ones(m), np.zeros(n)])
-    res = milp(
-        c,
-        integrality=integrality,
-        bounds=Bounds(0.0, 1.0),
-        constraints=LinearConstraint(a, lb, ub),
-        options={"time_limit": max(float(time_limit_s), 0.1), "mip_rel_gap": mip_rel_gap, "disp": disp},
-    )
+    a, ub = _milp_matrix(model, p)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(float(time_limit_s), 0.05))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("mip_abs_gap", max(float(mip_abs_gap), 1e-6))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m + n, a.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.concatenate([np.zeros(m), model.weight])
+    lp.col_lower_ = np.zeros(m + n)
+    lp.col_upper_ = np.ones(m + n)
+    lp.row_lower_ = np.full(a.shape[0], -highspy.kHighsInf)
+    lp.row_upper_ = ub
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m + n, a.shape[0]
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    if not relax:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * n
+    h.passModel(lp)
+    if start is not None and not relax:
+        x = np.zeros(m)
+        x[np.asarray(start, dtype=np.intp)] = 1.0
+        y = np.minimum(np.asarray(sparse.csr_array(model.cover) @ x).reshape(-1), 1.0)
+        sol = highspy.HighsSolution()
+        sol.col_value = np.concatenate([x, y]).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    stop = _Interrupt(cancel)
+    if cancel is not None and not relax:
+        h.cbMipInterrupt.subscribe(stop)
+    h.run()
+    if stop.cancelled:
+        raise PlanCancelled("milp")
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if relax:
+        ok = status == highspy.HighsModelStatus.kOptimal
+        lp_value = float(info.objective_function_value) if ok else None
+        lp_x = np.asarray(h.getSolution().col_value[:m], dtype=np.float64) if ok else None
+        return MilpResult(None, lp_value, lp_value, ok, int(status), h.modelStatusToString(status), 0, lp_x)
     cols: IntArray | None = None
     value: float | None = None
-    if res.x is not None:
-        cols = np.flatnonzero(np.asarray(res.x[:m]) > 0.5).astype(np.intp)
+    if info.primal_solution_status == 2:  # feasible
+        xs = np.asarray(h.getSolution().col_value[:m])
+        cols = np.flatnonzero(xs > 0.5).astype(np.intp)
         value = model.value(cols)
-    bound = None if res.get("mip_dual_bound") is None else -float(res.mip_dual_bound)
-    if bound is not None and not math.isfinite(bound):
-        bound = None
-    return MilpResult(
-        cols, value, bound, res.status == 0, int(res.status), str(res.message), res.get("mip_node_count")
-    )
+    bound = float(info.mip_dual_bound)
+    if not math.isfinite(bound):
+        bound = None  # type: ignore[assignment]
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return MilpResult(cols, value, bound, optimal, int(status), h.modelStatusToString(status),
+                      int(info.mip_node_count))  # fmt: skip
+
+
+def restricted(model: Model, cols: npt.ArrayLike) -> Model:
+    """The model on a subset of its columns (rows no kept column covers are dropped); ``candidate`` maps the
+    sub-model's columns back to the model's."""
+    keep = np.unique(np.asarray(cols, dtype=np.intp))
+    sub = sparse.csr_array(model.cover[:, keep])
+    rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+    remap = np.full(model.n_cols, -1, dtype=np.intp)
+    remap[keep] = np.arange(len(keep))
+    conf = remap[model.conflicts] if len(model.conflicts) else model.conflicts
+    conf = conf[(conf >= 0).all(axis=1)] if len(conf) else conf.reshape(-1, 2)
+    return Model(
+        cover=sparse.csc_array(sub[rows]), weight=model.weight[rows], candidate=keep, conflicts=conf,
+        existing_weight=0.0, total_weight=0.0, xy=model.xy[keep] if len(model.xy) else model.xy,
+        radius_m=model.radius_m, spacing=model.spacing[keep] if len(model.spacing) else model.spacing,
+    )  # fmt: skip
 
 
 def lp_relaxation_bound(model: Model, p: int) -> float:
     """Optimum of the LP relaxation: an upper bound on the model optimum."""
     if p <= 0 or model.n_cols == 0 or model.n_rows == 0:
         return 0.0
-    c, a, lb, ub = _milp_arrays(model, p)
-    res = milp(c, bounds=Bounds(0.0, 1.0), constraints=LinearConstraint(a, lb, ub))
-    if res.status != 0 or res.fun is None:
-        return float(model.weight.sum())
-    return -float(res.fun)
+    res = solve_milp(model, p, relax=True, time_limit_s=600.0)
+    return float(model.weight.sum()) if res.value is None else float(res.value)
 
 
 # --- large neighbourhood search ---------------------------------------------------------------
@@ -653,9 +833,12 @@ class Plan:
     """Result of :func:`plan`.
 
     Weights are in the caller's unit (e.g. people). ``covered_weight`` counts demand within the
-    radius of an existing outlet or a chosen site; ``bound`` is an upper bound on it. ``gap`` is the
-    relative gap on the part the new sites add: ``(bound - covered) / (bound - existing_weight)``.
-    ``method`` is "greedy", "milp-optimal" (proven within ``mip_rel_gap``) or "milp-time-limit".
+    radius of an existing outlet or a chosen site; ``bound`` is a proven upper bound on it (never
+    above ``total_weight``). ``gap`` is the relative gap on the whole covered weight,
+    ``(bound - covered) / bound``: how far the answer can at most be from the optimum.
+    ``method`` is "greedy", "milp-optimal" (proven within the requested gap) or "milp-time-limit"
+    (the time ran out first, or the run was not asked to prove). ``proven`` is True exactly when the
+    gap is within the requested tolerance.
     """
 
     chosen: IntArray
@@ -669,6 +852,7 @@ class Plan:
     status: str
     timings: dict[str, float]
     stats: dict[str, int]
+    proven: bool = False
 
     @property
     def new_weight(self) -> float:
@@ -694,17 +878,18 @@ def plan(
     weight: npt.ArrayLike,
     candidates_xy: npt.ArrayLike,
     *,
-    radius_m: float,
+    radius_m: float | npt.ArrayLike,
     p: int,
-    min_sep_m: float = 0.0,
+    min_sep_m: float | npt.ArrayLike = 0.0,
     existing_xy: npt.ArrayLike | None = None,
-    existing_min_m: float | None = None,
+    existing_radius_m: float | npt.ArrayLike | None = None,
+    existing_min_m: float | npt.ArrayLike | None = None,
+    existing_own_min_m: float | npt.ArrayLike | None = None,
     forbidden_xy: npt.ArrayLike | None = None,
-    forbidden_min_m: float | None = None,
+    forbidden_min_m: float | npt.ArrayLike | None = None,
     method: MethodName = "auto",
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-4,
-    milp_share: float = 0.3,
     lp_relaxation: bool = False,
     reduce: bool = True,
     local_search: bool = True,
@@ -712,24 +897,30 @@ def plan(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> Plan:
-    """Choose at most ``p`` candidate sites (indices into ``candidates_xy``); see the module docstring.
+    """Choose at most ``p`` candidate sites (indices into ``candidates_xy``); see the module docstring
+    and :func:`build_model` for the per-site distance rules.
 
-    ``method``:
+    ``mip_rel_gap`` is the target gap on the whole covered weight: the search stops as soon as the
+    answer is proven within it. ``method``:
 
     * "greedy": greedy + 1-swap local search only, with the submodular bound; returned at once;
-    * "milp": greedy, then the exact MILP with the whole ``time_limit_s``; the better solution is kept;
-    * "auto" (default): greedy, then the MILP for ``milp_share`` of the time budget; when that does
-      not prove optimality, MILP-based large neighbourhood search (:func:`improve_lns`) for the rest.
-      The bound is then the MILP's dual bound (or the LP bound, whichever is lower).
+    * "milp" and "auto" (default): greedy; on district-size models the LP relaxation and an exact
+      solve restricted to its support (a near-optimal start, often enough to prove the target gap
+      at once); then HiGHS, started from the best answer so far, for the rest of the time, stopping
+      as soon as the target gap is proven. "auto" falls back on MILP-based large neighbourhood
+      search (:func:`improve_lns`) if HiGHS stops early without a proof. The bound is the best of
+      HiGHS's dual bound, the LP bound and the greedy bound.
 
-    ``lp_relaxation`` also solves the LP relaxation and reports it as ``lp_bound``. ``cancel`` is
-    polled between phases (and between LNS windows) and raises :class:`PlanCancelled`;
-    ``progress(phase, figures)`` is called after each phase. ``seed`` fixes the LNS randomness.
+    ``cancel`` is polled between phases, between LNS windows and from inside HiGHS (within about a
+    second) and raises :class:`PlanCancelled`; ``progress(phase, figures)`` is called after each
+    phase. ``seed`` fixes the LNS randomness.
     """
     if p < 0:
         raise ValueError("p must not be negative")
     if method not in ("auto", "greedy", "milp"):
         raise ValueError(f"unknown method {method!r}")
+    if not 0.0 <= mip_rel_gap < 1.0:
+        raise ValueError("mip_rel_gap must be in [0, 1)")
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -747,7 +938,9 @@ def plan(
         radius_m=radius_m,
         min_sep_m=min_sep_m,
         existing_xy=existing_xy,
+        existing_radius_m=existing_radius_m,
         existing_min_m=existing_min_m,
+        existing_own_min_m=existing_own_min_m,
         forbidden_xy=forbidden_xy,
         forbidden_min_m=forbidden_min_m,
         reduce=reduce,
@@ -755,58 +948,117 @@ def plan(
     base = model.existing_weight
     checkpoint("reduce", {"rows": model.n_rows, "columns": model.n_cols})
 
-    greedy = solve_greedy(model, p, local_search=local_search, time_limit_s=max(1.0, time_limit_s / 6))
+    def remaining() -> float:
+        return time_limit_s - (time.perf_counter() - t0)
+
+    def proven(value: float, bound_value: float) -> bool:
+        return (base + bound_value) - (base + value) <= mip_rel_gap * (base + bound_value) + 1e-9
+
+    def abs_gap(value: float) -> float:
+        # HiGHS's gap is on the model's part only; the target is on the whole covered weight.
+        return mip_rel_gap * (base + value)
+
+    greedy = solve_greedy(
+        model, p, local_search=local_search, time_limit_s=max(1.0, time_limit_s / 6), cancel=cancel
+    )
     best_cols, best_value, bound = greedy.columns, greedy.value, greedy.bound
     result_method, status = "greedy", f"greedy, {greedy.swaps} swaps"
     checkpoint("greedy", {"covered": base + greedy.value, "bound": base + greedy.bound})
 
     lp_bound: float | None = None
     if lp_relaxation:
-        lp_bound = base + lp_relaxation_bound(model, p)
-        bound = min(bound, lp_bound - base)
+        lp_value = lp_relaxation_bound(model, p)
+        lp_bound = base + lp_value
+        bound = min(bound, lp_value)
         checkpoint("lp", {"lp_bound": lp_bound})
 
-    if method != "greedy":
-        remaining = time_limit_s - (time.perf_counter() - t0)
-        share = 1.0 if method == "milp" else milp_share
-        res = solve_milp(model, p, time_limit_s=max(remaining * share, 0.5), mip_rel_gap=mip_rel_gap)
+    def exact(start: IntArray, seconds: float) -> None:
+        nonlocal best_cols, best_value, bound, status
+        res = solve_milp(
+            model, p, time_limit_s=max(seconds, 0.2), mip_rel_gap=0.0, mip_abs_gap=abs_gap(best_value),
+            start=start, cancel=cancel,
+        )  # fmt: skip
         if res.bound is not None:
             bound = min(bound, res.bound)
-        if (
-            res.columns is not None
-            and res.value is not None
-            and res.value >= best_value - _EPS * max(best_value, 1)
-        ):
+        if res.columns is not None and res.value is not None and res.value > best_value:
             best_cols, best_value = res.columns, res.value
-        result_method = "milp-optimal" if res.optimal else "milp-time-limit"
-        status = res.message
+        status = f"HiGHS: {res.message}, {res.nodes or 0} nodes"
+
+    if (
+        method != "greedy"
+        and not proven(best_value, bound)
+        and remaining() > 0.5
+        and model.n_cols <= LP_STEP_COLUMNS
+    ):
+        # The LP relaxation: a bound at once, and its support guides a small exact problem whose answer
+        # is usually (near) optimal, so that the full MILP starts from it and proves quickly. Only on
+        # district-size models: on city-size ones HiGHS's presolved root is faster than the plain LP.
+        relaxed = solve_milp(model, p, relax=True, time_limit_s=min(max(remaining() * 0.15, 0.2), LP_STEP_S))
+        if relaxed.value is not None and relaxed.x is not None:
+            bound = min(bound, relaxed.value)
+            support = np.flatnonzero(relaxed.x > 1e-6)
+            if len(support) < model.n_cols:
+                sub = restricted(model, np.concatenate([support, best_cols]))
+                in_sub = np.searchsorted(sub.candidate, best_cols)
+                res = solve_milp(
+                    sub, p, time_limit_s=max(remaining() * 0.25, 0.2), mip_rel_gap=0.0,
+                    mip_abs_gap=abs_gap(best_value), start=in_sub, cancel=cancel,
+                )  # fmt: skip
+                if res.columns is not None:
+                    cols = sub.candidate[res.columns]
+                    value = model.value(cols)
+                    if value > best_value:
+                        best_cols, best_value = cols.astype(np.intp), value
+            status = (
+                f"HiGHS: LP relaxation and the MILP on its support ({len(support)} of {model.n_cols} columns)"
+            )
+        checkpoint("lp", {"covered": base + best_value, "bound": base + bound})
+    if method != "greedy" and not proven(best_value, bound):
+        # One MILP for the rest of the time (a restart would lose its root cuts and search tree); it stops
+        # as soon as the target gap is proven, or is interrupted by a cancel.
+        exact(best_cols, remaining())
         checkpoint("milp", {"covered": base + best_value, "bound": base + bound})
-        if method == "auto" and not res.optimal:
-            remaining = time_limit_s - (time.perf_counter() - t0)
-            lns = improve_lns(model, p, best_cols, time_limit_s=max(remaining, 0.0), seed=seed, cancel=cancel)
+        if method == "auto" and not proven(best_value, bound) and remaining() > 1.0:
+            # HiGHS stopped early without a proof (e.g. out of memory for its tree): search on.
+            lns = improve_lns(model, p, best_cols, time_limit_s=remaining(), seed=seed, cancel=cancel)
             if lns.value > best_value:
                 best_cols, best_value = lns.columns, lns.value
             status += f"; LNS: {lns.improvements} improvements in {lns.iterations} windows"
             checkpoint("lns", {"covered": base + best_value, "bound": base + bound})
+    done = proven(best_value, bound)
+    if method != "greedy":
+        result_method = "milp-optimal" if done else "milp-time-limit"
 
     bound = max(bound, best_value)  # guard against solver tolerances
     chosen = np.sort(model.candidate[best_cols]) if len(best_cols) else np.empty(0, dtype=np.intp)
     # Independent check of the model: evaluate the chosen sites on the raw data.
     demand = _xy(demand_xy, "demand_xy")
-    sites = np.vstack([_xy(existing_xy, "existing_xy"), _xy(candidates_xy, "candidates_xy")[chosen]])
-    covered = covered_weight(demand, weight, sites, radius_m)
-    gap = (bound - best_value) / bound if bound > 0 else 0.0
+    cands = _xy(candidates_xy, "candidates_xy")
+    existing = _xy(existing_xy, "existing_xy")
+    if existing_radius_m is None:
+        ex_radius = per_site(radius_m if np.ndim(radius_m) == 0 else 0.0, len(existing), "existing_radius_m")
+    else:
+        ex_radius = per_site(existing_radius_m, len(existing), "existing_radius_m")
+    cand_radius = per_site(radius_m, len(cands), "radius_m")
+    covered = covered_weight(
+        demand, weight, np.vstack([existing, cands[chosen]]), np.concatenate([ex_radius, cand_radius[chosen]])
+    )
+    total = model.total_weight
+    bound_total = min(base + bound, total)
+    bound_total = max(bound_total, covered)
+    gap = (bound_total - covered) / bound_total if bound_total > 0 else 0.0
     timings["total"] = time.perf_counter() - t0
     return Plan(
         chosen=chosen.astype(np.intp),
         covered_weight=covered,
         existing_weight=base,
-        total_weight=model.total_weight,
-        bound=base + bound,
-        lp_bound=lp_bound,
+        total_weight=total,
+        bound=bound_total,
+        lp_bound=None if lp_bound is None else min(lp_bound, total),
         gap=max(gap, 0.0),
         method=result_method,
         status=status,
         timings=timings,
         stats=dict(model.stats),
+        proven=done or gap <= mip_rel_gap,
     )

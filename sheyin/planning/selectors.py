@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -15,9 +15,19 @@ from sheyin.institutions import selectors as registry
 from sheyin.institutions.models import Agency, Branch, Outlet
 
 from . import coverage
-from .models import CandidateImport, CandidateSite, DemandImport, DemandPoint, PlanRun
+from .models import (
+    CandidateImport,
+    CandidateSite,
+    DemandImport,
+    DemandPoint,
+    PlannedSite,
+    PlannedSiteStatus,
+    PlanningSettings,
+    PlanRun,
+)
 
 MAP_STATUSES = ("operating", "accepted", "applying", "suspended")
+ON_THE_GROUND = ("operating", "accepted", "suspended")  # always kept apart from new sites (R8.4)
 
 
 # --- which districts a user plans -------------------------------------------------------------------
@@ -91,6 +101,46 @@ def layout_sites(statuses: Iterable[str] = ("operating", "accepted", "suspended"
     return coverage.with_xy([_site(o) for o in qs])
 
 
+def planning_settings() -> PlanningSettings:
+    """The one settings row (created with the defaults on first read)."""
+    obj = PlanningSettings.objects.order_by("pk").first()
+    return obj if obj is not None else PlanningSettings.objects.create()
+
+
+def spacing_statuses(settings: PlanningSettings | None = None) -> list[str]:
+    """What a site recommendation counts as existing (kept apart from new sites, its area as served):
+    outlets on the ground, outlets under application and adopted sites as the settings say."""
+    settings = settings or planning_settings()
+    out = list(ON_THE_GROUND)
+    if settings.space_from_applying:
+        out.append("applying")
+    if settings.space_from_planned:
+        out.append("planned")
+    return out
+
+
+def planned_site_points(exclude_with_live_application: bool = True) -> list[coverage.Site]:
+    """Adopted planned sites, as sites (status "planned") for the map and the spacing rule. A site with a
+    live outlet application is left out: the applying outlet itself stands for it."""
+    qs = PlannedSite.objects.filter(status=PlannedSiteStatus.PLANNED).select_related("district")
+    if exclude_with_live_application:
+        qs = qs.exclude(applications__status__in=LIVE_APPLICATION)
+    return coverage.with_xy(
+        [
+            coverage.Site(-s.pk, s.name, "", "planned", s.district.code, s.lon, s.lat)
+            for s in qs.order_by("pk")
+        ]
+    )
+
+
+def committed_sites(statuses: Sequence[str]) -> list[coverage.Site]:
+    """Every outlet (and adopted site) a run counts as existing, for the given statuses."""
+    sites = layout_sites([s for s in statuses if s != "planned"])
+    if "planned" in statuses:
+        sites += planned_site_points()
+    return sites
+
+
 def offices() -> list[coverage.Office]:
     """SI agency offices with a location (public reference data)."""
     return coverage.with_xy(
@@ -111,6 +161,26 @@ def candidate_branches(user: Any, codes: Sequence[str]) -> QuerySet[Branch]:
         .annotate(n_outlets=Count("outlets"))
         .filter(n_outlets=0)
         .order_by("district__code", "bank__name", "name")
+    )
+
+
+# --- adopted sites -----------------------------------------------------------------------------------
+
+# An application that still leads to an outlet (a withdrawn or rejected one frees the planned site).
+LIVE_APPLICATION = ("draft", "submitted", "returned", "reviewing", "inspected", "rectifying", "accepted")
+
+
+def planned_sites_for(user: Any) -> QuerySet[PlannedSite]:
+    """Adopted sites in the user's scope (district: its own; municipal: all; banks: every open one)."""
+    return scoped(PlannedSite.objects.select_related("district", "run", "created_by"), user)
+
+
+def open_planned_sites_for(user: Any) -> QuerySet[PlannedSite]:
+    """Planned sites a bank may still start an outlet application at."""
+    return (
+        planned_sites_for(user)
+        .filter(status=PlannedSiteStatus.PLANNED)
+        .exclude(applications__status__in=LIVE_APPLICATION)
     )
 
 
@@ -164,10 +234,41 @@ class Layout:
     neighbours: list[coverage.Site]  # operating outlets of other districts near the scope (positions only)
     offices: list[coverage.Office]
     cases_available: bool
+    planned: list[coverage.Site] = field(default_factory=list)  # adopted sites without a live application
+    demand_import: DemandImport | None = None
+    case_counts: dict[int, int] = field(default_factory=dict)  # business frequency: its own layer
 
     @property
     def scope_name(self) -> str:
         return self.district.district_name if self.district is not None else _("全市")
+
+
+def scope_demand(
+    codes: Sequence[str], rules: dict[str, coverage.DistrictRule], demand_import: DemandImport | None = None
+) -> coverage.Demand:
+    """The demand of a scope: the census grid, or an imported demand layer (its points in the scope)."""
+    if demand_import is not None:
+        return coverage.imported_demand(demand_import_points(demand_import, codes), rules)
+    return coverage.census_demand(rules, codes)
+
+
+def existing_coverage(
+    user: Any, district: Agency | None = None, *, demand_import: DemandImport | None = None
+) -> coverage.Analysis:
+    """Existing coverage of a district or (``district=None``, municipal users) the city: the share of the
+    population within the radius of an operating outlet, per district and in total — the one figure the
+    coverage page, the layout map, site recommendations, the PDF and dashboards show (census demand unless
+    an imported layer is given). Raises PermissionDenied outside the user's scope."""
+    from django.core.exceptions import PermissionDenied
+
+    if district is None and not plans_city(user):
+        raise PermissionDenied
+    if district is not None and not planning_districts(user).filter(pk=district.pk).exists():
+        raise PermissionDenied
+    all_rules = rules()
+    codes = [district.code] if district is not None else list(all_rules)
+    d = scope_demand(codes, all_rules, demand_import)
+    return coverage.existing_coverage(d, layout_sites(coverage.COVERING), all_rules, codes)
 
 
 def layout(
@@ -184,12 +285,7 @@ def layout(
     codes = [district.code] if district is not None else list(all_rules)
     sites = layout_sites()
     counts = coverage.case_counts_by_outlet()
-    if demand_import is not None:
-        d = coverage.imported_demand(demand_import_points(demand_import, codes), all_rules)
-    else:
-        d = coverage.census_demand(
-            all_rules, codes, outlets=[s for s in sites if s.status == "operating"], case_counts=counts
-        )
+    d = scope_demand(codes, all_rules, demand_import)
     analysis = coverage.analyse(d, sites, offices(), all_rules, codes, with_areas=with_areas, draw=draw)
     statuses = (*MAP_STATUSES, "terminated") if terminated else MAP_STATUSES
     visible = map_outlets(user, codes, statuses)
@@ -201,4 +297,6 @@ def layout(
         if s.pk not in seen and s.status == "operating" and s.code not in codes
         and box[0] <= s.lon <= box[2] and box[1] <= s.lat <= box[3]
     ]  # fmt: skip
-    return Layout(codes, district, all_rules, d, analysis, visible, neighbours, offices(), bool(counts))
+    planned = [s for s in planned_site_points() if s.code in codes]
+    return Layout(codes, district, all_rules, d, analysis, visible, neighbours, offices(), bool(counts), planned,
+                  demand_import, counts or {})  # fmt: skip

@@ -10,6 +10,7 @@ between phases.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import logging
@@ -28,14 +29,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from scipy.spatial import cKDTree
 
 from sheyin.accounts.permissions import NotAllowed, require, require_scope
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record, snapshot
 from sheyin.common import geo
 from sheyin.institutions.models import Agency
+from sheyin.institutions.rules import pair_spacing_m
 
-from . import coverage, demand, optimizer, selectors
+from . import coverage, demand, layers, optimizer, selectors
 from .models import (
     ACTIVE,
     CandidateImport,
@@ -44,6 +47,9 @@ from .models import (
     DemandImport,
     DemandPoint,
     DemandSource,
+    PlannedSite,
+    PlannedSiteStatus,
+    PlanningSettings,
     PlanRun,
     RunStatus,
     check_transition,
@@ -54,6 +60,7 @@ logger = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED = 80 * 1024 * 1024  # a zip bomb stops here
 MAX_ACTIVE_RUNS = 3  # per district (or city): the worker is shared
+GAP_TARGET = 1e-3  # a run stops once its answer is proven within 0.1 % of the optimum (covered population)
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 LON_HEADERS = ("longitude", "lon", "lng", "经度")
@@ -185,6 +192,18 @@ REASONS = (
     gettext_noop("经纬度数值无效。"),
     gettext_noop("该坐标不在北京市范围内（经度%(lon).6f，纬度%(lat).6f）。"),
     gettext_noop("该坐标不在北京市范围内，经度和纬度可能填反了。"),
+    # GeoJSON demand layers (layers.read_features)
+    gettext_noop("文件不是有效的GeoJSON（JSON格式错误）。"),
+    gettext_noop("GeoJSON应为FeatureCollection（要素集合）。"),
+    gettext_noop("GeoJSON中没有要素。"),
+    gettext_noop("要素超过%(max)d个，之后的要素未读取。"),
+    gettext_noop("该要素没有几何图形。"),
+    gettext_noop("不支持的几何类型“%(kind)s”，应为点（Point）或面（Polygon、MultiPolygon）。"),
+    gettext_noop("几何图形无效（坐标缺失、不闭合或自相交）。"),
+    gettext_noop("缺少人口属性（population、人口或常住人口）。"),
+    gettext_noop("人口不是数字：“%(value)s”。"),
+    gettext_noop("人口不能为负数。"),
+    gettext_noop("该要素不在北京市范围内。"),
 )
 _PLACEHOLDER = re.compile(r"%\((\w+)\)(?:\.\d+)?([sdf])")
 
@@ -225,7 +244,42 @@ def translate_reason(reason: str) -> str:
     return reason
 
 
+def _geojson_points(
+    content: bytes, district: Agency | None
+) -> tuple[list[demand.ImportedPoint], list[RowProblem]]:
+    """A GeoJSON demand layer: polygons (街道) spread over a lattice, points as they are. For a district's
+    import, a polygon's lattice points outside the district are dropped (its population kept on the rest)."""
+    points, errors = layers.read_features(content)
+    problems = [RowProblem(e.row, translate_reason(e.reason)) for e in errors]
+    if district is None:
+        return points, problems
+    by_row: dict[int, list[demand.ImportedPoint]] = {}
+    for p in points:
+        by_row.setdefault(p.row, []).append(p)
+    kept: list[demand.ImportedPoint] = []
+    for row, group in by_row.items():
+        inside = [p for p in group if p.adcode == district.code]
+        if not inside:
+            where = geo.districts()[group[0].adcode].name if group[0].adcode in geo.districts() else ""
+            problems.append(
+                RowProblem(
+                    row,
+                    _("该要素位于%(where)s，不在%(own)s范围内。")
+                    % {"where": where, "own": district.district_name},
+                )
+            )
+            continue
+        scale = sum(p.weight for p in group) / len(inside)
+        kept += [dataclasses.replace(p, weight=scale) for p in inside]
+    return kept, problems
+
+
 def _validated(content: bytes, district: Agency | None) -> tuple[list[demand.ImportedPoint], list[Any], int]:
+    if layers.looks_like_geojson(content):
+        points, problems = _geojson_points(content, district)
+        if problems:
+            raise ImportRejected(sorted(problems, key=lambda r: r.row))
+        return points, [], 1
     rows, first_row, _header = read_table(content)
     points, errors = demand.validate_points(rows, first_row=first_row)
     problems = [RowProblem(e.row, translate_reason(e.reason)) for e in errors]
@@ -272,7 +326,8 @@ def _record_rejection(action: str, by: Any, name: str, exc: ImportRejected) -> N
 def demand_import_create(
     *, name: str, district: Agency | None, upload: UploadedFile | None, by: Any
 ) -> DemandImport:
-    """Import demand points (longitude, latitude, weight) from CSV or .xlsx; all rows valid or nothing."""
+    """Import a demand layer: points (longitude, latitude, population) from CSV or .xlsx, or 街道 polygons /
+    a population grid from GeoJSON; every row (feature) valid or nothing is written."""
     require(by, "planning.run")
     name, content = _import_fields(name, upload)
     imp = DemandImport(
@@ -310,6 +365,8 @@ def candidate_import_create(
     )
     _check_import_scope(by, imp)
     try:
+        if layers.looks_like_geojson(content):
+            raise ValidationError({"file": _("候选点请用CSV或Excel文件导入（经度、纬度、名称）。")})
         points, rows, first_row = _validated(content, district)
     except ImportRejected as exc:
         _record_rejection("planning.candidate_import.reject", by, name, exc)
@@ -335,6 +392,8 @@ def candidate_import_create(
 
 def _safe_name(original: str, content: bytes) -> str:
     # The stored name never comes from the user (no path tricks); the extension follows the content.
+    if layers.looks_like_geojson(content):
+        return "layer.geojson"
     return "points.xlsx" if content.startswith(XLSX_MAGIC) else "points.csv"
 
 
@@ -357,22 +416,27 @@ def import_delete(*, imp: DemandImport | CandidateImport, by: Any) -> None:
 # --- plan runs -----------------------------------------------------------------------------------------
 
 
-def _city_rules(rules: dict[str, coverage.DistrictRule]) -> tuple[int, int, int]:
-    """A city-wide run needs one radius and one minimum distance: the most common radius, and the
-    strictest (largest) minimum distances so that every district's rule holds."""
-    radius = Counter(int(r.radius_m) for r in rules.values()).most_common(1)[0][0]
-    return (
-        radius,
-        int(max(r.min_outlet_m for r in rules.values())),
-        int(max(r.min_office_m for r in rules.values())),
-    )
+def rules_snapshot(codes: list[str]) -> dict[str, list[int]]:
+    """Each district's [radius, minimum outlet distance, minimum office distance] as a run records them."""
+    rules = selectors.rules()
+    return {
+        c: [int(rules[c].radius_m), int(rules[c].min_outlet_m), int(rules[c].min_office_m)] for c in codes
+    }
 
 
-def run_defaults(district: Agency | None) -> tuple[int, int, int]:
-    """(radius, min outlet distance, min office distance) a run uses unless the radius is overridden."""
-    if district is not None:
-        return district.coverage_radius_m, district.min_outlet_distance_m, district.min_office_distance_m
-    return _city_rules(selectors.rules())
+def run_rules(run: PlanRun) -> dict[str, coverage.DistrictRule]:
+    """The districts' rules a run uses: as recorded when it was queued (older runs: as they are now)."""
+    current = selectors.rules()
+    out = dict(current)
+    for code, (radius, min_outlet, min_office) in (run.rules or {}).items():
+        if code in current:
+            out[code] = dataclasses.replace(
+                current[code],
+                radius_m=float(radius),
+                min_outlet_m=float(min_outlet),
+                min_office_m=float(min_office),
+            )
+    return out
 
 
 def plan_run_create(
@@ -385,12 +449,14 @@ def plan_run_create(
     grid_spacing_m: int | None = None,
     demand_source: str = DemandSource.CENSUS,
     demand_import: DemandImport | None = None,
-    radius_m: int | None = None,
     time_limit_s: int = 60,
     start: bool = True,
 ) -> PlanRun:
     """Queue a site recommendation for a district (or the city, municipal users) and start the job
-    (``start=False``: the caller runs :func:`plan_run_execute` itself, as the demo data does)."""
+    (``start=False``: the caller runs :func:`plan_run_execute` itself, as the demo data does).
+
+    Every district keeps its own rules (radius, minimum distances), in a city run too; the run records
+    them, and which outlets count as existing (the planning settings), so that it can be reproduced."""
     require(by, "planning.run")
     errors: dict[str, str] = {}
     if district is None and by is not None and not selectors.plans_city(by):
@@ -399,8 +465,6 @@ def plan_run_create(
         errors["district"] = _("规划范围必须是一个区或全市。")
     if not 1 <= int(k or 0) <= 100:
         errors["k"] = _("新增网点数应在1至100之间。")
-    if radius_m is not None and not 100 <= radius_m <= 20000:
-        errors["radius_m"] = _("覆盖半径应在100至20000米之间。")
     if not 5 <= int(time_limit_s or 0) <= 600:
         errors["time_limit_s"] = _("求解时限应在5至600秒之间。")
     if candidate_source not in CandidateSource.values:
@@ -433,10 +497,13 @@ def plan_run_create(
         errors["demand_source"] = _("请选择需求来源。")
     if errors:
         raise ValidationError(errors)
-    radius, min_outlet, min_office = run_defaults(district)
+    snapshot_rules = rules_snapshot(codes)
+    own: list[int | None] = (
+        list(snapshot_rules[district.code]) if district is not None else [None, None, None]
+    )
     run = PlanRun(
-        district=district, k=k, radius_m=radius_m or radius, min_outlet_m=min_outlet, min_office_m=min_office,
-        demand_source=demand_source, demand_import=demand_import, candidate_source=candidate_source,
+        district=district, k=k, radius_m=own[0], min_outlet_m=own[1], min_office_m=own[2], rules=snapshot_rules,
+        spacing_statuses=selectors.spacing_statuses(), demand_source=demand_source, demand_import=demand_import, candidate_source=candidate_source,
         candidate_import=candidate_import, grid_spacing_m=grid_spacing_m, time_limit_s=time_limit_s,
         created_by=by if getattr(by, "pk", None) else None,
     )  # fmt: skip
@@ -452,7 +519,8 @@ def plan_run_create(
             )
         run.save()
         record(action="planning.plan_run.create", by=by, obj=run,
-               after=snapshot(run, ["district", "k", "radius_m", "min_outlet_m", "min_office_m", "demand_source",
+               after=snapshot(run, ["district", "k", "radius_m", "min_outlet_m", "min_office_m", "rules",
+                                    "spacing_statuses", "demand_source",
                                     "demand_import", "candidate_source", "candidate_import", "grid_spacing_m",
                                     "time_limit_s"]))  # fmt: skip
         if start:
@@ -467,7 +535,8 @@ def _enqueue(run_id: int) -> None:
 
 
 def plan_run_cancel(*, run: PlanRun, by: Any) -> PlanRun:
-    """Ask the job to stop. A run still queued stops at once; a running one stops at its next phase."""
+    """Ask the job to stop. A run still queued stops at once; a running one within about a second (the
+    solver polls the request from inside HiGHS and between search steps)."""
     require(by, "planning.run")
     require_scope(by, run)
     with transaction.atomic():
@@ -506,9 +575,15 @@ class RunInputs:
     demand: coverage.Demand
     candidates: list[Candidate]
     candidates_xy: np.ndarray
-    existing_xy: np.ndarray
-    offices_xy: np.ndarray
     codes: list[str]
+    rules: dict[str, coverage.DistrictRule]
+    operating: list[coverage.Site]  # existing coverage (the one definition)
+    committed: list[coverage.Site]  # what the run counts as existing: kept apart, its area served
+    args: dict[str, Any]  # the optimizer's per-site rules (coverage.plan_arguments)
+
+    @property
+    def committed_counts(self) -> dict[str, int]:
+        return dict(Counter(s.status for s in self.committed))
 
 
 def _move(run_id: int, target: str, **fields: Any) -> PlanRun:
@@ -530,23 +605,11 @@ def _progress(run_id: int, percent: int, phase: str) -> None:
 
 def run_inputs(run: PlanRun) -> RunInputs:
     """Everything the optimiser needs, in projected metres. Read as the system (the run's scope is fixed)."""
-    rules = selectors.rules()
-    codes = [run.district.code] if run.district is not None else list(rules)
-    radius = float(run.radius_m)
-    if run.demand_source == DemandSource.IMPORT and run.demand_import is not None:
-        rows = selectors.demand_import_points(run.demand_import, codes)
-        pts = [
-            demand.ImportedPoint(row=i, lon=r[0], lat=r[1], weight=r[2], adcode=r[3])
-            for i, r in enumerate(rows)
-        ]
-        ds = demand.demand_from_points(pts)
-        d = coverage.Demand(ds.lon, ds.lat, ds.x, ds.y, ds.weight, ds.adcode.astype("<U6"),
-                            {c: coverage.spacing_for(radius) for c in codes}, "import")  # fmt: skip
-    else:
-        d = coverage.census_demand(
-            rules, codes, outlets=selectors.layout_sites(("operating",)),
-            case_counts=coverage.case_counts_by_outlet(), radius_override=radius,
-        )  # fmt: skip
+    rules = run_rules(run)
+    codes = [run.district.code] if run.district is not None else list(selectors.rules())
+    d = selectors.scope_demand(
+        codes, rules, run.demand_import if run.demand_source == DemandSource.IMPORT else None
+    )
     candidates: list[Candidate] = []
     if run.candidate_source == CandidateSource.BRANCHES:
         for b in selectors.candidate_branches(None, codes).select_related("bank", "district"):
@@ -561,60 +624,81 @@ def run_inputs(run: PlanRun) -> RunInputs:
             candidates.append(
                 Candidate(_("网格点%(n)d") % {"n": i}, "grid", None, float(lon), float(lat), str(code))
             )
+    candidates = [c for c in candidates if c.code in rules]
     cxy = (
         np.column_stack(demand.project([c.lon for c in candidates], [c.lat for c in candidates]))
         if candidates
         else np.empty((0, 2))
     )
-    existing = selectors.layout_sites(("operating", "accepted", "suspended"))
-    offices = selectors.offices()
+    statuses = run.spacing_statuses or selectors.spacing_statuses()
+    committed = selectors.committed_sites(statuses)
+    args = coverage.plan_arguments(rules, [c.code for c in candidates], committed, selectors.offices())
     return RunInputs(
-        demand=d,
-        candidates=candidates,
-        candidates_xy=cxy,
-        existing_xy=np.array([[s.x, s.y] for s in existing]) if existing else np.empty((0, 2)),
-        offices_xy=np.array([[o.x, o.y] for o in offices]) if offices else np.empty((0, 2)),
-        codes=codes,
-    )
+        demand=d, candidates=candidates, candidates_xy=cxy, codes=codes, rules=rules,
+        operating=[s for s in committed if s.status in coverage.COVERING], committed=committed, args=args,
+    )  # fmt: skip
+
+
+def _new_by_site(inp: RunInputs, chosen: list[int]) -> np.ndarray:
+    """Demand newly covered by the chosen sites (not covered by a committed site), each point counted once,
+    for the nearest chosen site that covers it."""
+    d, a = inp.demand, inp.args
+    out = np.zeros(len(chosen))
+    if not chosen or not len(d):
+        return out
+    already = coverage.covered_mask(d, a["existing_xy"], a["existing_radius_m"])
+    pts = d.xy[~already]
+    w = d.weight[~already]
+    radii = a["radius_m"][chosen]
+    sxy = inp.candidates_xy[chosen]
+    best = np.full(len(pts), np.inf)
+    owner = np.full(len(pts), -1)
+    for r in np.unique(radii):
+        group = np.flatnonzero(radii == r)
+        dist, idx = cKDTree(sxy[group]).query(pts, k=1, distance_upper_bound=float(np.nextafter(r, np.inf)))
+        better = dist < best
+        best[better] = dist[better]
+        owner[better] = group[idx[better]]
+    hit = owner >= 0
+    return np.bincount(owner[hit], weights=w[hit], minlength=len(chosen))
 
 
 def _result(plan: optimizer.Plan, run: PlanRun, inp: RunInputs) -> dict[str, Any]:
-    """A JSON-safe record of a plan, with each chosen site's newly covered demand (nearest-site share)."""
-    from scipy.spatial import cKDTree
-
+    """A JSON-safe record of a plan. ``existing`` is the existing coverage (operating outlets, the coverage
+    page's figure for the same scope); ``committed`` adds outlets under way and adopted sites; ``new`` is
+    what the recommended sites add on top of ``committed``."""
     chosen = [int(i) for i in plan.chosen]
     d = inp.demand
-    radius = float(run.radius_m)
-    new_by_site: Any = np.zeros(len(chosen))
-    if chosen and len(d):
-        already = coverage.covered_mask(d, inp.existing_xy, {}, radius_override=radius)
-        dist, idx = cKDTree(inp.candidates_xy[chosen]).query(
-            d.xy[~already], k=1, distance_upper_bound=float(np.nextafter(radius, np.inf))
-        )
-        hit = np.isfinite(dist)
-        new_by_site = np.bincount(idx[hit], weights=d.weight[~already][hit], minlength=len(chosen))
+    existing = coverage.existing_coverage(d, inp.operating, inp.rules, inp.codes)
+    new_by_site = _new_by_site(inp, chosen)
     names = geo.districts()
     sites: list[dict[str, Any]] = []
-    for rank, (i, gained) in enumerate(zip(chosen, new_by_site, strict=True), start=1):
+    for i, gained in zip(chosen, new_by_site, strict=True):
         c = inp.candidates[i]
+        r = inp.rules[c.code]
         sites.append({
-            "rank": rank, "name": c.name, "source": c.source, "ref": c.ref, "lon": round(c.lon, 6),
+            "rank": 0, "name": c.name, "source": c.source, "ref": c.ref, "lon": round(c.lon, 6),
             "lat": round(c.lat, 6), "code": c.code, "district": names[c.code].name if c.code in names else c.code,
-            "new_weight": round(float(gained), 1),
+            "new_weight": round(float(gained), 1), "radius": int(r.radius_m),
         })  # fmt: skip
     sites.sort(key=lambda s: -s["new_weight"])
     for rank, s in enumerate(sites, start=1):
         s["rank"] = rank
+    a = inp.args
+    idx = np.asarray(chosen, dtype=np.intp)
     broken = optimizer.separation_violations(
-        inp.candidates_xy[chosen] if chosen else np.empty((0, 2)),
-        min_sep_m=float(run.min_outlet_m), existing_xy=inp.existing_xy, existing_min_m=float(run.min_outlet_m),
-        forbidden_xy=inp.offices_xy, forbidden_min_m=float(run.min_office_m),
+        inp.candidates_xy[idx] if chosen else np.empty((0, 2)), min_sep_m=a["min_sep_m"][idx],
+        existing_xy=a["existing_xy"], existing_own_min_m=a["existing_own_min_m"], forbidden_xy=a["forbidden_xy"],
+        forbidden_min_m=a["forbidden_min_m"][idx],
     )  # fmt: skip
+    total = plan.total_weight
     return {
-        "method": plan.method, "solver_status": plan.status, "covered": round(plan.covered_weight, 1),
-        "existing": round(plan.existing_weight, 1), "total": round(plan.total_weight, 1),
-        "new": round(plan.new_weight, 1), "share": plan.coverage_share, "bound": round(plan.bound, 1),
-        "bound_share": plan.bound_share, "gap": plan.gap,
+        "method": plan.method, "proven": plan.proven, "solver_status": plan.status,
+        "covered": round(plan.covered_weight, 1), "existing": float(existing.covered),
+        "existing_share": existing.share, "committed": round(plan.existing_weight, 1),
+        "committed_counts": inp.committed_counts, "total": round(total, 1),
+        "new": round(plan.covered_weight - plan.existing_weight, 1), "share": plan.coverage_share,
+        "bound": round(plan.bound, 1), "bound_share": plan.bound_share, "gap": plan.gap,
         "timings": {k: round(v, 3) for k, v in plan.timings.items()}, "stats": dict(plan.stats),
         "sites": sites, "candidates": len(inp.candidates), "demand_points": len(d), "demand_method": d.method,
         "separation_violations": len(broken),
@@ -629,8 +713,8 @@ QUICK_PHASES = {
 EXACT_PHASES = {
     "reduce": (38, gettext_noop("贪心与局部搜索")),
     "greedy": (40, gettext_noop("混合整数规划求解中（HiGHS）")),
-    "lp": (42, gettext_noop("混合整数规划求解中（HiGHS）")),
-    "milp": (80, gettext_noop("大邻域搜索改进中")),
+    "lp": (45, gettext_noop("混合整数规划求解中（HiGHS）")),
+    "milp": (95, gettext_noop("整理结果")),
     "lns": (97, gettext_noop("整理结果")),
 }
 
@@ -673,11 +757,7 @@ def plan_run_execute(*, run_id: int) -> str:
         inp = run_inputs(run)
         if cancelled():
             raise optimizer.PlanCancelled("inputs")
-        args: dict[str, Any] = {
-            "radius_m": float(run.radius_m), "p": int(run.k), "min_sep_m": float(run.min_outlet_m),
-            "existing_xy": inp.existing_xy, "existing_min_m": float(run.min_outlet_m),
-            "forbidden_xy": inp.offices_xy, "forbidden_min_m": float(run.min_office_m), "cancel": cancelled,
-        }  # fmt: skip
+        args: dict[str, Any] = {**inp.args, "p": int(run.k), "cancel": cancelled, "mip_rel_gap": GAP_TARGET}
         greedy = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="greedy",
                                 progress=reporter(QUICK_PHASES), **args)  # fmt: skip
         greedy_result = _result(greedy, run, inp)
@@ -685,9 +765,7 @@ def plan_run_execute(*, run_id: int) -> str:
               progress=35, phase=gettext_noop("已得快速方案，求解最优中"), timings={"greedy": greedy.timings})  # fmt: skip
         final = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="auto",
                                time_limit_s=float(run.time_limit_s), progress=reporter(EXACT_PHASES), **args)  # fmt: skip
-        target = (
-            RunStatus.OPTIMAL if final.method == "milp-optimal" or final.gap <= 1e-4 else RunStatus.TIME_LIMIT
-        )
+        target = RunStatus.OPTIMAL if final.proven else RunStatus.TIME_LIMIT
         done = _move(run_id, target, result=_result(final, run, inp), bound=final.bound, gap=final.gap,
                      progress=100, phase="", finished_at=timezone.now(),
                      timings={"greedy": greedy.timings, "final": final.timings})  # fmt: skip
@@ -707,3 +785,132 @@ def plan_run_execute(*, run_id: int) -> str:
                 action="planning.plan_run.fail", obj=current, outcome=Outcome.FAILURE, reason=str(exc)[:500]
             )
         return "failed"
+
+
+# --- settings ------------------------------------------------------------------------------------------
+
+
+def settings_update(*, space_from_applying: bool, space_from_planned: bool, by: Any) -> PlanningSettings:
+    """The municipal center decides what a site recommendation counts as existing (design rule 8)."""
+    require(by, "planning.settings")
+    with transaction.atomic():
+        obj = PlanningSettings.objects.select_for_update().get(pk=selectors.planning_settings().pk)
+        before = snapshot(obj, ["space_from_applying", "space_from_planned"])
+        obj.space_from_applying, obj.space_from_planned = bool(space_from_applying), bool(space_from_planned)
+        obj.save()
+        record(action="planning.settings.update", by=by, obj=obj, before=before,
+               after=snapshot(obj, ["space_from_applying", "space_from_planned"]))  # fmt: skip
+    return obj
+
+
+# --- adopting a recommended site -------------------------------------------------------------------------
+
+
+def _site_conflicts(lon: float, lat: float, code: str, *, exclude_planned: int | None = None) -> list[str]:
+    """What a site at (lon, lat) in district ``code`` would be too close to now: outlets on the ground,
+    outlets under application, adopted sites (the shared pair rule) and SI offices."""
+    rules = selectors.rules()
+    own = rules[code]
+    x, y = (float(v) for v in demand.project(lon, lat))
+    out: list[str] = []
+    for s in selectors.committed_sites([*selectors.ON_THE_GROUND, "applying", "planned"]):
+        if exclude_planned is not None and s.pk == -exclude_planned:
+            continue
+        limit = pair_spacing_m(own.min_outlet_m, rules[s.code].min_outlet_m if s.code in rules else 0)
+        dist = float(np.hypot(s.x - x, s.y - y))
+        if dist < limit:
+            out.append(
+                _("距“%(name)s”%(d)d米，小于最小间距%(limit)d米")
+                % {"name": s.name, "d": round(dist), "limit": round(limit)}
+            )
+    for o in selectors.offices():
+        dist = float(np.hypot(o.x - x, o.y - y))
+        if dist < own.min_office_m:
+            out.append(
+                _("距经办机构“%(name)s”%(d)d米，小于最小距离%(limit)d米")
+                % {"name": o.name, "d": round(dist), "limit": round(own.min_office_m)}
+            )
+    return out
+
+
+def planned_site_adopt(*, run: PlanRun, rank: int, note: str = "", by: Any) -> PlannedSite:
+    """The district adopts a recommended site of a finished run: it becomes a planned site, drawn on the
+    layout map, kept apart by later runs and offered to banks (R10.1). Refused when the site is now too
+    close to an outlet, an outlet under application, another planned site or an office (R8.4)."""
+    require(by, "planning.run")
+    require_scope(by, run)
+    best = run.best_result or {}
+    site = next((s for s in best.get("sites", []) if int(s.get("rank", 0)) == int(rank)), None)
+    if run.status not in (RunStatus.OPTIMAL, RunStatus.TIME_LIMIT, RunStatus.CANCELLED) or site is None:
+        raise ValidationError(_("只能采纳已完成方案中的推荐点位。"))
+    district = Agency.objects.filter(code=site["code"], level=Agency.Level.DISTRICT).first()
+    if district is None:
+        raise ValidationError(_("该点位不在任何区内。"))
+    if by is not None and not selectors.planning_districts(by).filter(pk=district.pk).exists():
+        raise NotAllowed(_("只能采纳本辖区内的推荐点位。"))
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError({"note": _("说明不能超过300个字。")})
+    with transaction.atomic():
+        PlanRun.objects.select_for_update().get(pk=run.pk)  # two adoptions of one run: one at a time
+        if PlannedSite.objects.filter(run=run, rank=rank, status=PlannedSiteStatus.PLANNED).exists():
+            raise ValidationError(_("该推荐点位已采纳。"))
+        conflicts = _site_conflicts(float(site["lon"]), float(site["lat"]), district.code)
+        if conflicts:
+            raise ValidationError(
+                _("该点位现已不符合布局规定：%(why)s。") % {"why": "；".join(conflicts[:3])}
+            )
+        obj = PlannedSite.objects.create(
+            run=run, rank=rank, district=district, name=str(site["name"])[:100], lon=float(site["lon"]),
+            lat=float(site["lat"]), new_weight=float(site.get("new_weight") or 0), note=note,
+            created_by=by if getattr(by, "pk", None) else None,
+        )  # fmt: skip
+        record(action="planning.planned_site.adopt", by=by, obj=obj,
+               after=snapshot(obj, ["run", "rank", "district", "name", "lon", "lat", "new_weight", "note"]))  # fmt: skip
+    return obj
+
+
+def planned_site_withdraw(*, site: PlannedSite, reason: str, by: Any) -> PlannedSite:
+    """Withdraw an adopted site (it leaves the map and the spacing rule). Refused while an outlet
+    application at the site is under way."""
+    require(by, "planning.run")
+    require_scope(by, site)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写撤销原因。")})
+    with transaction.atomic():
+        obj = PlannedSite.objects.select_for_update().get(pk=site.pk)
+        if obj.status != PlannedSiteStatus.PLANNED:
+            raise ValidationError(_("该规划点位已撤销。"))
+        if obj.applications.filter(status__in=selectors.LIVE_APPLICATION).exists():
+            raise ValidationError(_("已有银行在该点位申请设立网点，不能撤销。"))
+        obj.status, obj.withdrawn_at, obj.withdraw_reason = (
+            PlannedSiteStatus.WITHDRAWN,
+            timezone.now(),
+            reason[:300],
+        )
+        obj.withdrawn_by = by if getattr(by, "pk", None) else None
+        obj.save()
+        record(action="planning.planned_site.withdraw", by=by, obj=obj, reason=reason[:300],
+               after={"status": obj.status})  # fmt: skip
+    return obj
+
+
+def planned_site_for_application(site: PlannedSite | None, district: Agency) -> PlannedSite | None:
+    """The planned site an outlet application starts from, checked (called by the application service):
+    it must still be open and lie in the district the application goes to."""
+    if site is None:
+        return None
+    locked = PlannedSite.objects.select_for_update().filter(pk=site.pk).first()
+    if locked is None or locked.status != PlannedSiteStatus.PLANNED:
+        raise ValidationError({"planned_site": _("该规划点位已撤销，不能据此申请。")})
+    if locked.applications.filter(status__in=selectors.LIVE_APPLICATION).exists():
+        raise ValidationError({"planned_site": _("已有银行在该规划点位申请设立网点。")})
+    if locked.district_id != district.pk:
+        raise ValidationError(
+            {
+                "district": _("规划点位位于%(d)s，申请的所在区应与之一致。")
+                % {"d": locked.district.district_name}
+            }
+        )
+    return locked

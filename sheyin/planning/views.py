@@ -23,8 +23,10 @@ from sheyin.common.listing import paginate
 from sheyin.institutions.models import Agency, OutletStatus
 
 from . import coverage, exports, selectors, services
-from .forms import ImportForm, PlanRunForm
-from .models import CandidateImport, DemandImport, PlanRun, RunStatus
+from .forms import AdoptForm, ImportForm, PlanningSettingsForm, PlanRunForm, WithdrawForm
+from .models import CandidateImport, DemandImport, PlannedSiteStatus, PlanRun, RunStatus
+
+FINISHED_WITH_SITES = (RunStatus.OPTIMAL, RunStatus.TIME_LIMIT)
 
 MAX_WHATIF_ADDS = 50
 MAX_WHATIF_REMOVALS = 500
@@ -68,6 +70,7 @@ def _method_note(layout: selectors.Layout) -> dict[str, Any]:
     spacings = sorted({int(v) for v in layout.demand.spacing.values()})
     return {
         "method": layout.demand.method,
+        "demand_name": layout.demand_import.name if layout.demand_import is not None else "",
         "cases_available": layout.cases_available,
         "spacings": "、".join(str(s) for s in spacings),
         "points": len(layout.demand),
@@ -90,6 +93,8 @@ def map_labels() -> dict[str, Any]:
         "after": _("调整后覆盖率"), "change": _("变化"), "newCovered": _("新增覆盖人口"),
         "newViolations": _("假设网点的间距问题："), "outside": _("个点不在北京市范围内，已忽略。"),
         "high": _("高"), "low": _("低"), "errorLoad": _("地图数据加载失败，请刷新重试。"),
+        "planned": _("已采纳的规划点位"), "activity": _("业务量（近一年受理）"), "cases": _("件"),
+        "uncoveredShown": _("未覆盖片区仅绘出人口最多的%(shown)s个（共%(total)s个），其余见覆盖分析。"),
     }  # fmt: skip
 
 
@@ -174,6 +179,7 @@ def map_payload(layout: selectors.Layout, *, areas: int = 200) -> dict[str, Any]
         ],
         "heat": coverage.heat(layout.demand, cell),
         "heat_cell_m": cell,
+        "uncovered_total": len(a.areas),
         "uncovered": [
             {
                 "rank": x.rank,
@@ -197,8 +203,19 @@ def map_payload(layout: selectors.Layout, *, areas: int = 200) -> dict[str, Any]
             }
             for v in a.violations
         ],
+        "planned": [
+            {"id": -p.pk, "name": p.name, "lon": round(p.lon, 6), "lat": round(p.lat, 6),
+             "district": rules[p.code].name if p.code in rules else p.code}
+            for p in layout.planned
+        ],
+        "planned_circles": [{"ring": ring} for ring in coverage.circles(layout.planned, lambda s: rules[s.code].radius_m)],
+        "activity": [
+            [round(s.lon, 6), round(s.lat, 6), layout.case_counts.get(s.pk, 0), s.name]
+            for s in layout.visible
+            if s.status in coverage.COVERING and layout.case_counts.get(s.pk)
+        ],
         "figures": _figures(a),
-    }
+    }  # fmt: skip
 
 
 def _figures(a: coverage.Analysis) -> dict[str, Any]:
@@ -266,7 +283,7 @@ def whatif(request: HttpRequest) -> JsonResponse:
     added_raw = _parse_points(request.GET.get("add", ""))
     sites = selectors.layout_sites()
     operating = [s for s in sites if s.status in coverage.COVERING]
-    d = coverage.census_demand(rules, codes, outlets=operating, case_counts=coverage.case_counts_by_outlet())
+    d = coverage.census_demand(rules, codes)
     added: list[coverage.Site] = []
     outside = 0
     for i, (lon, lat) in enumerate(added_raw, start=1):
@@ -276,10 +293,9 @@ def whatif(request: HttpRequest) -> JsonResponse:
             continue
         added.append(coverage.Site(-i, _("假设网点%(n)d") % {"n": i}, "", "operating", code, lon, lat))
     added = coverage.with_xy(added)
-    base_xy = coverage.xy_array(operating)
     after_sites = [s for s in operating if s.pk not in removed] + added
-    before = coverage.covered_mask(d, base_xy, rules)
-    after = coverage.covered_mask(d, coverage.xy_array(after_sites), rules)
+    before = coverage.sites_covered_mask(d, operating, rules)
+    after = coverage.sites_covered_mask(d, after_sites, rules)
 
     def share(mask: Any, code: str | None = None) -> dict[str, float]:
         m = d.code == code if code else slice(None)
@@ -435,7 +451,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
                 district=data["district"], k=data["k"], candidate_source=data["candidate_source"],
                 candidate_import=data["candidate_import"], grid_spacing_m=data["grid_spacing_m"],
                 demand_source=data["demand_source"], demand_import=data["demand_import"],
-                radius_m=data["radius_m"], time_limit_s=data["time_limit_s"], by=request.user,
+                time_limit_s=data["time_limit_s"], by=request.user,
             )  # fmt: skip
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -446,7 +462,11 @@ def run_create(request: HttpRequest) -> HttpResponse:
             return redirect("planning:run_detail", pk=run.pk)
     rules = selectors.rules()
     defaults = {
-        a.code: {"radius": int(rules[a.code].radius_m), "min_outlet": int(rules[a.code].min_outlet_m)}
+        a.code: {
+            "radius": int(rules[a.code].radius_m),
+            "min_outlet": int(rules[a.code].min_outlet_m),
+            "min_office": int(rules[a.code].min_office_m),
+        }
         for a in selectors.planning_districts(request.user)
     }
     return render(
@@ -464,8 +484,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 METHOD_LABELS = {
-    "milp-optimal": gettext_lazy("混合整数规划（HiGHS），已证明最优"),
-    "milp-time-limit": gettext_lazy("混合整数规划（HiGHS），达到时限后继续大邻域搜索"),
+    "milp-optimal": gettext_lazy("贪心与局部搜索、混合整数规划（HiGHS）"),
+    "milp-time-limit": gettext_lazy("贪心与局部搜索、混合整数规划（HiGHS）与大邻域搜索"),
     "greedy": gettext_lazy("贪心与局部搜索"),
 }
 
@@ -481,6 +501,11 @@ def _run_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
         "final": run.result or {},
         "can_cancel": run.is_active and request.user.has_perm("planning.run"),
         "gap_percent": (run.gap or 0) * 100,
+        "committed_counts": best.get("committed_counts") or {},
+        "existing_share_pct": best["existing_share"] * 100
+        if best.get("existing_share") is not None
+        else None,
+        "rules_rows": _rules_rows(run),
         "progress_step": min(100, max(0, round((run.progress or 0) / 5.0) * 5)),
         "elapsed_s": int(((run.finished_at or timezone.now()) - run.started_at).total_seconds())
         if run.started_at
@@ -491,6 +516,14 @@ def _run_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     }
 
 
+def _rules_rows(run: PlanRun) -> list[dict[str, Any]]:
+    names = geo.districts()
+    return [
+        {"name": names[c].name if c in names else c, "radius": r[0], "min_outlet": r[1], "min_office": r[2]}
+        for c, r in sorted((run.rules or {}).items())
+    ]
+
+
 @permission_required("planning.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
@@ -499,8 +532,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     final = (run.result or {}).get("sites", [])
     greedy = (run.greedy_result or {}).get("sites", [])
     shown = final or greedy
+    radius_of = {c: r[0] for c, r in (run.rules or {}).items()}
+    points_xy = coverage.with_xy(
+        [coverage.Office(i, s.get("code", ""), s["lon"], s["lat"]) for i, s in enumerate(shown)]
+    )
     rings = coverage.circles(
-        coverage.with_xy([coverage.Office(0, "", s["lon"], s["lat"]) for s in shown]), lambda _s: run.radius_m
+        points_xy, lambda o: shown[o.pk].get("radius") or radius_of.get(o.name) or run.radius_m or 1000
     )
 
     def points(items: list[dict[str, Any]]) -> list[list[Any]]:
@@ -512,11 +549,19 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "showGreedy": bool(final) and points(final) != points(greedy),
         "circles": rings,
     }
+    adopted = {p.rank: p for p in run.planned_sites.filter(status=PlannedSiteStatus.PLANNED)}
+    page = Paginator(shown, 20).get_page(request.GET.get("page"))
+    for s in page.object_list:
+        s["adopted"] = adopted.get(s["rank"])
     ctx.update(
         {
             "map_config": map_config(reverse("planning:map_data") + f"?scope={scope}", recommended),
             "scope": scope,
-            "sites_page": Paginator(shown, 20).get_page(request.GET.get("page")),
+            "sites_page": page,
+            "can_adopt": request.user.has_perm("planning.run")
+            and run.status in FINISHED_WITH_SITES
+            and bool(final),
+            "adopt_form": AdoptForm(),
         }
     )
     return render(request, "planning/run_detail.html", ctx)
@@ -543,7 +588,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("已请求取消；正在计算的阶段结束后即停止。"))
+        messages.success(request, _("已请求取消，计算将在数秒内停止；已得到的快速方案会保留。"))
     return redirect("planning:run_detail", pk=run.pk)
 
 
@@ -557,7 +602,10 @@ def run_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         return redirect("planning:run_detail", pk=run.pk)
     if fmt == "xlsx":
         return _download(exports.run_xlsx(run), exports.XLSX, f"plan-run-{run.pk}.xlsx")
-    layout = selectors.layout(request.user, run.district, draw=0)
+    layout = selectors.layout(
+        request.user, run.district, draw=0,
+        demand_import=run.demand_import if run.demand_source == "import" else None,
+    )  # fmt: skip
     return _download(
         exports.layout_pdf(layout, run=run, author=str(request.user)),
         "application/pdf",
@@ -642,7 +690,7 @@ def import_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def import_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
     """The original file, served only through this permission-checked view (never MEDIA_URL)."""
     imp = get_object_or_404(_imports_qs(request, kind), pk=pk)
-    ext = "xlsx" if imp.file.name.endswith(".xlsx") else "csv"
+    ext = next((e for e in ("xlsx", "geojson") if imp.file.name.endswith("." + e)), "csv")
     return FileResponse(imp.file.open("rb"), as_attachment=True, filename=f"{kind}-import-{imp.pk}.{ext}")
 
 
@@ -670,3 +718,90 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     resp = HttpResponse(("\ufeff" + body).encode("utf-8"), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return resp
+
+
+# --- adopted (planned) sites -------------------------------------------------------------------------------
+
+
+@require_POST
+@permission_required("planning.run")
+def planned_site_adopt(request: HttpRequest, pk: int, rank: int) -> HttpResponse:
+    run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
+    form = AdoptForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        site = services.planned_site_adopt(run=run, rank=rank, note=note, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("已采纳“%(name)s”为规划点位，银行可据此申请设立网点。") % {"name": site.name}
+        )
+    return redirect("planning:run_detail", pk=run.pk)
+
+
+@permission_required("planning.planned")
+def planned_list(request: HttpRequest) -> HttpResponse:
+    """Adopted sites: planners see their scope's and manage them; a bank administrator sees the open ones
+    and starts an outlet application at one."""
+    planner = request.user.has_perm("planning.view")
+    if planner:
+        qs = selectors.planned_sites_for(request.user)
+        status = request.GET.get("status", "")
+        if status in PlannedSiteStatus.values:
+            qs = qs.filter(status=status)
+    else:
+        qs = selectors.open_planned_sites_for(request.user)
+    code = request.GET.get("district", "")
+    if code:
+        qs = qs.filter(district__code=code)
+    return render(
+        request,
+        "planning/planned_list.html",
+        {
+            "page_obj": paginate(qs.prefetch_related("applications"), request),
+            "planner": planner,
+            "can_manage": request.user.has_perm("planning.run"),
+            "can_apply": request.user.has_perm("cooperation.apply_outlet"),
+            "statuses": PlannedSiteStatus.choices,
+            "districts": selectors.planning_districts(request.user) if planner else [],
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+@require_POST
+@permission_required("planning.run")
+def planned_site_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(selectors.planned_sites_for(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.planned_site_withdraw(site=site, reason=reason, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤销规划点位“%(name)s”。") % {"name": site.name})
+    return redirect("planning:planned_list")
+
+
+@permission_required("planning.settings")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    form = PlanningSettingsForm(request.POST or None, instance=selectors.planning_settings())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(
+                space_from_applying=form.cleaned_data["space_from_applying"],
+                space_from_planned=form.cleaned_data["space_from_planned"],
+                by=request.user,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("布局规划参数已保存，之后发起的选址推荐按新参数计算。"))
+            return redirect("planning:settings")
+    return render(request, "planning/settings.html", {"form": form})

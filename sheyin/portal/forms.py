@@ -60,7 +60,7 @@ class RecordForm(forms.Form):
     code = forms.CharField(
         label=_("核验码"),
         max_length=200,
-        help_text=_("打印件右上角或二维码旁的核验码。"),
+        help_text=_("权益记录打印件或受理回执上的16位核验码，如 ABCD-EFGH-JKLM-NPQR。"),
     )
 
     def clean_code(self) -> str:
@@ -74,7 +74,10 @@ class RateForm(forms.Form):
     code = forms.CharField(
         label=_("评价码"),
         max_length=200,
-        help_text=_("受理回执上二维码下方的评价码；用手机扫描二维码可直接进入评价页。"),
+        help_text=_(
+            "受理回执、自助终端打印件或网厅评价凭条上，二维码下方的10位评价码，如 ABCDE-FGHJK；"
+            "由数字2–9和字母组成，不含0、1、I、L、O，大小写均可。"
+        ),
     )
 
     def clean_code(self) -> str:

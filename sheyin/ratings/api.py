@@ -49,8 +49,10 @@ class RatingOut(Schema):
     bank: str = Field(..., alias="bank.short_name")
     channel: Channel
     item_name: str
-    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意.")
-    overall: int
+    level: int = Field(
+        ..., ge=1, le=5, description="The one overall question (整体满意度): 5 非常满意 … 1 非常不满意."
+    )
+    overall: int = Field(..., alias="level", description="Same as level (kept for existing clients).")
     efficiency: int
     skill: int
     attitude: int

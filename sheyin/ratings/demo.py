@@ -1,5 +1,7 @@
-"""Demo 好差评 data: ratings of the demo window cases (when casework's demo ran), terminal ratings at the demo
-outlets over the last months, and a few bad reviews in various handling states. Fast and idempotent."""
+"""Demo 好差评 data, all through the flows a citizen meets: ratings with the 评价码 of the demo window cases'
+receipts and of the online self-service sessions' slips (when casework's demo ran), and a few bad reviews in
+various handling states. Terminal ratings come with the kiosk's demo printouts (kiosk/demo.py), which
+runs later. No code is issued here for a service nobody gave. Fast and idempotent."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from sheyin.catalogue.choices import Channel
-
 from . import services
 from .models import BadReviewCase, Rating, RatingToken
 
@@ -18,12 +18,13 @@ COMMENTS = ["", "", "服务热情，办理很快", "工作人员讲解耐心", "
 BAD_COMMENTS = ["排队等候时间太长", "工作人员态度生硬", "材料要求没有一次性告知"]
 
 
-def _levels(rng: random.Random) -> int:
+def levels(rng: random.Random) -> int:
     return rng.choices([5, 4, 3, 2, 1], weights=[60, 22, 10, 5, 3])[0]
 
 
-def _rate(token: str, level: int, rng: random.Random, at: dt.datetime, real: bool = False) -> Rating:
-    data: dict[str, Any] = {"level": level, "overall": level, "efficiency": max(1, min(5, level + rng.choice([-1, 0, 0]))),
+def rate(token: str, level: int, rng: random.Random, at: dt.datetime, real: bool = False) -> Rating:
+    """A citizen rates with `token` (the 评价码 on their paper) through the public service, at `at`."""
+    data: dict[str, Any] = {"level": level, "efficiency": max(1, min(5, level + rng.choice([-1, 0, 0]))),
                             "skill": level, "attitude": max(1, min(5, level + rng.choice([0, 0, 1])))}  # fmt: skip
     data["comment"] = rng.choice(BAD_COMMENTS) if level <= 2 else rng.choice(COMMENTS)
     if real:
@@ -32,7 +33,7 @@ def _rate(token: str, level: int, rng: random.Random, at: dt.datetime, real: boo
         token=token, data=data, client_address=f"10.0.{rng.randrange(255)}.{rng.randrange(255)}"
     )
     Rating.objects.filter(pk=rating.pk).update(created_at=at)
-    RatingToken.objects.filter(pk=rating.token_id).update(used_at=at, issued_at=at - dt.timedelta(minutes=5))
+    RatingToken.objects.filter(pk=rating.token_id).update(used_at=at)
     if level <= 2:
         due = timezone.localdate(at) + dt.timedelta(days=7)
         BadReviewCase.objects.filter(rating=rating).update(opened_at=at, due_date=due)
@@ -47,35 +48,37 @@ def seed(rng: random.Random, stdout: Any) -> None:
         return
     from sheyin.casework.models import Case
     from sheyin.casework.workflow import CaseStatus
-    from sheyin.institutions.models import Outlet, OutletStatus
 
     now = timezone.now()
     n = 0
     for case in Case.objects.filter(status=CaseStatus.COMPLETED, rating__isnull=True).order_by("id")[:40]:
         if rng.random() < 0.8:
-            _rate(
-                case.rating_token or "", _levels(rng), rng, (case.ended_at or now) + dt.timedelta(minutes=3)
-            )
+            rate(case.rating_token or "", levels(rng), rng, (case.ended_at or now) + dt.timedelta(minutes=3))
             n += 1
-    outlets = list(Outlet.objects.filter(status=OutletStatus.OPERATING).order_by("id")[:40])
-    for outlet in outlets:
-        for _i in range(rng.randrange(4, 12)):
-            at = now - dt.timedelta(days=rng.randrange(0, 150), minutes=rng.randrange(600))
-            token = services.rating_token_issue(
-                outlet=outlet, channel=rng.choice([Channel.TERMINAL, Channel.ONLINE]), by=None
+    # Online self-service sessions: each ended with a slip carrying its 评价码.
+    slips = list(
+        RatingToken.objects.filter(guided__isnull=False, used_at__isnull=True)
+        .select_related("guided").order_by("issued_at")
+    )  # fmt: skip
+    # A handful of bad reviews at the demo outlet in every state the pages show: rated `days` ago.
+    plan = [(2, "open", False, 1), (1, "verified", True, 2), (2, "rectified", True, 3), (1, "closed", False, 4),
+            (2, "appealed", False, 5), (1, "overdue", True, 20)]  # fmt: skip
+    for level, state, real, days in plan:
+        if not slips:
+            break
+        slip = min(slips, key=lambda t: abs((now - t.issued_at).days - days))
+        slips.remove(slip)
+        bad = rate(slip.token, level, rng, slip.issued_at + dt.timedelta(minutes=4), real=real).bad_review
+        _advance(bad, state)
+        n += 1
+    for slip in slips:
+        if rng.random() < 0.8:
+            rate(
+                slip.token,
+                max(3, levels(rng)),
+                rng,
+                slip.issued_at + dt.timedelta(minutes=rng.randrange(2, 90)),
             )
-            _rate(token, _levels(rng), rng, at)
-            n += 1
-    # A handful of bad reviews at the demo outlet (朝阳区, 工商银行) in every state the pages show.
-    home = _demo_outlet() or (outlets[0] if outlets else None)
-    if home is not None:
-        plan = [(2, "open", False), (1, "verified", True), (2, "rectified", True), (1, "closed", False),
-                (2, "appealed", False), (1, "overdue", True)]  # fmt: skip
-        for i, (level, state, real) in enumerate(plan):
-            days = 20 if state == "overdue" else i + 1
-            token = services.rating_token_issue(outlet=home, channel=Channel.TERMINAL, by=None)
-            bad = _rate(token, level, rng, now - dt.timedelta(days=days), real=real).bad_review
-            _advance(bad, state)
             n += 1
     stdout.write(f"ratings demo data: {n} ratings, {BadReviewCase.objects.count()} bad reviews")
 

@@ -20,11 +20,11 @@ class LevelChoice(forms.TypedChoiceField):
 
 
 class RatingForm(forms.Form):
-    """Five big level buttons (radio inputs styled as buttons), the four on-site indicators, a comment and
-    the real-name choice. The service validates again; this form only shapes the input."""
+    """One overall question (整体满意度: five big buttons, radio inputs styled as buttons), the three other
+    on-site indicators, a comment and the real-name choice. The service validates again; this form only
+    shapes the input."""
 
-    level = LevelChoice(_("总体评价"))
-    overall = LevelChoice(_("整体满意度"))
+    level = LevelChoice(_("整体满意度"))
     efficiency = LevelChoice(_("服务效率"))
     skill = LevelChoice(_("服务水平"))
     attitude = LevelChoice(_("服务态度"))

@@ -18,15 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
 from sheyin.catalogue.choices import Channel
 
+from . import codes
 from .workflow import FINISHED, BadReviewStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope()
 
 
 class Level(models.IntegerChoices):
@@ -82,12 +80,18 @@ class RatingSettings(models.Model):
 
 
 class RatingToken(models.Model):
-    """A single-use right to rate one service given: the receipt's QR code or a terminal's printout."""
+    """A single-use right to rate one service given (评价码): printed under the QR code of a window receipt,
+    of a terminal's printout and of the slip an online self-service session ends with. New codes are short
+    and typed by hand (see services.new_token); older, longer tokens still resolve."""
 
-    token = models.CharField(max_length=43, unique=True)
+    token = models.CharField(_("评价码"), max_length=43, unique=True)
     case = models.OneToOneField(
         "casework.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="rating_token_row"
     )
+    guided = models.OneToOneField(
+        "casework.GuidedSession", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="rating_token_row",
+    )  # fmt: skip
     outlet = models.ForeignKey("institutions.Outlet", on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
     bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
@@ -103,9 +107,18 @@ class RatingToken(models.Model):
         verbose_name = _("评价码")
         verbose_name_plural = _("评价码")
         indexes = [models.Index(fields=["used_at", "issued_at"], name="ratingtoken_used_issued_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=True) | Q(guided__isnull=True), name="ratingtoken_one_service"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.outlet_id} {self.channel} {self.issued_at:%Y-%m-%d}"
+
+    @property
+    def code_display(self) -> str:
+        return codes.display(self.token)
 
 
 class Rating(models.Model):
@@ -131,8 +144,8 @@ class Rating(models.Model):
         related_name="+",
     )  # fmt: skip
     item_name = models.CharField(_("服务事项"), max_length=60, blank=True)
+    # The one overall question (整体满意度); the three indicators below are asked after it.
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=Level.choices)
-    overall = models.PositiveSmallIntegerField(_("整体满意度"), choices=Level.choices)
     efficiency = models.PositiveSmallIntegerField(_("服务效率"), choices=Level.choices)
     skill = models.PositiveSmallIntegerField(_("服务水平"), choices=Level.choices)
     attitude = models.PositiveSmallIntegerField(_("服务态度"), choices=Level.choices)
@@ -162,7 +175,7 @@ class Rating(models.Model):
                 models.CheckConstraint(
                     condition=Q(**{f"{f}__gte": 1, f"{f}__lte": 5}), name=f"rating_{f}_1_5"
                 )
-                for f in ("level", "overall", "efficiency", "skill", "attitude")
+                for f in ("level", "efficiency", "skill", "attitude")
             ],
             models.CheckConstraint(
                 condition=Q(real_name=True) | Q(contact_name="", contact_phone="", contact_phone_masked=""),

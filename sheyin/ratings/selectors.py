@@ -13,7 +13,7 @@ from sheyin.accounts.scope import scoped
 from .models import BadReviewCase, Rating, RatingSettings, RatingToken
 from .workflow import FINISHED
 
-IDENTITY = ("outlet_id", "level", "overall", "efficiency", "skill", "attitude", "comment")
+IDENTITY = ("outlet_id", "level", "efficiency", "skill", "attitude", "comment")
 
 
 def ratings_for(user: Any) -> QuerySet[Rating]:
@@ -44,7 +44,7 @@ def rating_bursts(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Groups of ≥ `threshold` identical ratings (same outlet, level, four indicators and comment) given
+    """Groups of ≥ `threshold` identical ratings (same outlet, level, three indicators and comment) given
     within `window_minutes` of each other: a sign of ratings made in bulk. Unscoped: the oversight rules
     run as the system. The grouping happens in SQL; only candidate groups' timestamps are read."""
     conf = RatingSettings.load()

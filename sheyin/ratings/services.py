@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
-import string
 from typing import Any
 
 from django.conf import settings as dj_settings
@@ -26,14 +24,14 @@ from sheyin.common.masking import mask_phone
 from sheyin.common.uploads import check_upload
 from sheyin.institutions.workdays import add_working_days
 
+from . import codes
 from .models import BAD_LEVEL_MAX, BadReviewCase, BadReviewStep, Rating, RatingSettings, RatingToken
 from .workflow import BadReviewStatus, find
 
 logger = logging.getLogger(__name__)
 
-TOKEN_ALPHABET = string.ascii_letters + string.digits  # the portal's code form accepts letters and digits
-TOKEN_LENGTH = 24
-INDICATORS = ("overall", "efficiency", "skill", "attitude")
+# The one overall question is `level` (整体满意度); these are asked after it.
+INDICATORS = ("efficiency", "skill", "attitude")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Anything that looks like a phone or an ID number is scrubbed from published text.
 PERSONAL_RE = re.compile(r"\d{6,}[\dXx]*")
@@ -44,8 +42,7 @@ class AlreadyRated(ValidationError):
     """The token was used already (一次一评)."""
 
 
-def new_token() -> str:
-    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+new_token = codes.new_token
 
 
 def plain_text(value: str, limit: int) -> str:
@@ -68,37 +65,55 @@ def client_hash(address: str) -> str:
 
 
 # --- Tokens -----------------------------------------------------------------------------------------
-def rating_token_issue(*, outlet: Any, channel: str, case: Any = None, by: Any) -> str:
-    """A single-use rating token for a service given at `outlet` (the kiosk, the online counter, a case).
+def rating_token_issue(*, outlet: Any, channel: str, case: Any = None, guided: Any = None, by: Any) -> str:
+    """The 评价码 for one service given at `outlet`: a window case, an online self-service session
+    (`guided`) or a terminal's printout (neither, issued by the system). Returns the code, printed under a
+    QR code.
 
-    `by=None` is the system (a terminal printing its slip); a person needs "ratings.issue_token" in scope."""
+    `by=None` is the system (a terminal printing); a person needs "ratings.issue_token" in scope."""
     require(by, "ratings.issue_token")
     if channel not in Channel.values:
         raise ValidationError({"channel": _("服务渠道不正确。")})
+    # A code names the one service it rates: a case at the window, a guided online session, or a printout
+    # the terminal itself makes (the system). No code for a service nobody gave.
+    service = {Channel.COUNTER: case is not None and guided is None, Channel.ONLINE: guided is not None and case is None,
+               Channel.TERMINAL: by is None and case is None and guided is None}  # fmt: skip
+    if not service[Channel(channel)]:
+        raise ValidationError({"channel": _("评价码须对应一次实际提供的服务。")})
     with transaction.atomic():
         row = RatingToken(
             token=(case.rating_token if case is not None and case.rating_token else new_token()),
-            case=case, outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id, channel=channel,
+            case=case, guided=guided, outlet=outlet, district_id=outlet.district_id, bank_id=outlet.bank_id,
+            channel=channel,
         )  # fmt: skip
         require_scope(by, row)
         if case is not None and RatingToken.objects.filter(case=case).exists():
             raise ValidationError({"case": _("该业务已签发评价码。")})
+        if guided is not None and RatingToken.objects.filter(guided=guided).exists():
+            raise ValidationError({"guided": _("该次引导已签发评价码。")})
         row.save()
         record(action="rating_token.issue", by=by, obj=row, after={"outlet": outlet.pk, "channel": channel})
     return row.token
 
 
+def display_token(token: str) -> str:
+    """The code as printed under its QR code (ABCDE-FGHJK)."""
+    return codes.display(token)
+
+
 def rating_token_resolve(token: str) -> RatingToken | None:
-    """The token row for `token`; a completed case's receipt token gets its row on first use (system)."""
+    """The token row for a code as scanned or typed (any case, spaces, hyphens); a completed case's older
+    receipt token gets its row on first use (system)."""
     from sheyin.casework.models import Case
     from sheyin.casework.workflow import CaseStatus
 
-    if not token or len(token) > 43:
+    if not token or len(token) > 60:
         return None
-    row = RatingToken.objects.select_related("outlet", "case").filter(token=token).first()
+    candidates = list(dict.fromkeys(t for t in (token.strip()[:43], codes.normalise(token)) if t))
+    row = RatingToken.objects.select_related("outlet", "case", "guided").filter(token__in=candidates).first()
     if row is not None:
         return row
-    case = Case.objects.filter(rating_token=token, status=CaseStatus.COMPLETED).first()
+    case = Case.objects.filter(rating_token__in=candidates, status=CaseStatus.COMPLETED).first()
     if case is None:
         return None
     return _case_token_row(case)
@@ -169,19 +184,24 @@ def rating_submit(*, token: str, data: dict[str, Any], client_address: str = "",
         raise ValidationError({"token": _("评价码不存在。")})
     now = timezone.now()
     with transaction.atomic():
-        locked = RatingToken.objects.select_for_update(of=("self",)).select_related("case").get(pk=row.pk)
+        locked = (
+            RatingToken.objects.select_for_update(of=("self",))
+            .select_related("case", "guided")
+            .get(pk=row.pk)
+        )
         # The conditional UPDATE is the single-use guard: only one transaction changes a NULL used_at.
         if locked.used_at is not None or not RatingToken.objects.filter(
             pk=locked.pk, used_at__isnull=True
         ).update(used_at=now):
             raise AlreadyRated({"token": _("该评价码已使用，每次服务只能评价一次。")})
-        case = locked.case
+        case, guided = locked.case, locked.guided
+        # Who served: the window's staff member, or the guide of an online self-service session.
+        staff_id = case.staff_id if case is not None else guided.guide_id if guided is not None else None
+        item_name = case.item_name if case is not None else guided.service_name if guided is not None else ""
         rating = Rating.objects.create(
             case=case, token=locked, channel=locked.channel, outlet_id=locked.outlet_id,
-            district_id=locked.district_id, bank_id=locked.bank_id,
-            staff_id=case.staff_id if case is not None else None,
-            item_name=case.item_name if case is not None else "",
-            level=clean["level"], overall=clean["overall"], efficiency=clean["efficiency"],
+            district_id=locked.district_id, bank_id=locked.bank_id, staff_id=staff_id, item_name=item_name,
+            level=clean["level"], efficiency=clean["efficiency"],
             skill=clean["skill"], attitude=clean["attitude"], comment=clean["comment"],
             real_name=clean["real_name"], contact_name=clean["contact_name"],
             contact_phone=encrypt(clean["contact_phone"]) if clean["contact_phone"] else "",

@@ -41,10 +41,11 @@ def _address(request: HttpRequest) -> str:
     return (request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or "")[:45]
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    """A fixed one-minute window per hashed client address (the cache is shared by every worker)."""
+def _rate_limited(request: HttpRequest, kind: str = "submit") -> bool:
+    """A fixed one-minute window per hashed client address (the cache is shared by every worker). Submits
+    and look-ups of unknown codes are counted apart: guessing codes is slowed, rating is not."""
     limit = RatingSettings.load().rate_limit_per_minute
-    key = f"ratings:rl:{services.client_hash(_address(request))}:{int(time.time() // 60)}"
+    key = f"ratings:rl:{kind}:{services.client_hash(_address(request))}:{int(time.time() // 60)}"
     cache.add(key, 0, 90)
     try:
         count = cache.incr(key)
@@ -57,15 +58,19 @@ def _rate_limited(request: HttpRequest) -> bool:
 # --- Public rating -------------------------------------------------------------------------------
 @public
 def rate(request: HttpRequest, token: str) -> HttpResponse:
-    """The receipt's QR code lands here; the terminal's "rate this service" step too (same page)."""
+    """Every paper's QR code lands here (receipt, terminal printout, online self-service slip), and so does
+    a 评价码 typed at /rate/."""
     row = services.rating_token_resolve(token)
     if row is None:
+        if _rate_limited(request, "unknown"):
+            return render(request, "ratings/rate_limited.html", {"lookup": True}, status=429)
         return render(request, "ratings/rate_unknown.html", status=404)
     ctx: dict[str, Any] = {
         "outlet_name": row.outlet.name,
-        "item_name": row.case.item_name if row.case_id and row.case else "",
+        "item_name": row.case.item_name if row.case else row.guided.service_name if row.guided else "",
         "channel": row.get_channel_display(),
         "terminal": row.channel == "T",
+        "code": row.code_display,
     }
     if row.used_at is not None:
         return render(request, "ratings/rate_used.html", ctx)
@@ -82,7 +87,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 return redirect("rate:done")
-    ctx.update(form=form, indicators=[form["overall"], form["efficiency"], form["skill"], form["attitude"]])
+    ctx.update(form=form, indicators=[form["efficiency"], form["skill"], form["attitude"]])
     return render(request, "ratings/rate.html", ctx)
 
 
@@ -104,8 +109,7 @@ RATING_COLUMNS = [
     Column(gettext_lazy("银行"), lambda r: r.bank.short_name),
     Column(gettext_lazy("服务渠道"), lambda r: r.get_channel_display()),
     Column(gettext_lazy("服务事项"), lambda r: r.item_name),
-    Column(gettext_lazy("评价等级"), lambda r: r.get_level_display()),
-    Column(gettext_lazy("整体满意度"), lambda r: r.overall),
+    Column(gettext_lazy("整体满意度"), lambda r: r.get_level_display()),
     Column(gettext_lazy("服务效率"), lambda r: r.efficiency),
     Column(gettext_lazy("服务水平"), lambda r: r.skill),
     Column(gettext_lazy("服务态度"), lambda r: r.attitude),

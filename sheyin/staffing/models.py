@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import EVERY_PARTY
 from sheyin.catalogue.choices import Category, Channel
 from sheyin.common.models import TimeStampedModel
 
@@ -74,7 +75,7 @@ class StaffingSettings(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}  # rules every party may read
+    SCOPE = EVERY_PARTY  # rules every party may read
 
     class Meta:
         verbose_name = _("经办人员管理参数")
@@ -272,7 +273,7 @@ class Course(TimeStampedModel):
     active = models.BooleanField(_("启用"), default=True)
 
     # Course titles are not personal data: every business role may read them.
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+    SCOPE = EVERY_PARTY
 
     class Meta:
         verbose_name = _("培训课程")
@@ -498,7 +499,7 @@ class AgreementTemplate(models.Model):
         related_name="+",
     )  # fmt: skip
 
-    SCOPE = {lv: "*" for lv in ("district", "bank", "outlet", "self")}
+    SCOPE = EVERY_PARTY
 
     class Meta:
         verbose_name = _("保密协议模板")

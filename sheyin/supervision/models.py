@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+
 from .workflow import (
     FindingStatus,
     InspectionStatus,
@@ -24,12 +26,7 @@ from .workflow import (
     SelfInspectionStatus,
 )
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-    "self": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope(own=("outlet_id", "outlet_id"))
 # Appraisals and formal talks are for the outlet's manager, not every window clerk.
 MANAGED_SCOPE = {k: v for k, v in OUTLET_SCOPE.items() if k != "self"}
 

@@ -22,6 +22,7 @@ from sheyin.accounts.models import RoleAssignment
 from sheyin.accounts.permissions import require, require_scope
 from sheyin.accounts.roles import Role
 from sheyin.audit.services import record, snapshot
+from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days, is_workday
@@ -66,13 +67,6 @@ def _users_with(roles: list[str], **org: Any) -> list[Any]:
             if a.user.is_active]  # fmt: skip
 
 
-def _next_number(prefix: str) -> str:
-    last = (Finding.objects.filter(number__startswith=prefix).order_by("-number")
-            .values_list("number", flat=True).first())  # fmt: skip
-    n = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:05d}"
-
-
 def _files(
     uploads: list[UploadedFile], allowed: tuple[str, ...], field: str
 ) -> list[tuple[UploadedFile, str]]:
@@ -95,21 +89,15 @@ def _create_finding(*, outlet: Outlet, source: str, title: str, detail: str = ""
                     period: str = "", inspection: Inspection | None = None, external_ref: str = "",
                     by: Any = None) -> Finding:  # fmt: skip
     prefix = f"FX{timezone.localdate():%Y%m%d}"
-    for _attempt in range(5):
-        f = Finding(number=_next_number(prefix), source=source, rule=rule, inspection=inspection, outlet=outlet,
-                    district_id=outlet.district_id, bank_id=outlet.bank_id, subject_key=subject_key[:120],
-                    period=period[:40], title=title[:200], detail=detail, evidence=evidence or {},
-                    severity=severity, external_ref=external_ref[:40], created_by=by)  # fmt: skip
-        try:
-            with transaction.atomic():
-                f.save()
-        except IntegrityError:
-            if rule is not None and Finding.objects.filter(rule=rule, outlet=outlet, subject_key=f.subject_key,
-                                                           period=f.period).exists():  # fmt: skip
-                raise
-            if external_ref and Finding.objects.filter(source=source, external_ref=f.external_ref).exists():
-                raise
-            continue
+    f = Finding(source=source, rule=rule, inspection=inspection, outlet=outlet,
+                district_id=outlet.district_id, bank_id=outlet.bank_id, subject_key=subject_key[:120],
+                period=period[:40], title=title[:200], detail=detail, evidence=evidence or {},
+                severity=severity, external_ref=external_ref[:40], created_by=by)  # fmt: skip
+    # A second finding for the same rule, subject and period (or the same external reference) is
+    # refused by the database; the caller decides what that means.
+    with transaction.atomic():
+        f.number = allocate(Finding, "number", prefix, 5)
+        f.save()
         record(
             action="finding.create",
             by=by,
@@ -117,7 +105,6 @@ def _create_finding(*, outlet: Outlet, source: str, title: str, detail: str = ""
             after=snapshot(f, ["source", "title", "severity", "period"]),
         )
         return f
-    raise ValidationError(_("系统繁忙，请重试。"))
 
 
 def finding_create(*, outlet: Outlet, source: str, title: str, detail: str = "",

@@ -15,14 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sheyin.accounts.scope import outlet_scope
+
 from .workflow import TicketStatus
 
-OUTLET_SCOPE = {
-    "district": ("district_id", "agency_id"),
-    "bank": ("bank_id", "bank_id"),
-    "outlet": ("outlet_id", "outlet_id"),
-    "self": ("outlet_id", "outlet_id"),
-}
+OUTLET_SCOPE = outlet_scope(own=("outlet_id", "outlet_id"))
 
 
 class Category(models.TextChoices):

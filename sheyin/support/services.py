@@ -23,6 +23,7 @@ from sheyin.accounts.permissions import NotAllowed, require, require_scope
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.audit.services import record, snapshot
+from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, check_upload
 from sheyin.institutions.models import Outlet
 from sheyin.institutions.workdays import add_working_days
@@ -61,14 +62,6 @@ def _outlet_of(by: Any) -> Outlet:
         if a.outlet_id:
             return Outlet.objects.select_related("district", "bank").get(pk=a.outlet_id)
     raise NotAllowed(_("只有网点人员可以提出问题。"))
-
-
-def _next_number(today: dt.date) -> str:
-    prefix = f"WT{today:%Y%m%d}"
-    last = (Ticket.objects.filter(number__startswith=prefix).order_by("-number")
-            .values_list("number", flat=True).first())  # fmt: skip
-    n = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
 
 
 def deadlines(raised: dt.date) -> tuple[dt.date, dt.date]:
@@ -153,29 +146,25 @@ def ticket_raise(
     now = timezone.now()
     reply_due, close_due = deadlines(timezone.localdate(now))
     contact = DistrictContact.objects.filter(district_id=outlet.district_id, category=category).first()
-    for _attempt in range(5):
-        ticket = Ticket(
-            number=_next_number(timezone.localdate(now)), outlet=outlet, district_id=outlet.district_id,
-            bank_id=outlet.bank_id, category=category, title=title.strip()[:100],
-            description=description.strip(), raised_by=person, assignee=contact.user if contact else None,
-            raised_by_name=str(getattr(by, "audit_name", "") or by)[:150],
-            raised_at=now, reply_due=reply_due, close_due=close_due,
-        )  # fmt: skip
-        require_scope(by, ticket)
-        try:
-            with transaction.atomic():
-                ticket.save()
-                _attach(ticket, attachments or [], by)
-                record(action="ticket.raise", by=by, obj=ticket,
-                       after=snapshot(ticket, ["category", "title", "reply_due", "close_due", "assignee"]))  # fmt: skip
-                to = [contact.user] if contact else _users_with(
-                    [Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER], agency_id=outlet.district_id)  # fmt: skip
-                notify(users=to, title=_("新问题反馈：%(t)s") % {"t": ticket.title}, url=_url(ticket.pk),
-                       kind=Notification.Kind.TASK)  # fmt: skip
-            return ticket
-        except IntegrityError:
-            continue
-    raise ValidationError(_("系统繁忙，请重试。"))
+    ticket = Ticket(
+        outlet=outlet, district_id=outlet.district_id,
+        bank_id=outlet.bank_id, category=category, title=title.strip()[:100],
+        description=description.strip(), raised_by=person, assignee=contact.user if contact else None,
+        raised_by_name=str(getattr(by, "audit_name", "") or by)[:150],
+        raised_at=now, reply_due=reply_due, close_due=close_due,
+    )  # fmt: skip
+    require_scope(by, ticket)
+    with transaction.atomic():
+        ticket.number = allocate(Ticket, "number", f"WT{timezone.localdate(now):%Y%m%d}", 4)
+        ticket.save()
+        _attach(ticket, attachments or [], by)
+        record(action="ticket.raise", by=by, obj=ticket,
+               after=snapshot(ticket, ["category", "title", "reply_due", "close_due", "assignee"]))  # fmt: skip
+        to = [contact.user] if contact else _users_with(
+            [Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER], agency_id=outlet.district_id)  # fmt: skip
+        notify(users=to, title=_("新问题反馈：%(t)s") % {"t": ticket.title}, url=_url(ticket.pk),
+               kind=Notification.Kind.TASK)  # fmt: skip
+    return ticket
 
 
 def _locked(ticket: Ticket) -> Ticket:

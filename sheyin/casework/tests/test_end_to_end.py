@@ -42,14 +42,14 @@ def test_a_case_goes_from_the_window_to_the_district_archive(client, reference) 
     assert case.outlet == w.outlet and case.staff == w.staff
     assert case.called_at <= case.started_at <= case.ended_at
     assert case.applicant_hukou == "110108" and case.district.code == "110105"  # 无差别受理
-    assert case.core_reference.startswith("HX") and len(case.rating_token) >= 22
+    assert case.core_reference.startswith("HX") and case.rating_token
 
-    # The receipt: a PDF whose QR codes carry the status look-up and the rating link.
-    receipt = client.get(reverse("casework:case_receipt", args=[case.pk]))
+    # The receipt: a PDF whose QR codes carry its verification and the rating link; the case lists it.
+    receipt = client.post(reverse("casework:case_receipt", args=[case.pk]))
     assert receipt["Content-Type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
     detail = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
-    status_url = re.search(r"http://testserver(/casework/status/[^<\s]+)", detail).group(1)
-    assert "已办结" in client.get(status_url.replace("&amp;", "&")).content.decode()
+    verify_url = re.search(r'href="(/verify/receipt/[A-Z2-7]{16}/)"', detail).group(1)
+    assert "已办结" in client.get(verify_url).content.decode()
 
     # The archive record: its materials and files, due in 5 working days.
     rec = ArchiveRecord.objects.get(case=case)

@@ -61,3 +61,41 @@ def test_the_page_starts_and_finishes_a_session(client, reference) -> None:  # t
     client.post(f"/casework/guided/{s.pk}/finish/", {"outcome": "referred", "note": "转窗口"})
     s.refresh_from_db()
     assert s.outcome == "referred" and "参保证明查询打印" in client.get("/casework/guided/").content.decode()
+
+
+def test_every_session_ends_with_a_rating_code_that_rates_the_guide(reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.ratings import services as ratings
+    from sheyin.ratings.models import Rating, RatingToken
+    from sheyin.ratings.tests.factories import good
+
+    w = world()
+    for outcome in ("completed", "partial", "referred", "abandoned"):
+        s = services.guided_finish(session=services.guided_start(service_name="失业登记", by=w.staff),
+                                   outcome=outcome, by=w.staff)  # fmt: skip
+        token = RatingToken.objects.get(guided=s)
+        assert token.channel == "O" and token.outlet == w.outlet and token.used_at is None
+    rating = ratings.rating_submit(token=token.token, data=good(4))
+    assert rating == Rating.objects.get() and rating.channel == "O"
+    assert rating.staff == w.staff and rating.item_name == "失业登记"  # the guide who served, and the service
+
+
+def test_the_guide_hands_over_the_code_on_screen_or_on_a_printed_slip(client, reference) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from sheyin.ratings.models import RatingToken
+
+    w = world()
+    client.force_login(w.staff)
+    client.post("/casework/guided/", {"service_name": "参保证明查询打印"})
+    s = GuidedSession.objects.get()
+    resp = client.post(f"/casework/guided/{s.pk}/finish/", {"outcome": "completed"})
+    assert resp.url == f"/casework/guided/{s.pk}/slip/"
+    token = RatingToken.objects.get(guided=s)
+    screen = client.get(resp.url).content.decode()
+    assert token.code_display in screen and "<svg" in screen
+    pdf = client.get(f"/casework/guided/{s.pk}/slip.pdf").content
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert f"评价码 {token.code_display}" in text and "参保证明查询打印" in text
+    assert f"/casework/guided/{s.pk}/slip/" in client.get("/casework/guided/").content.decode()
+    client.force_login(w.colleague)  # another guide may not print someone else's slip
+    assert client.get(f"/casework/guided/{s.pk}/slip/").status_code == 404

@@ -17,7 +17,6 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.audit.models import AuditEvent
 from sheyin.casework import services
-from sheyin.casework.receipts import render_receipt
 
 from .factories import completed, world
 
@@ -83,8 +82,10 @@ def test_nothing_personal_in_urls_logs_or_the_receipt(client, reference, caplog)
     urls = re.findall(r'href="([^"]+)"', detail)
     assert urls and not any(w.applicant.id_number in u or w.applicant.name in u for u in urls)
     assert w.applicant.id_number not in caplog.text and w.applicant.card_number not in caplog.text
-    pdf = render_receipt(case, status_url="http://x/s", rating_url="http://x/rate/t/")
+    receipt, pdf = services.receipt_issue(case=case, verify_url=lambda c, h: "http://x/v", rating_url=lambda t: "http://x/r",
+                                          by=w.staff)  # fmt: skip
     text = page_streams(pdf)
+    assert w.applicant.id_number not in str(receipt.content) and w.applicant.name not in str(receipt.content)
     assert case.applicant_masked[-4:].encode() in text  # the page text was read
     assert w.applicant.id_number.encode() not in pdf + text
 
@@ -100,12 +101,23 @@ def test_the_public_status_page_needs_the_check_code(client, reference) -> None:
     assert w.applicant.name not in page  # the name is masked too
 
 
-def test_the_receipt_carries_the_rating_token_only_for_completed_cases(client, reference) -> None:  # type: ignore[no-untyped-def]
+def test_the_receipt_carries_the_rating_code_only_for_completed_cases(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.casework.models import IssuedReceipt
+    from sheyin.ratings.codes import ALPHABET, LENGTH
+
     w = world()
     case = completed(w)
-    assert len(case.rating_token) >= 22
+    assert len(case.rating_token) == LENGTH and set(case.rating_token) <= set(ALPHABET)
     client.force_login(w.staff)
-    assert client.get(reverse("casework:case_receipt", args=[case.pk])).status_code == 200
+    resp = client.post(reverse("casework:case_receipt", args=[case.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    text = page_streams(resp.content).decode("latin-1")
+    assert case.rating_token[:5] in text and case.rating_token[5:] in text  # printed as ABCDE-FGHJK
     draft = services.case_open(by=w.staff)
     assert draft.rating_token is None
-    assert client.get(reverse("casework:case_receipt", args=[draft.pk])).status_code == 404
+    refused = client.post(reverse("casework:case_receipt", args=[draft.pk]), follow=True)
+    assert "不能打印受理回执" in refused.content.decode()
+    assert (
+        client.get(reverse("casework:case_receipt", args=[case.pk])).status_code == 405
+    )  # printing is a POST
+    assert IssuedReceipt.objects.filter(case=draft).count() == 0 and IssuedReceipt.objects.count() == 1

@@ -1,5 +1,5 @@
-"""Data scope of casework for every role (design rule 2): Case, ArchiveRecord, HandoverBatch and
-GuidedSession follow the OUTLET that served, never the applicant (无差别受理)."""
+"""Data scope of casework for every role (design rule 2): Case, ArchiveRecord, HandoverBatch, GuidedSession
+and IssuedReceipt follow the OUTLET that served, never the applicant (无差别受理)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sheyin.accounts.roles import LEVEL, Level, Role
 from sheyin.accounts.scope import scoped
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.casework import selectors, services
-from sheyin.casework.models import ArchiveRecord, Case, GuidedSession, HandoverBatch
+from sheyin.casework.models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt
 from sheyin.institutions.tests.factories import BankFactory, OutletFactory, district, municipal
 
 from .factories import WINDOW_ITEM, World, accepted, person, staff_user
@@ -33,7 +33,9 @@ def worlds(reference):  # type: ignore[no-untyped-def]
         batch = services.handover_create(records=[ArchiveRecord.objects.get(case=case)], by=w.manager)
         services.handover_send(batch=batch, by=w.manager)
         session = services.guided_start(service_name="电子社保卡申领指导", by=w.staff)
-        out[key] = {"w": w, "case": case, "batch": batch, "session": session}
+        receipt, _pdf = services.receipt_issue(case=case, verify_url=lambda c, h: "http://x/v",
+                                               rating_url=lambda t: "http://x/r", by=w.staff)  # fmt: skip
+        out[key] = {"w": w, "case": case, "batch": batch, "session": session, "receipt": receipt}
     return out
 
 
@@ -54,7 +56,8 @@ def expected(role: Role) -> set[str]:
     return {"home", "other"} if LEVEL[role] == Level.ALL else {"home"}
 
 
-MODELS = {"case": Case, "archive": ArchiveRecord, "batch": HandoverBatch, "session": GuidedSession}
+MODELS = {"case": Case, "archive": ArchiveRecord, "batch": HandoverBatch, "session": GuidedSession,
+          "receipt": IssuedReceipt}  # fmt: skip
 
 
 def test_scoped_reads_return_exactly_the_scope_for_every_role(worlds) -> None:  # type: ignore[no-untyped-def]

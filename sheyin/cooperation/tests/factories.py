@@ -75,7 +75,7 @@ def municipal_agreement_direct(bank: Bank, *, start: dt.date | None = None, year
         bank_signed_on=start,
         agency_signed_on=start,
         start_date=start,
-        end_date=services._term_end(start, years),
+        end_date=services.term_end(start, years),
     )
     Bank.objects.filter(pk=bank.pk).update(status=Bank.Status.ACTIVE)
     return ag
@@ -101,7 +101,7 @@ def operating_outlet_direct(bank: Bank | None = None, code: str = "110105", **kw
         bank_signed_on=start,
         agency_signed_on=start,
         start_date=start,
-        end_date=services._term_end(start, 3),
+        end_date=services.term_end(start, 3),
         filing_due=start + dt.timedelta(days=14),
     )
     Filing.objects.create(

@@ -89,3 +89,22 @@ def test_two_checkers_approving_the_same_filing_at_once_exactly_one_succeeds(ref
     assert sorted(type(o).__name__ for o in outcomes) == ["Filing", "TransitionError"]
     filing = Filing.objects.get(pk=filing.pk)
     assert filing.checked_by_id in (p.muni_officer.pk, p.muni_admin.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race for numbers needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_six_outlet_applications_at_the_same_moment_all_get_their_own_numbers(reference) -> None:  # type: ignore[no-untyped-def]
+    """Every business number comes from one allocator (R4.2): simultaneous applications of one bank in one
+    district are all registered, none refused with a false “same name” message."""
+    from .factories import application_data
+
+    p = cooperating()
+    datas = [application_data() for _ in range(6)]
+    outcomes = _race(
+        [lambda d=d: services.outlet_application_create(bank=p.bank, data=d, by=p.bank_admin) for d in datas]
+    )
+    failures = [o for o in outcomes if isinstance(o, Exception)]
+    assert failures == []
+    apps = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len({a.number for a in apps}) == 6
+    assert len({a.outlet.code for a in apps}) == 6

@@ -15,6 +15,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
 from sheyin.institutions.selectors import branches_for, districts
+from sheyin.planning import selectors as planning
 
 from .. import layout, selectors, services
 from ..forms import DecisionForm, JustificationForm, OutletApplicationForm, ReasonForm
@@ -88,9 +89,17 @@ def application_create(request: HttpRequest) -> HttpResponse:
             request, _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点（R4.2）。")
         )
         return redirect("cooperation:application_list")
-    form = _form(request, bank)
+    planned = (
+        planning.open_planned_sites_for(request.user)
+        .filter(pk=(request.POST or request.GET).get("planned_site", "") or 0)
+        .select_related("district")
+        .first()
+    )  # an adopted site of the layout plan (R10.1)
+    initial = {"lon": planned.lon, "lat": planned.lat, "district": planned.district} if planned else {}
+    form = _form(request, bank, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("floor_plan", "photos")}
+        data["planned_site"] = planned
         app = run(
             request,
             lambda: services.outlet_application_create(
@@ -101,7 +110,9 @@ def application_create(request: HttpRequest) -> HttpResponse:
         )
         if app:
             return redirect("cooperation:application_detail", pk=app.pk)
-    return render(request, "cooperation/application_form.html", {"form": form, "bank": bank})
+    return render(
+        request, "cooperation/application_form.html", {"form": form, "bank": bank, "planned": planned}
+    )
 
 
 @permission_required("cooperation.apply_outlet")
@@ -137,9 +148,11 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
     result = layout.LayoutResult.from_json(app.layout_result) if app.layout_result else None
-    acceptance = services.acceptance_context(app) if app.status == OutletApplicationStatus.INSPECTED else None
+    acceptance = (
+        selectors.acceptance_context(app) if app.status == OutletApplicationStatus.INSPECTED else None
+    )
     user = request.user
-    checks = services.completeness_checks(app)
+    checks = selectors.completeness_checks(app)
     return render(
         request,
         "cooperation/application_detail.html",
@@ -231,7 +244,7 @@ def application_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def application_layout(request: HttpRequest, pk: int) -> HttpResponse:
     """The layout check on a map: the candidate, its nearest outlets and offices, the district lines."""
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
-    live = services._layout_for(app)
+    live = selectors.layout_for(app)
     stored = layout.LayoutResult.from_json(app.layout_result) if app.layout_result else None
     data = {
         "candidate": {"name": app.outlet.name, "lon": app.outlet.lon, "lat": app.outlet.lat},

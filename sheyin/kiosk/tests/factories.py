@@ -41,3 +41,12 @@ def site(code: str = "110105", serial: str = "T-0001") -> Site:
 def at_terminal(client: Any, s: Site) -> Any:
     client.cookies[COOKIE] = s.cookie
     return client
+
+
+def print_record(s: Site, person_ref: str) -> tuple[Any, bytes]:
+    """A printout at the site's terminal, with the links its QR codes carry on the test server."""
+    return services.record_print(
+        terminal=s.terminal, person_ref=person_ref,
+        verify_url=lambda c, h: f"http://testserver/verify/record/{c}/?h={h[:32]}",
+        rating_url=lambda token: f"http://testserver/rate/{token}/",
+    )  # fmt: skip

@@ -124,3 +124,71 @@ def test_printing_stores_codes_and_hashes_and_serves_the_pdf_once_to_this_termin
     assert TerminalQuery.objects.filter(action="print_record", printed=printed).exists()
     client.get("/kiosk/end/")
     assert client.get(f"/kiosk/record/printed/{printed.code}/pdf/").status_code == 404
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF as a reader sees it (poppler's pdftotext, installed for PDF tests)."""
+    import subprocess
+
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_the_printout_and_the_screen_give_a_rating_code_for_this_self_service(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.ratings.models import Rating
+    from sheyin.ratings.tests.factories import good
+
+    s = site()
+    at_terminal(client, s)
+    identify(client, s)
+    client.post("/kiosk/record/print/")
+    printed = PrintedRecord.objects.select_related("rating_token").get()
+    token = printed.rating_token
+    assert token is not None and token.channel == "T" and token.outlet == s.outlet and token.used_at is None
+    screen = client.get(f"/kiosk/record/printed/{printed.code}/").content.decode()
+    assert token.code_display in screen and "<svg" in screen and printed.code_display in screen
+    text = pdf_text(client.get(f"/kiosk/record/printed/{printed.code}/pdf/").content)
+    assert f"评价码 {token.code_display}" in text and f"核验码：{printed.code_display}" in text
+    assert "验证码" not in text  # one word for the printout's code
+    client.get("/kiosk/end/")
+    typed = client.get("/rate/", {"code": token.code_display.lower()})
+    assert client.post(typed["Location"], good(5)).status_code == 302
+    rating = Rating.objects.get()
+    assert rating.channel == "T" and rating.outlet == s.outlet and rating.staff is None
+
+
+def test_the_terminal_speaks_chinese_whatever_the_browser_asks_until_the_citizen_switches(
+    client, reference
+) -> None:  # type: ignore[no-untyped-def]
+    s = site()
+    at_terminal(client, s)
+    client.cookies["django_language"] = "en"  # left by someone on the portal
+    home = client.get("/kiosk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "欢迎使用社会保险自助服务" in home.content.decode() and home["Content-Language"] == "zh-hans"
+    resp = client.post("/kiosk/language/", {"language": "en", "next": "/kiosk/identify/"})
+    assert resp.url == "/kiosk/identify/"
+    assert "Identification" in client.get("/kiosk/identify/").content.decode()
+    assert (
+        'data-idle-seconds="60"' in client.get("/kiosk/").content.decode()
+    )  # back to Chinese when left alone
+    client.get("/kiosk/end/")
+    assert "欢迎使用社会保险自助服务" in client.get("/kiosk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_language_switch_goes_nowhere_but_the_terminal(client, reference) -> None:  # type: ignore[no-untyped-def]
+    at_terminal(client, site())
+    for target in ("https://example.com/", "//example.com/kiosk/", "/accounts/login/"):
+        assert client.post("/kiosk/language/", {"language": "en", "next": target}).url == "/kiosk/"
+    client.post("/kiosk/language/", {"language": "fr"})
+    assert (
+        "Identification" in client.get("/kiosk/identify/").content.decode()
+    )  # an unknown language changes nothing
+
+
+def test_the_card_field_has_letters_on_the_keypad_and_a_show_switch(client, reference) -> None:  # type: ignore[no-untyped-def]
+    at_terminal(client, site())
+    page = client.get("/kiosk/identify/").content.decode()
+    for letter in "ABXZ":
+        assert f'data-key="{letter}"' in page
+    assert 'data-reveal="id_card_number"' in page and 'data-keypad="card"' in page

@@ -13,7 +13,7 @@ from sheyin.institutions.tests.factories import municipal
 from sheyin.kiosk import services
 from sheyin.kiosk.models import PrintedRecord, Terminal, TerminalQuery
 
-from .factories import site
+from .factories import print_record, site
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def sites(reference):  # type: ignore[no-untyped-def]
         s = site(code, serial)
         person = services.kiosk_identify(terminal=s.terminal, id_number=s.citizen.id_number,
                                          card_number=s.citizen.card_number)  # fmt: skip
-        services.record_print(terminal=s.terminal, person_ref=person.ref, verify_url=lambda c, h: "http://x/")
+        print_record(s, person.ref)
         out[key] = s
     return out
 

@@ -119,24 +119,48 @@ def test_a_pair_across_a_district_line_takes_the_stricter_minimum() -> None:
     assert [(v.a.pk, v.b.pk, v.limit_m) for v in coverage.violations(sites, [], rules)] == [(1, 2, 1500)]
 
 
-def test_business_frequency_moves_weight_toward_busy_outlets_and_keeps_the_census_total() -> None:
-    rules = {CHAOYANG: rule()}
-    busy = offset(*CENTRE, -3000, 0)
-    quiet = offset(*CENTRE, 3000, 0)
-    outlets = coverage.with_xy([
-        coverage.Site(1, "忙", "", "operating", CHAOYANG, *busy), coverage.Site(2, "闲", "", "operating", CHAOYANG, *quiet)
-    ])  # fmt: skip
-    plain = coverage.census_demand(rules, [CHAOYANG])
-    weighted = coverage.census_demand(rules, [CHAOYANG], outlets=outlets, case_counts={1: 300, 2: 50})
-    assert plain.method == "census" and weighted.method == "census+cases"
-    assert weighted.weight.sum() == pytest.approx(plain.weight.sum())
-    xy = np.column_stack(demand.project(*zip(busy, quiet, strict=True)))
-    near_busy = np.hypot(plain.x - xy[0, 0], plain.y - xy[0, 1]) <= 1000
-    near_quiet = np.hypot(plain.x - xy[1, 0], plain.y - xy[1, 1]) <= 1000
-    # factors clip to [0.5, 2]: busy 300/175 = 1.71, quiet 50/175 -> 0.5
-    ratio_busy = weighted.weight[near_busy].mean() / plain.weight[near_busy].mean()
-    ratio_quiet = weighted.weight[near_quiet].mean() / plain.weight[near_quiet].mean()
-    assert ratio_busy / ratio_quiet == pytest.approx((300 / 175) / 0.5)
+@pytest.mark.django_db
+def test_the_coverage_of_a_district_does_not_change_when_cases_are_added_at_one_outlet(
+    reference, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """R10.1: the census is the demand model. 13 cases at one outlet once halved demand near every other one;
+    now they appear in their own layer and every coverage figure stays the census figure."""
+    from sheyin.planning import views
+
+    chaoyang = district(CHAOYANG)
+    busy = OutletFactory(district=chaoyang, lon=CENTRE[0], lat=CENTRE[1])
+    far = offset(*CENTRE, 6000, 0)
+    OutletFactory(district=chaoyang, lon=far[0], lat=far[1])
+    user = user_with_role(Role.DISTRICT_ADMIN, agency=chaoyang)
+    monkeypatch.setattr(coverage, "case_counts_by_outlet", lambda: None)
+    before = selectors.existing_coverage(user, chaoyang)
+    layout_before = selectors.layout(user, chaoyang)
+    monkeypatch.setattr(coverage, "case_counts_by_outlet", lambda: {busy.pk: 13})
+    after = selectors.existing_coverage(user, chaoyang)
+    layout_after = selectors.layout(user, chaoyang)
+    assert after.covered == pytest.approx(before.covered) and after.share == pytest.approx(before.share)
+    assert layout_after.analysis.covered == pytest.approx(layout_before.analysis.covered)
+    assert layout_after.demand.method == "census"
+    assert np.array_equal(layout_after.demand.weight, layout_before.demand.weight)
+    # The census figure, counted independently: grid points within 1,000 m of either outlet.
+    grid = demand.grid_demand([CHAOYANG], 250.0)
+    sites = np.column_stack(demand.project([CENTRE[0], far[0]], [CENTRE[1], far[1]]))
+    dist = np.sqrt(((grid.xy[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    assert after.covered == pytest.approx(float(grid.weight[dist <= 1000].sum()))
+    # Business frequency is shown as its own layer.
+    payload = views.map_payload(layout_after)
+    assert [a[2] for a in payload["activity"]] == [13]
+
+
+def test_coverage_is_counted_at_each_outlets_own_radius_as_the_map_draws_it() -> None:
+    """A 5 km outlet of 通州 next to 朝阳 (1 km) covers 朝阳 people within 5 km: the circle drawn."""
+    rules = {CHAOYANG: rule(radius=1000), "110112": rule("110112", radius=5000)}
+    pts = [(*offset(*CENTRE, 3000, 0), 1.0, CHAOYANG), (*offset(*CENTRE, 800, 0), 1.0, CHAOYANG)]
+    d = coverage.imported_demand(pts, rules)
+    tongzhou = coverage.with_xy([coverage.Site(1, "通州网点", "", "operating", "110112", *CENTRE)])
+    chaoyang = coverage.with_xy([coverage.Site(2, "朝阳网点", "", "operating", CHAOYANG, *CENTRE)])
+    assert coverage.analyse(d, tongzhou, [], rules, [CHAOYANG]).covered == 2.0
+    assert coverage.analyse(d, chaoyang, [], rules, [CHAOYANG]).covered == 1.0
 
 
 @pytest.mark.django_db

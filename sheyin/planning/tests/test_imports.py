@@ -172,3 +172,62 @@ def test_row_reasons_are_shown_in_english_on_english_pages() -> None:
     with translation.override("en"):
         assert services.translate_reason("经度不是数字：“abc”。") == "Longitude is not a number: “abc”."
         assert services.translate_reason("权重不能为负数。") == "The weight must not be negative."
+
+
+def _geojson(features: list[dict[str, object]]) -> object:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+    return SimpleUploadedFile("jiedao.geojson", body, content_type="application/geo+json")
+
+
+def _square(lon: float, lat: float, side_m: float) -> dict[str, object]:
+    ring = [offset(lon, lat, e, n) for e, n in ((0, 0), (side_m, 0), (side_m, side_m), (0, side_m), (0, 0))]
+    return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
+
+
+def test_a_geojson_of_sub_district_populations_spreads_each_over_its_polygon(reference) -> None:  # type: ignore[no-untyped-def]
+    """R10.1: demand where people live. A 2 km square 街道 of 50,000 people becomes lattice points inside it
+    summing to 50,000; a population-grid point stays one point."""
+    user = user_with_role(Role.DISTRICT_OFFICER, agency=district("110105"))
+    grid_point = offset(*CENTRE, -2000, -2000)
+    upload = _geojson([
+        {"type": "Feature", "properties": {"name": "甲街道", "人口": 50000}, "geometry": _square(*CENTRE, 2000)},
+        {"type": "Feature", "properties": {"population": "1,200"},
+         "geometry": {"type": "Point", "coordinates": list(grid_point)}},
+    ])  # fmt: skip
+    imp = services.demand_import_create(name="街道人口", district=district("110105"), upload=upload, by=user)
+    assert imp.total_weight == pytest.approx(51200) and imp.file.name.endswith(".geojson")
+    square = list(imp.points.filter(row=1).values_list("lon", "lat", "weight"))
+    assert len(square) >= 8 and sum(w for *_, w in square) == pytest.approx(50000)
+    far = offset(*CENTRE, 2000, 2000)
+    assert all(CENTRE[0] <= lon <= far[0] and CENTRE[1] <= lat <= far[1] for lon, lat, _w in square)
+    assert list(imp.points.filter(row=2).values_list("weight", flat=True)) == [1200.0]
+
+
+def test_a_geojson_with_bad_features_is_refused_whole_with_each_feature_named(reference) -> None:  # type: ignore[no-untyped-def]
+    user = user_with_role(Role.DISTRICT_OFFICER, agency=district("110105"))
+    upload = _geojson([
+        {"type": "Feature", "properties": {"人口": 100}, "geometry": _square(*CENTRE, 1000)},
+        {"type": "Feature", "properties": {}, "geometry": _square(*CENTRE, 1000)},
+        {"type": "Feature", "properties": {"人口": -5}, "geometry": _square(*CENTRE, 1000)},
+        {"type": "Feature", "properties": {"人口": 5}, "geometry": {"type": "LineString", "coordinates": [[116.4, 39.9], [116.5, 39.9]]}},
+        {"type": "Feature", "properties": {"人口": 5}, "geometry": {"type": "Point", "coordinates": [121.47, 31.23]}},
+        {"type": "Feature", "properties": {"人口": 5}, "geometry": {"type": "Point", "coordinates": list(geo.districts()["110108"].center)}},
+    ])  # fmt: skip
+    with pytest.raises(services.ImportRejected) as exc:
+        services.demand_import_create(name="坏文件", district=district("110105"), upload=upload, by=user)
+    rows = {r.row: r.reason for r in exc.value.rows}
+    assert sorted(rows) == [2, 3, 4, 5, 6]
+    assert "人口" in rows[2] and "负数" in rows[3] and "LineString" in rows[4] and "北京市" in rows[5]
+    assert "海淀区" in rows[6]
+    assert not DemandImport.objects.exists()
+    with pytest.raises(ValidationError):
+        services.demand_import_create(
+            name="坏文件",
+            district=None,
+            upload=_geojson([]),
+            by=user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal()),
+        )

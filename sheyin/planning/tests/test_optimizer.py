@@ -275,7 +275,8 @@ def test_progress_is_reported_per_phase_and_cancel_stops_the_plan() -> None:
         progress=lambda phase, figures: phases.append(phase),
         **inst.kwargs(),
     )
-    assert phases[:4] == ["reduce", "greedy", "lp", "milp"]
+    assert phases[:3] == ["reduce", "greedy", "lp"]
+    assert set(phases) <= {"reduce", "greedy", "lp", "milp", "lns"}
     with pytest.raises(optimizer.PlanCancelled):
         plan(inst.demand, inst.weight, inst.candidates, cancel=lambda: True, **inst.kwargs())
 
@@ -304,3 +305,31 @@ def test_any_plan_respects_separation_and_its_own_bound(
         assert result.covered_weight <= result.bound + 1e-6
     assert greedy.covered_weight <= exact.covered_weight + 1e-6
     assert exact.method == "milp-optimal"
+
+
+def test_a_cancel_interrupts_highs_from_inside_its_search() -> None:
+    """The cancel is polled from HiGHS's interrupt callback (the first time at once, then every half
+    second), so a running MILP stops without waiting for its time limit."""
+    rng = np.random.default_rng(7)
+    demand = rng.uniform(0, 40_000, (3000, 2))
+    weight = rng.integers(1, 50, 3000).astype(np.float64)
+    candidates = rng.uniform(0, 40_000, (600, 2))
+    model = build_model(demand, weight, candidates, radius_m=2500.0, min_sep_m=3000.0)
+    polls: list[int] = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return True
+
+    with pytest.raises(optimizer.PlanCancelled):
+        solve_milp(model, 25, time_limit_s=600.0, mip_rel_gap=0.0, cancel=cancel)
+    assert polls
+
+
+def test_the_gap_is_on_the_covered_population_and_never_above_the_total() -> None:
+    inst = random_instance(3)
+    result = plan(inst.demand, inst.weight, inst.candidates, method="greedy", **inst.kwargs())
+    assert result.bound <= result.total_weight + 1e-9
+    assert result.gap == pytest.approx((result.bound - result.covered_weight) / result.bound)
+    exact = plan(inst.demand, inst.weight, inst.candidates, method="milp", mip_rel_gap=0.0, **inst.kwargs())
+    assert exact.proven and exact.method == "milp-optimal" and exact.gap == pytest.approx(0.0, abs=1e-9)

@@ -112,3 +112,31 @@ def test_selectors_and_pages_stay_in_scope(client, world, role) -> None:  # type
                 assert status == 403, url
             else:
                 assert status == (200 if key in allowed else 404), (key, url)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_planned_sites_and_planning_settings_follow_their_scope(world, role) -> None:  # type: ignore[no-untyped-def]
+    """PlannedSite: a district sees its own; municipal users and banks (who apply there) see every one;
+    outlets and individuals none. PlanningSettings: one reference row every level reads."""
+    from sheyin.planning.models import PlannedSite, PlanningSettings
+
+    sites = {}
+    for key in ("home", "other"):
+        run = world["rows"][key]["run"]
+        lon, lat = geo.districts()[run.district.code].center
+        sites[key] = PlannedSite.objects.create(
+            run=run, rank=1, district=run.district, name=f"点-{key}", lon=lon, lat=lat
+        )
+    PlanningSettings.objects.create()
+    user = world["users"][role]
+    level = LEVEL[role]
+    want = (
+        {"home", "other"}
+        if level in (Level.ALL, Level.BANK)
+        else {"home"}
+        if level == Level.DISTRICT
+        else set()
+    )
+    seen = {k for k, s in sites.items() if scoped(PlannedSite.objects.all(), user).filter(pk=s.pk).exists()}
+    assert seen == want
+    assert scoped(PlanningSettings.objects.all(), user).count() == 1

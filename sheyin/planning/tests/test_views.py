@@ -229,3 +229,19 @@ def test_the_map_pages_carry_their_data_for_the_script(client, world) -> None:  
     assert "已终止网点" in {o["name"] for o in data["outlets"]}
     data = client.get(reverse("planning:map_data"), {"scope": "110105"}).json()
     assert "已终止网点" not in {o["name"] for o in data["outlets"]}
+
+
+def test_a_run_stopped_by_its_time_limit_never_says_proven_optimal(client, world) -> None:  # type: ignore[no-untyped-def]
+    result = {"existing": 100.0, "existing_share": 0.1, "committed": 120.0, "covered": 500.0, "total": 1000.0,
+              "new": 380.0, "share": 0.5, "bound": 520.0, "gap": 20 / 520, "method": "milp-time-limit",
+              "proven": False, "sites": [], "candidates": 3, "stats": {}, "timings": {"total": 60.0}}  # fmt: skip
+    run = plan_run(
+        world["home"], status=RunStatus.TIME_LIMIT, result=result, greedy_result=result, gap=20 / 520
+    )
+    client.force_login(user_with_role(Role.DISTRICT_OFFICER, agency=world["home"]))
+    body = client.get(reverse("planning:run_detail", args=[run.pk])).content.decode()
+    assert "已证明最优" not in body and "未证明最优" in body and "≤ 3.85%" in body
+    proven = plan_run(world["home"], status=RunStatus.OPTIMAL, result={**result, "proven": True, "gap": 0.0005},
+                      greedy_result=result, gap=0.0005)  # fmt: skip
+    body = client.get(reverse("planning:run_detail", args=[proven.pk])).content.decode()
+    assert "已证明最优" in body and "达到时限" not in body

@@ -45,7 +45,6 @@ def completed_case(o: Outlet, *, staff: Any = None, ended_at: dt.datetime | None
 def good(level: int = 5, **kw: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "level": level,
-        "overall": level,
         "efficiency": level,
         "skill": level,
         "attitude": level,

@@ -106,9 +106,35 @@ def test_issuing_a_token_for_another_outlet_is_refused(reference) -> None:
 
     mine, other = outlet(), outlet()
     staff = user_with_role(Role.OUTLET_STAFF, outlet=mine)
-    assert services.rating_token_issue(outlet=mine, channel=Channel.ONLINE, by=staff)
+    case = completed_case(mine, staff=staff)
+    assert (
+        services.rating_token_issue(outlet=mine, channel=Channel.COUNTER, case=case, by=staff)
+        == case.rating_token
+    )
     with pytest.raises(NotAllowed):
-        services.rating_token_issue(outlet=other, channel=Channel.ONLINE, by=staff)
+        services.rating_token_issue(
+            outlet=other, channel=Channel.COUNTER, case=completed_case(other), by=staff
+        )
+
+
+def test_a_code_for_a_service_nobody_gave_is_refused(reference) -> None:
+    """No free-floating codes: a window code names its case, an online code its guided session, and only the
+    terminal itself (the system) issues a code for its printout."""
+    from sheyin.accounts.roles import Role
+    from sheyin.accounts.tests.factories import user_with_role
+
+    o = outlet()
+    staff = user_with_role(Role.OUTLET_STAFF, outlet=o)
+    for channel, by in (
+        (Channel.ONLINE, staff),
+        (Channel.ONLINE, None),
+        (Channel.COUNTER, None),
+        (Channel.TERMINAL, staff),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.rating_token_issue(outlet=o, channel=channel, by=by)
+        assert "实际提供的服务" in " ".join(exc.value.messages)
+    assert not RatingToken.objects.exists()
 
 
 def test_the_database_refuses_a_second_rating_of_one_case(reference) -> None:
@@ -120,7 +146,7 @@ def test_the_database_refuses_a_second_rating_of_one_case(reference) -> None:
                                        district=case.district, bank=case.bank, channel="W")  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(case=case, token=extra, channel="W", outlet=case.outlet, district=case.district,
-                              bank=case.bank, level=5, overall=5, efficiency=5, skill=5, attitude=5)  # fmt: skip
+                              bank=case.bank, level=5, efficiency=5, skill=5, attitude=5)  # fmt: skip
     assert Rating.objects.get() == first
 
 

@@ -45,7 +45,7 @@ def test_an_unknown_token_gets_a_friendly_404(client, reference) -> None:
 
 def test_a_missing_level_is_shown_on_the_field(client, reference) -> None:
     case = completed_case(outlet())
-    resp = post(client, case.rating_token, {"overall": 5})
+    resp = post(client, case.rating_token, {"efficiency": 5})
     assert resp.status_code == 200 and "请选择评价等级" in resp.content.decode()
     assert not Rating.objects.exists()
 

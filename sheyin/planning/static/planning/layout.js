@@ -95,6 +95,23 @@
         itemStyle: { color: COLOURS[st], borderColor: "#fff", borderWidth: 1 }, data: items.map(outletItem)
       });
     });
+    if (data.planned && data.planned.length) {
+      s.push(polygons(L.planned, (data.planned_circles || []).map(function (c) { return { ring: c.ring }; }), "rgba(112,72,232,0.06)", "rgba(112,72,232,0.7)", { silent: true, z: 2, lineWidth: 1 }));
+      s.push({
+        type: "scatter", coordinateSystem: "geo", name: L.planned, symbol: "rect", symbolSize: 11, z: 8,
+        itemStyle: { color: "#7048e8", borderColor: "#fff", borderWidth: 1 },
+        data: data.planned.map(function (p) { return { name: p.name, value: [p.lon, p.lat], planned: p }; })
+      });
+    }
+    if (data.activity && data.activity.length) {
+      var maxCases = Math.max.apply(null, data.activity.map(function (a) { return a[2]; }));
+      s.push({
+        type: "scatter", coordinateSystem: "geo", name: L.activity, z: 4,
+        symbolSize: function (v) { return 6 + 22 * Math.sqrt(v[2] / (maxCases || 1)); },
+        itemStyle: { color: "rgba(245,159,0,0.45)", borderColor: "#f59f00", borderWidth: 1 },
+        data: data.activity.map(function (a) { return { name: a[3], value: [a[0], a[1], a[2]], cases: a }; })
+      });
+    }
     s.push({
       type: "scatter", coordinateSystem: "geo", name: L.offices, symbol: "diamond", symbolSize: 14, z: 7,
       itemStyle: { color: "#c92a2a", borderColor: "#fff", borderWidth: 1 },
@@ -149,11 +166,13 @@
             return esc(o.name) + "<br>" + esc(o.bank || "") + " " + esc(o.status_label || L.neighbours);
           }
           if (p.data && p.data.office) { return esc(L.offices) + "<br>" + esc(p.data.office.name); }
+          if (p.data && p.data.planned) { return esc(L.planned) + "<br>" + esc(p.data.planned.name) + "<br>" + esc(p.data.planned.district); }
+          if (p.data && p.data.cases) { return esc(L.activity) + "<br>" + esc(p.data.cases[3]) + "<br>" + num(p.data.cases[2]) + " " + esc(L.cases); }
           if (p.data && p.data.rec) { return esc(p.seriesName) + " #" + p.data.rec[4] + "<br>" + esc(p.data.rec[2]) + "<br>" + esc(L.newCovered) + " " + num(p.data.rec[3]); }
           return esc(p.name || p.seriesName);
         }
       },
-      legend: { type: "scroll", top: 4, left: 8, right: 8, data: legendNames, selected: (function () { var sel = {}; sel[L.neighbours] = true; return sel; })() },
+      legend: { type: "scroll", top: 4, left: 8, right: 8, data: legendNames, selected: (function () { var sel = {}; sel[L.neighbours] = true; sel[L.activity] = false; return sel; })() },
       visualMap: {
         type: "continuous", seriesIndex: 0, min: 0, max: heatMax(data.heat), calculable: false, left: 10, bottom: 10,
         itemWidth: 12, itemHeight: 90, text: [L.high, L.low], textStyle: { fontSize: 11 },
@@ -186,6 +205,12 @@
     setText("fig-outlets", num(f.outlets));
     setText("fig-areas", num(f.areas));
     setText("fig-violations", num(f.violations));
+    setText("fig-planned", num((data.planned || []).length));
+    var note = document.getElementById("uncovered-note");
+    if (note && data.uncovered_total > data.uncovered.length) {
+      note.textContent = L.uncoveredShown.replace("%(shown)s", data.uncovered.length).replace("%(total)s", data.uncovered_total);
+      note.hidden = false;
+    }
     var box = document.getElementById("fig-districts");
     if (box && f.districts.length > 1) {
       box.textContent = "";

@@ -1,0 +1,56 @@
+"""One allocator for every business number (applications, agreements, outlet codes, plaques, receipts,
+handover batches, tickets, findings …).
+
+A number is `prefix` + a zero-padded counter. The counter lives in a `NumberSeries` row that the
+allocation locks (`select_for_update`; SQLite serialises writers by its IMMEDIATE transactions), so two
+requests at the same moment can never receive the same number. The caller's transaction holds the lock
+until it commits; if it rolls back, the counter rolls back with it. The first allocation of a series
+starts after the highest number already stored under that prefix, so series created before the
+allocator existed continue without a gap or a clash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import models, transaction
+from django.db.models import Max
+
+from .models import NumberSeries
+
+
+def allocate(model: type[models.Model], field: str, prefix: str, width: int = 4) -> str:
+    """The next free `field` value of `model` under `prefix`, e.g. allocate(Ticket, "number",
+    "WT20261206", 4) → "WT202612060001". Must run inside the transaction that stores it."""
+    n = _next(f"{model._meta.label_lower}.{field}:{prefix}", lambda: _highest_stored(model, field, prefix))
+    return f"{prefix}{n:0{width}d}"
+
+
+def allocate_integer(model: type[models.Model], field: str) -> int:
+    """The next value of an integer number field (e.g. a catalogue version number)."""
+    return _next(
+        f"{model._meta.label_lower}.{field}",
+        lambda: model._default_manager.aggregate(m=Max(field))["m"] or 0,
+    )
+
+
+def _next(key: str, highest_stored: Callable[[], int]) -> int:
+    with transaction.atomic():
+        if not NumberSeries.objects.filter(key=key).exists():
+            NumberSeries.objects.bulk_create(
+                [NumberSeries(key=key, last=highest_stored())], ignore_conflicts=True
+            )
+        series = NumberSeries.objects.select_for_update().get(key=key)
+        series.last += 1
+        series.save(update_fields=["last"])
+        return series.last
+
+
+def _highest_stored(model: type[models.Model], field: str, prefix: str) -> int:
+    highest = 0
+    values = model._default_manager.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True)
+    for value in values.iterator():
+        tail = str(value)[len(prefix) :]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    return highest
