@@ -264,11 +264,11 @@ def _snapshot(today: dt.date, *, coverage: bool) -> int:
 
 
 def _coverage(today: dt.date) -> int:
-    """Population covered within each district's radius (the layout target), from planning's analysis."""
+    """Population covered within each district's radius (the layout target): planning's one definition."""
     from sheyin.institutions.selectors import districts
-    from sheyin.planning.selectors import layout
+    from sheyin.planning.selectors import existing_coverage
 
-    analysis = layout(_CityPrincipal(), None, with_areas=False, draw=0).analysis
+    analysis = existing_coverage(_CityPrincipal(), None)
     ids = dict(districts().values_list("code", "pk"))
     made = []
     for d in analysis.districts:

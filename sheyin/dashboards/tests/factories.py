@@ -85,7 +85,7 @@ def rating(
     token = RatingToken.objects.create(token=secrets.token_urlsafe(16), outlet=o, district_id=o.district_id,
                                        bank_id=o.bank_id, channel="T", issued_at=when, used_at=when)  # fmt: skip
     r = Rating.objects.create(token=token, channel="T", outlet=o, district_id=o.district_id, bank_id=o.bank_id,
-                              level=level, overall=level, efficiency=level, skill=level, attitude=level,
+                              level=level, efficiency=level, skill=level, attitude=level,
                               excluded=excluded, created_at=when)  # fmt: skip
     if level <= 2:
         BadReviewCase.objects.create(rating=r, outlet=o, district_id=o.district_id, bank_id=o.bank_id,
