@@ -114,6 +114,9 @@ def _url(focus: s.Focus, **params: Any) -> str:
     return reverse("dashboards:home") + "?" + urlencode(query)
 
 
+COLOUR = {Channel.COUNTER: 0, Channel.TERMINAL: 1, Channel.ONLINE: 2}  # the palette index in dashboards.js
+
+
 def _channel_names() -> dict[str, str]:
     return {c: str(Channel(c).label) for c in CHANNELS}
 
@@ -255,8 +258,8 @@ def volume_items(f: Figures) -> Chart:
         "volume-items", _("业务量前十的服务事项"), "axis",
         [_("服务事项"), names_ch[Channel.COUNTER], names_ch[Channel.ONLINE], _("合计")], rows,
         {"categories": labels, "horizontal": True, "axes": [{"name": _("业务量")}],
-         "series": [{"name": names_ch[c], "type": "bar", "stack": "v", "data": [per[i][c] for i in order]}
-                    for c in (Channel.COUNTER, Channel.ONLINE)]},
+         "series": [{"name": names_ch[c], "type": "bar", "stack": "v", "data": [per[i][c] for i in order],
+                     "colour": COLOUR[c]} for c in (Channel.COUNTER, Channel.ONLINE)]},
         note=_("自助终端的查询打印不分事项统计。"),
     )  # fmt: skip
 

@@ -25,6 +25,10 @@
   function dot(index) {
     return '<span class="dash-dot dash-dot-' + (Number(index) % PALETTE.length) + '" aria-hidden="true"></span>';
   }
+  // A channel keeps its colour on every chart (window, terminal, online counter); others go in order.
+  function colourOf(s, i) {
+    return (typeof s.colour === "number" ? s.colour : i) % PALETTE.length;
+  }
   function safeUrl(url) {
     return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : null;
   }
@@ -47,13 +51,14 @@
     var values = axes.map(function (a, i) {
       return {
         type: "value", name: a.name || "", max: a.max, minInterval: a.percent ? undefined : 1,
+        nameLocation: c.horizontal ? "middle" : "end", nameGap: c.horizontal ? 28 : 15,
         splitLine: { show: i === 0 }, axisLabel: a.percent ? { formatter: "{value}%" } : {}
       };
     });
     var series = (c.series || []).map(function (s, i) {
       var out = {
         name: s.name, type: s.type || "bar", stack: s.stack, data: s.data, connectNulls: true, barMaxWidth: 40,
-        emphasis: { focus: "series" }, color: PALETTE[i % PALETTE.length]
+        emphasis: { focus: "series" }, color: PALETTE[colourOf(s, i)]
       };
       if (c.horizontal) { out.xAxisIndex = s.axis || 0; } else { out.yAxisIndex = s.axis || 0; }
       if (c.target && i === 0) {
@@ -64,6 +69,7 @@
       return out;
     });
     var axisOfSeries = (c.series || []).map(function (s) { return s.axis || 0; });
+    var colourOfSeries = (c.series || []).map(colourOf);
     return {
       color: PALETTE,
       grid: { left: 8, right: c.horizontal ? 28 : 16, top: 40, bottom: 8, containLabel: true },
@@ -74,7 +80,7 @@
           if (!params.length) { return ""; }
           var lines = [esc(params[0].name)];
           params.forEach(function (p) {
-            lines.push(dot(p.seriesIndex) + esc(p.seriesName) + ": " + esc(num(p.value, percentOf(axisOfSeries[p.seriesIndex]))));
+            lines.push(dot(colourOfSeries[p.seriesIndex]) + esc(p.seriesName) + ": " + esc(num(p.value, percentOf(axisOfSeries[p.seriesIndex]))));
           });
           return lines.join("<br>");
         }
