@@ -72,7 +72,7 @@
     var colourOfSeries = (c.series || []).map(colourOf);
     return {
       color: PALETTE,
-      grid: { left: 8, right: c.horizontal ? 28 : 16, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: c.horizontal ? 28 : 16, top: 40, bottom: c.horizontal ? 30 : 8, containLabel: true },
       legend: { type: "scroll", top: 0 },
       tooltip: {
         trigger: "axis", axisPointer: { type: "shadow" }, confine: true,
