@@ -1,9 +1,14 @@
-"""The home page per role: what lies in the user's scope, at a glance."""
+"""The home page per role: the to-dos, and the dashboard of what lies in the user's scope.
+
+Views only read the request and render: the figures come from `charts.dashboard` (scoped selectors over the
+pre-aggregated figures), the to-dos from `todos.todos_for`. Reports live in `views_reports`."""
 
 from __future__ import annotations
 
-from django.db.models import Count
-from django.http import HttpResponse
+from operator import itemgetter
+from typing import Any
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
@@ -11,35 +16,55 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import level_labels
 from sheyin.common import geo
 from sheyin.common.access import login_required
-from sheyin.institutions.models import OutletStatus
-from sheyin.institutions.selectors import banks_for, outlets_for
+from sheyin.common.listing import Column, xlsx_response
+from sheyin.institutions.selectors import outlets_for
 from sheyin.institutions.workdays import unpublished_years
 from sheyin.notifications.selectors import notifications_for
+
+from . import charts, selectors
+from .todos import todos_for
+
+
+def _board(request: AuthedRequest) -> charts.Dashboard:
+    user = request.user
+    month = selectors.parse_month(request.GET.get("month"))
+    focus = selectors.focus_for(
+        user, district=request.GET.get("district"), bank=request.GET.get("bank"),
+        outlet=request.GET.get("outlet"), month=month,
+    )  # fmt: skip
+    if focus is None:
+        raise Http404
+    return charts.dashboard(user, focus)
+
+
+def chart_xlsx(chart: charts.Chart, board: charts.Dashboard) -> HttpResponse:
+    columns = [Column(h, itemgetter(i)) for i, h in enumerate(chart.headers)]
+    title = f"{board.title} {chart.title}"
+    return xlsx_response(f"dashboard-{chart.id}-{board.focus.month:%Y%m}", title, columns, chart.rows)
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assignments = list(user.assignments.all())
-    ctx: dict[str, object] = {"levels": level_labels(user), "assignments": assignments}
-    outlet_level = bool(assignments) and all(a.outlet_id for a in assignments)
-    if outlet_level:
-        # An outlet's people see their own outlet, not city statistics that mean nothing for one outlet.
-        ctx["my_outlets"] = list(outlets_for(user))
-    elif user.has_perm("institutions.view"):
-        outlets = outlets_for(user)
-        by_status = dict(outlets.values_list("status").annotate(n=Count("pk")))
-        ctx["outlet_total"] = sum(by_status.values())
-        ctx["outlet_status"] = [
-            (label, by_status.get(value, 0), value) for value, label in OutletStatus.choices
-        ]
-        ctx["bank_count"] = banks_for(user).count()
-        ctx["by_district"] = list(
-            outlets.filter(status=OutletStatus.OPERATING)
-            .values("district__district_name")
-            .annotate(n=Count("pk"))
-            .order_by("-n")[:16]
-        )
+    ctx: dict[str, Any] = {"levels": level_labels(user), "assignments": assignments}
+    if user.has_perm("dashboards.view"):
+        board = _board(request)
+        chart_id = request.GET.get("chart", "")
+        if request.GET.get("export") == "xlsx" and chart_id:
+            chart = board.chart(chart_id)
+            if chart is None or not user.has_perm("dashboards.export"):
+                raise Http404
+            return chart_xlsx(chart, board)
+        ctx["board"] = board
+        ctx["payload"] = board.payload()
+        ctx["show_todos"] = board.focus.own
+    else:
+        ctx["show_todos"] = True
+        if assignments and all(a.outlet_id for a in assignments):
+            ctx["my_outlets"] = list(outlets_for(user))
+    if ctx["show_todos"]:
+        ctx["todos"] = todos_for(user)
     if user.has_perm("institutions.edit_calendar"):
         ctx["unpublished_years"] = unpublished_years()
     ctx["recent_notifications"] = notifications_for(user)[:5]

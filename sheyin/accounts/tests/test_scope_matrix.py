@@ -190,3 +190,54 @@ def test_a_user_without_any_role_sees_nothing(world) -> None:  # type: ignore[no
     assert not scoped(Outlet.objects.all(), nobody).exists()
     assert not scoped(Bank.objects.all(), nobody).exists()
     assert not scoped(Agency.objects.all(), nobody).exists()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_dashboards_their_exports_and_reports_stay_in_scope(client, world, role, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The home dashboard, every chart's Excel export, a drill-down to each outlet, and the issued reports
+    (list, page, Excel and PDF download) — walked for every role like the lists above."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sheyin.dashboards import aggregates, services
+    from sheyin.dashboards.models import ReportKind
+    from sheyin.dashboards.tests import factories as dash
+
+    settings.MEDIA_ROOT = tmp_path
+    day = timezone.localdate() - dt.timedelta(days=40)
+    for outlet in world["outlets"].values():
+        dash.case(outlet, dash.at(day))
+    aggregates.refresh(since=day, until=timezone.localdate())
+    start, end = day.replace(day=1), day
+    city = services.report_run_execute(run_id=services.report_run_request(
+        kind=ReportKind.CUSTOM, district=None, start=start, end=end, by=None, execute=False).pk)  # fmt: skip
+    home = services.report_run_execute(run_id=services.report_run_request(
+        kind=ReportKind.CUSTOM, district=world["outlets"]["home"].district, start=start, end=end, by=None,
+        execute=False).pk)  # fmt: skip
+    user = world["users"][role]
+    client.force_login(user)
+    allowed = {world["outlets"][k].name for k in expected_outlets(role)}
+    forbidden = {o.name for o in world["outlets"].values()} - allowed
+    resp = client.get(reverse("dashboards:home"))
+    assert resp.status_code == 200
+    if user.has_perm("dashboards.view") and role != Role.OUTLET_STAFF:
+        assert not any(n in resp.content.decode() for n in forbidden)
+        for chart in resp.context["board"].charts:
+            export = client.get(reverse("dashboards:home"), {"export": "xlsx", "chart": chart.id})
+            cells = {str(v) for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+                     for v in row}  # fmt: skip
+            assert not cells & forbidden, chart.id
+        for key, outlet in world["outlets"].items():
+            status = client.get(reverse("dashboards:home"), {"outlet": outlet.pk}).status_code
+            assert status == (200 if key in expected_outlets(role) else 404), key
+    level = LEVEL[role]
+    for report, visible in ((city, level == Level.ALL), (home, level in (Level.ALL, Level.DISTRICT))):
+        for url in (reverse("dashboards:report_detail", args=[report.pk]),
+                    reverse("dashboards:report_download", args=[report.pk, "xlsx"]),
+                    reverse("dashboards:report_download", args=[report.pk, "pdf"])):  # fmt: skip
+            status = client.get(url).status_code
+            if not user.has_perm("dashboards.view_reports"):
+                assert status == 403, url
+            else:
+                assert status == (200 if visible else 404), url
