@@ -88,11 +88,6 @@ class EncryptedField:
     def open(self, stored: Any, key: bytes) -> str | bytes:
         return decrypt_bytes(bytes(stored), key) if self.binary else decrypt(stored, key)
 
-    def seal(self, clear: str | bytes, key: bytes) -> str | bytes:
-        if isinstance(clear, bytes):
-            return encrypt_bytes(clear, key)
-        return encrypt(clear, key)
-
     @property
     def label(self) -> str:
         return f"{self.model}.{self.field}"

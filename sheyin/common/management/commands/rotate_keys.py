@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sheyin.common import keys
-from sheyin.common.crypto import EncryptedField, _keys, blind_index, encrypted_fields
+from sheyin.common.crypto import EncryptedField, _keys, blind_index, encrypt, encrypt_bytes, encrypted_fields
 from sheyin.common.models import KeyCheck
 
 BATCH = 500
@@ -135,7 +135,11 @@ class Command(BaseCommand):
                             f" / {field.label} row {obj.pk} does not decrypt with the old key; stopped here"
                             " (earlier batches are saved)."
                         ) from exc
-                    setattr(obj, field.field, field.seal(clear, new[0]))
+                    setattr(
+                        obj,
+                        field.field,
+                        encrypt(clear, new[0]) if isinstance(clear, str) else encrypt_bytes(clear, new[0]),
+                    )
                     if field.index and isinstance(clear, str):
                         setattr(obj, field.index, blind_index(clear, new[1]))
                 manager.bulk_update(rows, [field.field, field.index] if field.index else [field.field])
