@@ -81,16 +81,17 @@ def test_the_rights_record_printout_points_at_the_public_address(alias, referenc
 
 @pytest.mark.django_db
 def test_the_case_receipt_points_at_the_public_address(alias, reference, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sheyin.casework import views
+    from sheyin.casework import services
     from sheyin.casework.tests.factories import completed, world
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(views, "render_receipt", lambda case, **kw: seen.update(kw) or b"%PDF")
+    monkeypatch.setattr(services, "render_receipt", lambda case, rows, **kw: seen.update(kw) or b"%PDF")
     w = world()
     case = completed(w)
     alias.force_login(w.staff)
-    assert alias.get(f"/casework/cases/{case.pk}/receipt.pdf").status_code == 200
-    assert seen["status_url"].startswith(f"{PUBLIC}/") and seen["rating_url"].startswith(f"{PUBLIC}/rate/")
+    assert alias.post(f"/casework/cases/{case.pk}/receipt.pdf").status_code == 200
+    assert seen["verify_url"].startswith(f"{PUBLIC}/verify/receipt/")
+    assert seen["rating_url"].startswith(f"{PUBLIC}/rate/")
 
 
 @pytest.mark.django_db
