@@ -13,7 +13,7 @@ Demand model
 Business frequency
     Cases per outlet are shown beside the demand as their own layer (:func:`case_counts_by_outlet`); they
     never weight the demand: how many cases one outlet records says nothing about how many people live
-    out of reach of every outlet (decision record 0121-layout-planning-h21).
+    out of reach of every outlet (decision record 0121-layout-planning).
 
 Existing coverage (one definition, used by the coverage page, the map, the runs and every export)
     A demand point is covered when an **operating** outlet lies within that outlet's coverage radius (the
