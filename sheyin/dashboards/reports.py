@@ -345,7 +345,12 @@ def _appraisal(district: Agency | None, end: dt.date, by: str) -> dict[str, Any]
     }
     from django.db.models import Avg
 
-    avg = {r[by]: round(float(r["a"]), 1) for r in rows.values(by).annotate(a=Avg("score")).order_by()}
+    # Outlets with too little data have no score (数据不足): a row of only those has no average either.
+    avg = {
+        r[by]: round(float(r["a"]), 1)
+        for r in rows.values(by).annotate(a=Avg("score")).order_by()
+        if r["a"] is not None
+    }
     overall = rows.aggregate(a=Avg("score"))["a"]
     label = f"{chosen[0]}年" + (f"第{chosen[1]}季度" if chosen[1] else "度")
     return {

@@ -257,3 +257,22 @@ def test_the_schedule_issues_each_due_report_once(reference, media) -> None:  # 
         dt.date(2026, 3, 31),
         None,
     )
+
+
+def test_outlets_with_too_little_data_leave_the_average_blank_instead_of_failing_the_report(
+    reference,
+) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.supervision.models import Appraisal
+
+    graded, unappraised = f.outlet(), f.outlet("110108")
+    for o, score, grade in (
+        (graded, 82, Appraisal.Grade.GOOD),
+        (unappraised, None, Appraisal.Grade.INSUFFICIENT),
+    ):
+        Appraisal.objects.create(outlet=o, district_id=o.district_id, bank_id=o.bank_id, year=2026, quarter=1,
+                                 score=score, grade=grade)  # fmt: skip
+    fig = reports.build(ReportKind.QUARTERLY, None, dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    section = next(s for s in fig["sections"] if s["title"].startswith("五、考核"))
+    rows = {r[0]: r for r in section["rows"]}
+    assert rows["朝阳区"][-1] == 82.0
+    assert rows["海淀区"][-1] is None  # 数据不足 only: no average, and the report is still issued
