@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -52,6 +52,16 @@ def maker_checker(fn: Guard) -> Guard:
     return fn
 
 
+def refuses_with(error: type[Exception]) -> Callable[[Guard], Guard]:
+    """Mark a guard whose refusal is raised as `error` (e.g. a permission refusal) instead."""
+
+    def mark(fn: Guard) -> Guard:
+        fn.error = error  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
 def _role_value(r: Any) -> str:
     return str(getattr(r, "value", r))
 
@@ -65,6 +75,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     label: str | Promise = ""
     stamp: str = ""  # a datetime field set to now when the transition is applied
+    effects: frozenset[str] = frozenset()  # what the service does besides the status (declared, not guards)
 
     @property
     def source(self) -> frozenset[str]:
@@ -83,11 +94,19 @@ def T(
     *guards: Guard,
     label: str | Promise = "",
     stamp: str = "",
+    effects: Iterable[str] = (),
 ) -> Transition:
     """A table row: T("approve", ["submitted"], "approved", {Role.DISTRICT_ADMIN}, guard_a, guard_b)."""
     src = frozenset([sources] if isinstance(sources, str) else [str(s) for s in sources])
     return Transition(
-        action, src, str(target), frozenset(_role_value(r) for r in roles), tuple(guards), label, stamp
+        action,
+        src,
+        str(target),
+        frozenset(_role_value(r) for r in roles),
+        tuple(guards),
+        label,
+        stamp,
+        frozenset(effects),
     )
 
 
@@ -171,7 +190,12 @@ class Lifecycle:
             if str(status) in tr.sources:
                 return tr
         raise TransitionError(
-            self._message("status", status=self.label_of(status), action=self.action_label(action)),
+            self._message(
+                "status",
+                status=self.label_of(status),
+                action=self.action_label(action),
+                target=self.label_of(rows[0].target),
+            ),
             code="wrong_status",
         )
 
@@ -195,7 +219,13 @@ class Lifecycle:
     ) -> Transition:
         """The transition if the status, the role and every guard allow it; otherwise a refusal.
         `roles` overrides the roles read from `by` (a service that acts for someone else)."""
-        tr = self.find(action, status if status is not None else self.status_of(obj))
+        tr = self.permit(action, status if status is not None else self.status_of(obj), by=by, roles=roles)
+        self.run_guards(tr, obj, by=by, ctx=ctx)
+        return tr
+
+    def permit(self, action: str, status: str, *, by: Any, roles: Iterable[str] | None = None) -> Transition:
+        """Status and role only (a first answer before the guards' facts are gathered)."""
+        tr = self.find(action, status)
         if by is not None or roles is not None:
             mine = {_role_value(r) for r in roles} if roles is not None else roles_of(by)
             label = self.action_label(action, tr)
@@ -203,7 +233,6 @@ class Lifecycle:
                 raise self.role_error(self._message("system", action=label))
             if not mine & tr.roles:
                 raise self.role_error(self._message("role", action=label))
-        self.run_guards(tr, obj, by=by, ctx=ctx)
         return tr
 
     def run_guards(
@@ -213,13 +242,18 @@ class Lifecycle:
         for guard in tr.guards:
             message = guard(obj, context)
             if message:
-                error = MakerCheckerError if getattr(guard, "maker_checker", False) else TransitionError
-                raise error(str(message), code="guard")
+                raise self._guard_error(guard)(str(message), code="guard")
+
+    @staticmethod
+    def _guard_error(guard: Guard) -> Any:
+        if getattr(guard, "maker_checker", False):
+            return MakerCheckerError
+        return getattr(guard, "error", TransitionError)
 
     def may(self, obj: Any, action: str, by: Any, ctx: dict[str, Any] | None = None) -> bool:
         try:
             self.check(obj, action, by=by, ctx=ctx)
-        except (TransitionError, self.role_error):
+        except (TransitionError, self.role_error, PermissionDenied):
             return False
         return True
 
