@@ -34,8 +34,15 @@ MATERIAL = Lifecycle(
     "material",
     Status,
     (
-        T("publish", [Status.DRAFT, Status.WITHDRAWN], Status.PUBLISHED, MANAGERS, has_content,
-          label=_("发布"), stamp="published_at"),
+        T(
+            "publish",
+            [Status.DRAFT, Status.WITHDRAWN],
+            Status.PUBLISHED,
+            MANAGERS,
+            has_content,
+            label=_("发布"),
+            stamp="published_at",
+        ),
         T("withdraw", [Status.PUBLISHED], Status.WITHDRAWN, MANAGERS, label=_("撤回")),
     ),
     messages={
