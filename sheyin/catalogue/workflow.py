@@ -133,7 +133,7 @@ def allowed_actions(version: Any, user: Any) -> list[str]:
     """The actions this user may take on the version now (for the buttons on the page)."""
     out = []
     for t in TRANSITIONS:
-        if t.source != version.status:
+        if version.status not in t.sources:
             continue
         try:
             check(t.action, version, user)

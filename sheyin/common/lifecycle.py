@@ -242,7 +242,10 @@ class Lifecycle:
         for guard in tr.guards:
             message = guard(obj, context)
             if message:
-                raise self._guard_error(guard)(str(message), code="guard")
+                error = self._guard_error(guard)
+                if issubclass(error, ValidationError):
+                    raise error(str(message), code="guard")
+                raise error(str(message))
 
     @staticmethod
     def _guard_error(guard: Guard) -> Any:
@@ -365,7 +368,8 @@ class Lifecycle:
         fields = [self.status_field, *(changes or {})]
         if tr.stamp:
             fields.append(tr.stamp)
-        before = snapshot(row, fields)
+        files = [f for f in fields if isinstance(row._meta.get_field(f), models.FileField)]
+        before = snapshot(row, [f for f in fields if f not in files])
         setattr(row, self.status_field, tr.target)
         if tr.stamp:
             setattr(row, tr.stamp, timezone.now())
@@ -375,7 +379,8 @@ class Lifecycle:
         if any(f.name == "updated_at" for f in row._meta.concrete_fields):
             update.append("updated_at")
         row.save(update_fields=update)
-        after = snapshot(row, fields)
+        after = snapshot(row, [f for f in fields if f not in files])
+        after.update({f: getattr(row, f).name or "" for f in files})  # a stored file by its name
         record(
             action=audit_action or f"{self.audit_prefix}.{action}",
             by=by,
