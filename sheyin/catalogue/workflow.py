@@ -100,7 +100,7 @@ ACTION_LABELS = {
 }
 
 
-VERSION.action_labels = ACTION_LABELS  # type: ignore[assignment]
+VERSION.action_labels = ACTION_LABELS
 
 
 def roles_of(user: Any) -> set[str]:
@@ -232,7 +232,7 @@ PROPOSAL_ACTION_LABELS = {
 }
 
 
-PROPOSAL.action_labels = PROPOSAL_ACTION_LABELS  # type: ignore[assignment]
+PROPOSAL.action_labels = PROPOSAL_ACTION_LABELS
 
 
 def proposal_check(action: str, proposal: Any, user: Any) -> Transition:

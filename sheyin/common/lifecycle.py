@@ -138,8 +138,8 @@ class Lifecycle:
     name: str
     statuses: type[models.TextChoices]
     transitions: tuple[Transition, ...]
-    messages: dict[str, str | Promise] = field(default_factory=dict)
-    action_labels: dict[str, str | Promise] = field(default_factory=dict)
+    messages: dict[str, Any] = field(default_factory=dict)
+    action_labels: dict[str, Any] = field(default_factory=dict)
     status_field: str = "status"
     audit_prefix: str = ""
     role_error: type[Exception] = TransitionError

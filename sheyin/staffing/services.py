@@ -427,10 +427,10 @@ def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> T
                     grant, action="revoke", kind=RevokeReason.TRANSFER,
                     note=_("调往“%(o)s”") % {"o": t_locked.to_outlet.name}, by=by, check_roles=False,
                 )  # fmt: skip
-            moved = _("人员已调离")
+            gone = _("人员已调离")
             GRANT_TRANSITIONS.apply_bulk(
                 PermissionGrant.objects.filter(staff=staff, status=GrantStatus.PROPOSED), "lapse", by=by,
-                roles={SYSTEM}, reason=moved, changes={"ended_at": timezone.now(), "revoke_note": moved},
+                roles={SYSTEM}, reason=gone, changes={"ended_at": timezone.now(), "revoke_note": gone},
             )  # fmt: skip
             staff.outlet = t_locked.to_outlet
             staff.district_id = t_locked.to_outlet.district_id

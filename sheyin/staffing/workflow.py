@@ -230,7 +230,7 @@ _MESSAGES = {
 
 
 def _lc(name: str, statuses: type[models.TextChoices], *rows: Transition) -> Lifecycle:
-    return Lifecycle(name, statuses, rows, messages=_MESSAGES, action_labels=_LABELS)  # type: ignore[arg-type]
+    return Lifecycle(name, statuses, rows, messages=_MESSAGES, action_labels=_LABELS)
 
 
 S, TR, G = StaffStatus, TransferStatus, GrantStatus
