@@ -63,6 +63,7 @@ from .workflow import (
     GuidedStatus,
     MakerCheckerError,
     find,
+    guards,
 )  # fmt: skip
 
 HANDOVER_WORKING_DAYS = 5  # Annex 10 default
@@ -328,6 +329,7 @@ def case_submit(*, case: Case, by: Any) -> Case:
             raise ValidationError(_("您的业务授权已失效或不包括该类事项，不能提交。"))
         if locked.high_risk:
             t = find(CASE_TRANSITIONS, "request_review", locked.status, by, CaseStatus)
+            guards(CASE_TRANSITIONS, t, locked, by)
             locked.status = t.target
             locked.save(update_fields=["status"])
             record(action="case.request_review", by=by, obj=locked, after={"status": locked.status})
@@ -336,7 +338,8 @@ def case_submit(*, case: Case, by: Any) -> Case:
             notify(users=reviewers, kind=Notification.Kind.TASK, title=_("高风险业务待复核：%(no)s %(item)s") % {
                 "no": locked.receipt_no, "item": locked.item_name}, url=reverse("casework:case_detail", args=[locked.pk]))  # fmt: skip
             return locked
-        find(CASE_TRANSITIONS, "submit", locked.status, by, CaseStatus)
+        t = find(CASE_TRANSITIONS, "submit", locked.status, by, CaseStatus)
+        guards(CASE_TRANSITIONS, t, locked, by)
         return _send_to_core(locked, by)
 
 
@@ -346,7 +349,7 @@ def case_review(*, case: Case, approve: bool, reason: str = "", by: Any) -> Case
     with transaction.atomic():
         locked = _locked(case)
         action = "approve" if approve else "return"
-        find(CASE_TRANSITIONS, action, locked.status, by, CaseStatus)
+        t = find(CASE_TRANSITIONS, action, locked.status, by, CaseStatus)
         if by.pk == locked.staff_id:
             raise MakerCheckerError(_("经办人不能复核自己受理的业务，须由本网点另一名持证经办人员复核。"))
         grant = _grant(by)
@@ -355,6 +358,11 @@ def case_review(*, case: Case, approve: bool, reason: str = "", by: Any) -> Case
             raise ValidationError(_("复核人须为本网点持有效人工窗口授权的经办人员。"))
         if not approve and not reason.strip():
             raise ValidationError({"reason": _("退回时请填写复核意见。")})
+        if approve:
+            superseded = _superseded(locked)
+            if superseded is not None:
+                raise superseded
+        guards(CASE_TRANSITIONS, t, locked, by, reason=reason)
         CaseReview.objects.create(case=locked, reviewer=by, reason=reason.strip(),
                                   decision=CaseReview.Decision.APPROVED if approve else CaseReview.Decision.RETURNED)  # fmt: skip
         if not approve:
@@ -411,7 +419,7 @@ def case_cancel(*, case: Case, reason: str, by: Any) -> Case:
     require(by, "casework.cancel")
     with transaction.atomic():
         locked = _locked(case)
-        find(CASE_TRANSITIONS, "cancel", locked.status, by, CaseStatus)
+        t = find(CASE_TRANSITIONS, "cancel", locked.status, by, CaseStatus)
         require_scope(by, locked)
         manager = (
             by is None or by.assignments.filter(role=Role.OUTLET_MANAGER, outlet_id=locked.outlet_id).exists()
@@ -425,7 +433,8 @@ def case_cancel(*, case: Case, reason: str, by: Any) -> Case:
             raise NotAllowed(_("只有经办人本人或网点负责人可以取消该业务。"))
         if not reason.strip():
             raise ValidationError({"reason": _("请填写取消原因。")})
-        locked.status = CaseStatus.CANCELLED
+        guards(CASE_TRANSITIONS, t, locked, by, reason=reason)
+        locked.status = t.target
         locked.cancel_reason = reason.strip()[:200]
         locked.ended_at = timezone.now()
         locked.save()
@@ -535,6 +544,7 @@ def handover_send(*, batch: HandoverBatch, by: Any) -> HandoverBatch:
         recs = list(b.records.select_for_update())
         if not recs:
             raise ValidationError(_("批次中没有档案，不能移交。"))
+        guards(BATCH_TRANSITIONS, t, b, by)
         now = timezone.now()
         for rec in recs:
             rt = find(ARCHIVE_TRANSITIONS, "send", rec.status, by, ArchiveStatus)
@@ -580,6 +590,7 @@ def _answer(rec_: ArchiveRecord, action: str, by: Any, note: str = "") -> Archiv
         t = find(ARCHIVE_TRANSITIONS, action, rec.status, by, ArchiveStatus)
         if action == "flag" and not note.strip():
             raise ValidationError({"note": _("请说明差异情况（如缺少材料、扫描件不清晰）。")})
+        guards(ARCHIVE_TRANSITIONS, t, rec, by, note=note)
         rec.status = t.target
         if action == "receive":
             rec.received_at, rec.received_by = timezone.now(), by
@@ -597,6 +608,7 @@ def _answer(rec_: ArchiveRecord, action: str, by: Any, note: str = "") -> Archiv
         if batch is not None and not batch.records.filter(status=ArchiveStatus.SENT).exists():
             b = HandoverBatch.objects.select_for_update().get(pk=batch.pk)
             bt = find(BATCH_TRANSITIONS, "close", b.status, None, BatchStatus)
+            guards(BATCH_TRANSITIONS, bt, b, None)
             b.status, b.closed_at = bt.target, timezone.now()
             b.save(update_fields=["status", "closed_at"])
             record(action="handover.close", obj=b)
@@ -628,7 +640,7 @@ def archive_correct(*, record_: ArchiveRecord, material: str, upload: UploadedFi
     with transaction.atomic():
         rec = ArchiveRecord.objects.select_for_update(of=("self",)).select_related("case").get(pk=record_.pk)
         require_scope(by, rec)
-        find(ARCHIVE_TRANSITIONS, "correct", rec.status, by, ArchiveStatus)
+        ct = find(ARCHIVE_TRANSITIONS, "correct", rec.status, by, ArchiveStatus)
         case = rec.case
         if material not in [
             *rec.materials,
@@ -642,6 +654,7 @@ def archive_correct(*, record_: ArchiveRecord, material: str, upload: UploadedFi
             errors["file"] = _("每笔业务最多上传%(n)s个扫描件。") % {"n": MAX_FILES}
         if errors:
             raise ValidationError(errors)
+        guards(ARCHIVE_TRANSITIONS, ct, rec, by, note=note)
         upload.seek(0)
         data = upload.read()
         upload.seek(0)
@@ -749,8 +762,7 @@ def guided_finish(*, session: GuidedSession, outcome: str, note: str = "", by: A
     with transaction.atomic():
         s = GuidedSession.objects.select_for_update().get(pk=session.pk)
         t = find(GUIDED_TRANSITIONS, "finish", s.status, by, GuidedStatus)
-        if by is not None and s.guide_id != by.pk:
-            raise NotAllowed(_("只能结束本人开始的引导记录。"))
+        guards(GUIDED_TRANSITIONS, t, s, by)
         now = timezone.now()
         s.status, s.outcome, s.note, s.ended_at = t.target, outcome, note.strip()[:200], now
         s.duration_seconds = min(int((now - s.started_at).total_seconds()), MAX_GUIDED_HOURS * 3600)

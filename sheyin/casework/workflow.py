@@ -1,24 +1,33 @@
 """Lifecycles of casework (R2.3, R9.2, R9.4; Annex 10): cases, archive records, handover batches and guided
-sessions. Pure Python: one TRANSITIONS table per lifecycle (action, sources, target, roles allowed, guards).
+sessions. One Lifecycle per table on the common engine (action, sources, target, roles allowed, guards).
 
 Only the transition services in services.py change a status, under select_for_update(); a transition not
-in the table raises TransitionError with a clear Chinese message. Guards are named here and enforced by
-the service that performs the transition. An empty role set means the system itself (the core's answer,
-a job).
+in the table raises TransitionError with a clear Chinese message. The guards are callables the engine
+runs before the status moves. An empty role set means the system itself (the core's answer, a job).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
+from sheyin.common.lifecycle import (
+    Lifecycle,
+    MakerCheckerError,
+    T,
+    Transition,
+    TransitionError,
+    maker_checker,
+    refuses_with,
+)
+
+__all__ = ["LIFECYCLES", "MakerCheckerError", "TransitionError", "find", "guards"]
 
 
 class CaseStatus(models.TextChoices):
@@ -50,23 +59,6 @@ class GuidedStatus(models.TextChoices):
     FINISHED = "finished", gettext_lazy("已结束")
 
 
-class TransitionError(ValidationError):
-    """A transition the table does not allow for this status or role."""
-
-
-class MakerCheckerError(TransitionError):
-    """The maker tried to check their own work (R9.4, design rule 4)."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]  # empty: the system only
-    guards: tuple[str, ...] = field(default=())
-
-
 SYSTEM: frozenset[Role] = frozenset()
 STAFF = frozenset({Role.OUTLET_STAFF})
 OUTLET = frozenset({Role.OUTLET_STAFF, Role.OUTLET_MANAGER})
@@ -76,61 +68,150 @@ MANAGER = frozenset({Role.OUTLET_MANAGER})
 HANDOVER = frozenset({Role.OUTLET_MANAGER, Role.BANK_ADMIN})
 DISTRICT = frozenset({Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN})
 
-CASE_TRANSITIONS = [
+# --- guards: (obj, ctx) -> a Chinese refusal or None. The services check the same facts first where a
+# refusal belongs to a form field; the engine runs every guard before the status moves. -------------------
+
+
+def own_case(case: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and case.staff_id != ctx["by_id"]:
+        return _("只有受理该业务的经办人可以操作。")
+    return None
+
+
+def ready(case: Any, ctx: dict[str, Any]) -> str | None:
+    from .services import _missing
+
+    problems = _missing(case)
+    return _("不能提交：%(p)s。") % {"p": "；".join(problems)} if problems else None
+
+
+def version_in_force(case: Any, ctx: dict[str, Any]) -> str | None:
+    from .services import _superseded
+
+    error = _superseded(case)
+    return "".join(error.messages) if error is not None else None
+
+
+def high_risk(case: Any, ctx: dict[str, Any]) -> str | None:
+    return None if case.high_risk else _("该事项不需要复核，请直接提交。")
+
+
+def not_high_risk(case: Any, ctx: dict[str, Any]) -> str | None:
+    return _("高风险事项须经另一名持证经办人员复核后提交。") if case.high_risk else None
+
+
+@maker_checker
+def second_person(case: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and ctx["by_id"] == case.staff_id:
+        return _("经办人不能复核自己受理的业务，须由本网点另一名持证经办人员复核。")
+    return None
+
+
+def certified_same_outlet(case: Any, ctx: dict[str, Any]) -> str | None:
+    from sheyin.catalogue.choices import Channel
+
+    from .services import _grant, _has_grant
+
+    by = ctx.get("by")
+    if by is None:
+        return None
+    grant = _grant(by)
+    if (
+        grant is None
+        or grant.outlet_id != case.outlet_id
+        or not _has_grant(by, Channel.COUNTER, case.item_category)
+    ):
+        return _("复核人须为本网点持有效人工窗口授权的经办人员。")
+    return None
+
+
+def reason(obj: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("reason") or "").strip() else _("请填写原因。")
+
+
+def note(obj: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("note") or "").strip() else _("请填写说明。")
+
+
+@refuses_with(NotAllowed)
+def own_case_or_manager(case: Any, ctx: dict[str, Any]) -> str | None:
+    """The staff member who accepted it, a manager of its outlet, or the bank's administrator (who acts
+    only for a suspended or terminated outlet; the service checks that)."""
+    by = ctx.get("by")
+    if by is None or case.staff_id == by.pk:
+        return None
+    for a in assignments_of(by):
+        if (a.role == Role.OUTLET_MANAGER and a.outlet_id == case.outlet_id) or (
+            a.role == Role.BANK_ADMIN and a.bank_id == case.bank_id
+        ):
+            return None
+    return _("只有经办人本人或网点负责人可以取消该业务。")
+
+
+def not_empty(batch: Any, ctx: dict[str, Any]) -> str | None:
+    return None if batch.records.exists() else _("批次中没有档案，不能移交。")
+
+
+def every_record_answered(batch: Any, ctx: dict[str, Any]) -> str | None:
+    if batch.records.filter(status=ArchiveStatus.SENT).exists():
+        return _("批次中还有档案未确认接收。")
+    return None
+
+
+@refuses_with(NotAllowed)
+def own_session(session: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and session.guide_id != ctx["by_id"]:
+        return _("只能结束本人开始的引导记录。")
+    return None
+
+
+_MESSAGES = {
+    "status": gettext_lazy("当前状态为“%(status)s”，不能执行该操作。"),
+    "role": gettext_lazy("您的角色不能执行该操作。"),
+    "system": gettext_lazy("您的角色不能执行该操作。"),
+}
+C, A, B = CaseStatus, ArchiveStatus, BatchStatus
+
+CASE_TRANSITIONS = Lifecycle("case", CaseStatus, (
     # High-risk items go to a second certified staff member before the core sees them (R9.4).
-    Transition("request_review", (CaseStatus.DRAFT,), CaseStatus.AWAITING_REVIEW, STAFF,
-               ("own_case", "ready", "version_in_force", "high_risk")),
-    Transition("submit", (CaseStatus.DRAFT,), CaseStatus.SUBMITTED, STAFF,
-               ("own_case", "ready", "version_in_force", "not_high_risk")),
-    Transition("approve", (CaseStatus.AWAITING_REVIEW,), CaseStatus.SUBMITTED, OUTLET,
-               ("second_person", "certified_same_outlet", "version_in_force")),
-    Transition("return", (CaseStatus.AWAITING_REVIEW,), CaseStatus.DRAFT, OUTLET,
-               ("second_person", "certified_same_outlet", "reason")),
-    Transition("complete", (CaseStatus.SUBMITTED,), CaseStatus.COMPLETED, SYSTEM),
-    Transition("reject", (CaseStatus.SUBMITTED,), CaseStatus.REJECTED, SYSTEM),
-    Transition("cancel", (CaseStatus.DRAFT, CaseStatus.AWAITING_REVIEW), CaseStatus.CANCELLED,
-               OUTLET | {Role.BANK_ADMIN}, ("own_case_or_manager", "reason")),
-]  # fmt: skip
+    T("request_review", [C.DRAFT], C.AWAITING_REVIEW, STAFF, own_case, ready, version_in_force, high_risk),
+    T("submit", [C.DRAFT], C.SUBMITTED, STAFF, own_case, ready, version_in_force, not_high_risk),
+    T("approve", [C.AWAITING_REVIEW], C.SUBMITTED, OUTLET, second_person, certified_same_outlet, version_in_force),
+    T("return", [C.AWAITING_REVIEW], C.DRAFT, OUTLET, second_person, certified_same_outlet, reason),
+    T("complete", [C.SUBMITTED], C.COMPLETED, SYSTEM),
+    T("reject", [C.SUBMITTED], C.REJECTED, SYSTEM),
+    T("cancel", [C.DRAFT, C.AWAITING_REVIEW], C.CANCELLED, OUTLET | {Role.BANK_ADMIN}, own_case_or_manager, reason),
+), messages=_MESSAGES)  # fmt: skip
 
-ARCHIVE_TRANSITIONS = [
-    Transition("batch", (ArchiveStatus.PENDING, ArchiveStatus.DISCREPANCY), ArchiveStatus.BATCHED, HANDOVER),
-    Transition("unbatch", (ArchiveStatus.BATCHED,), ArchiveStatus.PENDING, HANDOVER),
-    Transition("send", (ArchiveStatus.BATCHED,), ArchiveStatus.SENT, HANDOVER),
-    Transition("receive", (ArchiveStatus.SENT,), ArchiveStatus.RECEIVED, DISTRICT),
-    Transition("flag", (ArchiveStatus.SENT,), ArchiveStatus.DISCREPANCY, DISTRICT, ("reason",)),
+ARCHIVE_TRANSITIONS = Lifecycle("archive", ArchiveStatus, (
+    T("batch", [A.PENDING, A.DISCREPANCY], A.BATCHED, HANDOVER),
+    T("unbatch", [A.BATCHED], A.PENDING, HANDOVER),
+    T("send", [A.BATCHED], A.SENT, HANDOVER),
+    T("receive", [A.SENT], A.RECEIVED, DISTRICT),
+    T("flag", [A.SENT], A.DISCREPANCY, DISTRICT, note),
     # A flagged record takes a corrected scan (it stays 有差异 until handed over again in a new batch).
-    Transition("correct", (ArchiveStatus.DISCREPANCY,), ArchiveStatus.DISCREPANCY, MANAGER, ("note",)),
-]
+    T("correct", [A.DISCREPANCY], A.DISCREPANCY, MANAGER, note),
+), messages=_MESSAGES)  # fmt: skip
 
-BATCH_TRANSITIONS = [
-    Transition("send", (BatchStatus.DRAFT,), BatchStatus.SENT, HANDOVER, ("not_empty",)),
-    Transition("discard", (BatchStatus.DRAFT,), BatchStatus.DISCARDED, HANDOVER),
-    Transition("close", (BatchStatus.SENT,), BatchStatus.CLOSED, SYSTEM, ("every_record_answered",)),
-]
+BATCH_TRANSITIONS = Lifecycle("handover", BatchStatus, (
+    T("send", [B.DRAFT], B.SENT, HANDOVER, not_empty),
+    T("discard", [B.DRAFT], B.DISCARDED, HANDOVER),
+    T("close", [B.SENT], B.CLOSED, SYSTEM, every_record_answered),
+), messages=_MESSAGES)  # fmt: skip
 
-GUIDED_TRANSITIONS = [
-    Transition("finish", (GuidedStatus.IN_PROGRESS,), GuidedStatus.FINISHED, OUTLET, ("own_session",)),
-]
+GUIDED_TRANSITIONS = Lifecycle("guided", GuidedStatus, (
+    T("finish", [GuidedStatus.IN_PROGRESS], GuidedStatus.FINISHED, OUTLET, own_session),
+), messages=_MESSAGES)  # fmt: skip
 
-
-def _roles(user: object) -> set[str]:
-    return {a.role for a in assignments_of(user)}
+LIFECYCLES = (CASE_TRANSITIONS, ARCHIVE_TRANSITIONS, BATCH_TRANSITIONS, GUIDED_TRANSITIONS)
 
 
-def find(
-    table: Iterable[Transition], action: str, status: str, by: object, labels: type[models.TextChoices]
-) -> Transition:
-    """The transition for `action` from `status` that `by` may perform, or a TransitionError."""
-    for t in table:
-        if t.action != action:
-            continue
-        if status not in t.sources:
-            raise TransitionError(
-                _("当前状态为“%(status)s”，不能执行该操作。") % {"status": labels(status).label}
-            )
-        if by is None:
-            return t
-        if not t.roles or not (_roles(by) & {r.value for r in t.roles}):
-            raise TransitionError(_("您的角色不能执行该操作。"))
-        return t
-    raise TransitionError(_("不支持的操作。"))
+def find(table: Lifecycle, action: str, status: str, by: object, labels: object = None) -> Transition:
+    """The row for `action` from `status` that `by` may take (status and role); the guards run in
+    `guards` once the service has gathered what they read. The system (by=None) always may."""
+    return table.permit(action, status, by=by)
+
+
+def guards(table: Lifecycle, tr: Transition, obj: Any, by: Any, **ctx: Any) -> None:
+    """Every guard the row declares (first refusal raised)."""
+    table.run_guards(tr, obj, by=by, ctx=ctx)

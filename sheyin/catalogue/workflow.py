@@ -1,4 +1,4 @@
-"""The catalogue version lifecycle (R5.1, R5.2): one TRANSITIONS table, pure Python.
+"""The catalogue version lifecycle (R5.1, R5.2): one table (VERSION) on the common lifecycle engine.
 
 Stored statuses: draft → in_review → published, with in_review → draft (withdrawn by the maker or
 returned by the checker) and draft → discarded. "Superseded" is not stored: a published version is
@@ -10,16 +10,23 @@ instant, with no job that has to run at midnight.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.roles import Role
+from sheyin.common.lifecycle import (
+    Lifecycle,
+    MakerCheckerError,
+    T,
+    Transition,
+    TransitionError,
+    maker_checker,
+)
+
+__all__ = ["PROPOSAL", "VERSION", "MakerCheckerError", "Transition", "TransitionError"]
 
 
 class Status(models.TextChoices):
@@ -44,25 +51,19 @@ OPEN = (Status.DRAFT, Status.IN_REVIEW)
 FROZEN = (Status.PUBLISHED,)  # the database refuses any change to these (migration 0002)
 
 
-class TransitionError(ValidationError):
-    """A transition that the table does not allow, for this status, role or guard."""
+# Guards: (version, ctx) -> a Chinese refusal or None; ctx["by"] is the user (None: the system).
 
 
-class MakerCheckerError(TransitionError):
-    """The maker of a version tried to check it (design rule 4)."""
-
-
-Guard = Callable[[Any, Any], str | None]  # (version, user) -> refusal message or None
-
-
-def _has_items(version: Any, user: Any) -> str | None:
+def _has_items(version: Any, ctx: dict[str, Any]) -> str | None:
     if not version.items.exists():
         return _("版本中没有任何服务事项，不能提交审核。")
     return None
 
 
-def _not_a_maker(version: Any, user: Any) -> str | None:
+@maker_checker
+def _not_a_maker(version: Any, ctx: dict[str, Any]) -> str | None:
     """The checker is neither the one who created, edited nor submitted the draft."""
+    user = ctx.get("by")
     if user is None:
         return None
     makers = {version.created_by_id, version.submitted_by_id}
@@ -72,30 +73,23 @@ def _not_a_maker(version: Any, user: Any) -> str | None:
     return None
 
 
-def _is_submitter(version: Any, user: Any) -> str | None:
+def _is_submitter(version: Any, ctx: dict[str, Any]) -> str | None:
+    user = ctx.get("by")
     if user is not None and version.submitted_by_id != user.pk:
         return _("只有提交人可以撤回审核申请。")
     return None
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: str
-    target: str
-    roles: frozenset[Role]
-    guards: tuple[Guard, ...] = ()
+_OFFICER, _ADMIN = {Role.MUNICIPAL_OFFICER}, {Role.MUNICIPAL_ADMIN}
 
-
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", Status.DRAFT, Status.IN_REVIEW, frozenset({Role.MUNICIPAL_OFFICER}), (_has_items,)),
-    Transition("withdraw", Status.IN_REVIEW, Status.DRAFT, frozenset({Role.MUNICIPAL_OFFICER}), (_is_submitter,)),
-    Transition("return", Status.IN_REVIEW, Status.DRAFT, frozenset({Role.MUNICIPAL_ADMIN}), (_not_a_maker,)),
-    Transition(
-        "publish", Status.IN_REVIEW, Status.PUBLISHED, frozenset({Role.MUNICIPAL_ADMIN}), (_not_a_maker, _has_items)
-    ),
-    Transition("discard", Status.DRAFT, Status.DISCARDED, frozenset({Role.MUNICIPAL_OFFICER})),
-)  # fmt: skip
+VERSION = Lifecycle("catalogue_version", Status, (
+    T("submit", Status.DRAFT, Status.IN_REVIEW, _OFFICER, _has_items),
+    T("withdraw", Status.IN_REVIEW, Status.DRAFT, _OFFICER, _is_submitter),
+    T("return", Status.IN_REVIEW, Status.DRAFT, _ADMIN, _not_a_maker),
+    T("publish", Status.IN_REVIEW, Status.PUBLISHED, _ADMIN, _not_a_maker, _has_items),
+    T("discard", Status.DRAFT, Status.DISCARDED, _OFFICER),
+), messages={"status": gettext_lazy("“%(status)s”状态的版本不能执行“%(action)s”。")})  # fmt: skip
+TRANSITIONS = VERSION.transitions
 
 ACTION_LABELS = {
     "submit": gettext_lazy("提交审核"),
@@ -106,6 +100,9 @@ ACTION_LABELS = {
 }
 
 
+VERSION.action_labels = ACTION_LABELS
+
+
 def roles_of(user: Any) -> set[str]:
     from sheyin.accounts.scope import assignments_of
 
@@ -113,28 +110,22 @@ def roles_of(user: Any) -> set[str]:
 
 
 def find(action: str, source: str) -> Transition:
-    for t in TRANSITIONS:
-        if t.action == action and t.source == source:
-            return t
-    raise TransitionError(
-        _("“%(status)s”状态的版本不能执行“%(action)s”。")
-        % {"status": Status(source).label, "action": ACTION_LABELS.get(action, action)}
-    )
+    return VERSION.find(action, source)
 
 
 def check(action: str, version: Any, user: Any) -> Transition:
     """The transition for `action` from the version's status, or a TransitionError saying why not.
     `user=None` is the system itself (the reference-data loader), which no role or maker rule binds."""
     t = find(action, version.status)
-    if user is not None and not (roles_of(user) & {r.value for r in t.roles}):
+    if user is not None and not (roles_of(user) & t.roles):
         raise TransitionError(
             _("只有%(roles)s可以执行“%(action)s”。")
-            % {"roles": "、".join(str(r.label) for r in t.roles), "action": ACTION_LABELS[action]}
+            % {
+                "roles": "、".join(str(Role(r).label) for r in sorted(t.roles)),
+                "action": ACTION_LABELS[action],
+            }
         )
-    for guard in t.guards:
-        message = guard(version, user)
-        if message:
-            raise (MakerCheckerError if guard is _not_a_maker else TransitionError)(message)
+    VERSION.run_guards(t, version, by=user)
     return t
 
 
@@ -142,7 +133,7 @@ def allowed_actions(version: Any, user: Any) -> list[str]:
     """The actions this user may take on the version now (for the buttons on the page)."""
     out = []
     for t in TRANSITIONS:
-        if t.source != version.status:
+        if version.status not in t.sources:
             continue
         try:
             check(t.action, version, user)
@@ -179,11 +170,11 @@ class ProposalStatus(models.TextChoices):
 
 PROPOSERS = frozenset({Role.BANK_ADMIN, Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.MUNICIPAL_ADMIN,
                        Role.MUNICIPAL_OFFICER})  # fmt: skip
-ProposalGuard = Callable[[Any, Any], str | None]  # (proposal, user) -> refusal message or None
 
 
-def _proposer_side(p: Any, user: Any) -> str | None:
+def _proposer_side(p: Any, ctx: dict[str, Any]) -> str | None:
     """Only the proposing organisation (its bank, or its agency) resubmits or withdraws."""
+    user = ctx.get("by")
     if user is None:
         return None
     from sheyin.accounts.scope import assignments_of
@@ -196,40 +187,37 @@ def _proposer_side(p: Any, user: Any) -> str | None:
     return _("只有提出建议的单位可以修改或撤回。")
 
 
-def _not_the_proposer(p: Any, user: Any) -> str | None:
+@maker_checker
+def _not_the_proposer(p: Any, ctx: dict[str, Any]) -> str | None:
+    user = ctx.get("by")
     if user is not None and p.proposed_by_id == user.pk:
         return _("提出建议的人员不能审查自己的建议（经办与复核须由不同人员办理）。")
     return None
 
 
-def _not_the_reviewer(p: Any, user: Any) -> str | None:
+@maker_checker
+def _not_the_reviewer(p: Any, ctx: dict[str, Any]) -> str | None:
+    user = ctx.get("by")
     if user is not None and user.pk in (p.reviewed_by_id, p.proposed_by_id):
         return _("初审人或建议人不能审定同一建议，请由另一位市级管理员审定（双人复核）。")
     return None
 
 
-@dataclass(frozen=True)
-class ProposalTransition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]  # empty: the system only (publication of the catalogue carries it)
-    guards: tuple[ProposalGuard, ...] = ()
-
-
 P = ProposalStatus
-PROPOSAL_TRANSITIONS: tuple[ProposalTransition, ...] = (
-    ProposalTransition("resubmit", (P.RETURNED,), P.SUBMITTED, PROPOSERS, (_proposer_side,)),
-    ProposalTransition("withdraw", (P.SUBMITTED, P.RETURNED), P.WITHDRAWN, PROPOSERS, (_proposer_side,)),
-    ProposalTransition("return", (P.SUBMITTED,), P.RETURNED, frozenset({Role.MUNICIPAL_OFFICER}), (_not_the_proposer,)),
-    ProposalTransition("review", (P.SUBMITTED,), P.REVIEWED, frozenset({Role.MUNICIPAL_OFFICER}), (_not_the_proposer,)),
-    ProposalTransition("accept", (P.REVIEWED,), P.ACCEPTED, frozenset({Role.MUNICIPAL_ADMIN}), (_not_the_reviewer,)),
-    ProposalTransition("reject", (P.REVIEWED,), P.REJECTED, frozenset({Role.MUNICIPAL_ADMIN}), (_not_the_reviewer,)),
-    ProposalTransition("carry", (P.ACCEPTED,), P.CARRIED, frozenset({Role.MUNICIPAL_OFFICER})),
+PROPOSAL = Lifecycle("service_proposal", ProposalStatus, (
+    T("resubmit", [P.RETURNED], P.SUBMITTED, PROPOSERS, _proposer_side),
+    T("withdraw", [P.SUBMITTED, P.RETURNED], P.WITHDRAWN, PROPOSERS, _proposer_side),
+    T("return", [P.SUBMITTED], P.RETURNED, _OFFICER, _not_the_proposer),
+    T("review", [P.SUBMITTED], P.REVIEWED, _OFFICER, _not_the_proposer),
+    T("accept", [P.REVIEWED], P.ACCEPTED, _ADMIN, _not_the_reviewer),
+    T("reject", [P.REVIEWED], P.REJECTED, _ADMIN, _not_the_reviewer),
+    T("carry", [P.ACCEPTED], P.CARRIED, _OFFICER),
     # The system: the draft holding the item is published, or it loses the item (deleted, discarded).
-    ProposalTransition("publish", (P.CARRIED,), P.PUBLISHED, frozenset()),
-    ProposalTransition("uncarry", (P.CARRIED,), P.ACCEPTED, frozenset()),
-)  # fmt: skip
+    T("publish", [P.CARRIED], P.PUBLISHED, []),
+    T("uncarry", [P.CARRIED], P.ACCEPTED, []),
+), messages={"status": gettext_lazy("“%(status)s”状态的建议不能执行“%(action)s”。")})  # fmt: skip
+PROPOSAL_TRANSITIONS = PROPOSAL.transitions
+ProposalTransition = Transition
 
 PROPOSAL_ACTION_LABELS = {
     "resubmit": gettext_lazy("补充后重新提交"),
@@ -244,23 +232,17 @@ PROPOSAL_ACTION_LABELS = {
 }
 
 
-def proposal_check(action: str, proposal: Any, user: Any) -> ProposalTransition:
+PROPOSAL.action_labels = PROPOSAL_ACTION_LABELS
+
+
+def proposal_check(action: str, proposal: Any, user: Any) -> Transition:
     """The transition for `action` from the proposal's status, or a TransitionError saying why not.
     `user=None` is the system (catalogue publication), which no role binds."""
     label = PROPOSAL_ACTION_LABELS.get(action, action)
-    found = [t for t in PROPOSAL_TRANSITIONS if t.action == action]
-    t = next((t for t in found if proposal.status in t.sources), None)
-    if t is None:
-        raise TransitionError(_("“%(s)s”状态的建议不能执行“%(a)s”。") % {
-            "s": ProposalStatus(proposal.status).label, "a": label})  # fmt: skip
-    if user is not None and not (roles_of(user) & {r.value for r in t.roles}):
+    t = PROPOSAL.find(action, proposal.status)
+    if user is not None and not (roles_of(user) & t.roles):
         raise TransitionError(_("您的角色不能执行“%(a)s”。") % {"a": label})
-    for guard in t.guards:
-        message = guard(proposal, user)
-        if message:
-            raise (MakerCheckerError if guard in (_not_the_proposer, _not_the_reviewer) else TransitionError)(
-                message
-            )
+    PROPOSAL.run_guards(t, proposal, by=user)
     return t
 
 

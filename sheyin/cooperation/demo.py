@@ -163,6 +163,8 @@ def _municipal_agreements(rng: random.Random, today: dt.date) -> int:
         for app, ag in zip(apps, ags, strict=True):
             ag.bank_application = app
         Agreement.objects.bulk_create(ags)
+        # Not a lifecycle change: demo banks are written as they stand after their agreements (bulk-created
+        # above as signed); no one acted, so no step to audit.
         Bank.objects.filter(pk__in=[b.pk for b in banks]).update(status=Bank.Status.ACTIVE)
         for ag in ags:
             events.append(

@@ -1,39 +1,39 @@
 """Statuses and transition tables of every lifecycle in the cooperation app (design rule 3). Pure Python.
 
-Each table lists, per action: the source statuses, the target, the roles allowed and the guards.
-A guard is a pure function of the object and a context the service prepares; it returns a Chinese
-refusal or None. Only the transition services in services.py change a status, under select_for_update().
+Each table (a Lifecycle on the common engine, sheyin.common.lifecycle) lists, per action: the source
+statuses, the target, the roles allowed and the guards. A guard is a pure function of the object and a
+context the service prepares; it returns a Chinese refusal or None, and the engine runs every one. Only
+the transition services in services/ change a status, under select_for_update().
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
+from sheyin.common.lifecycle import (
+    SYSTEM,
+    Guard,
+    Lifecycle,
+    MakerCheckerError,
+    T,
+    Transition,
+    TransitionError,
+    maker_checker,
+)
 from sheyin.institutions.models import Bank, OutletStatus
 
-SYSTEM = "system"  # the platform itself: jobs, and side effects of a step already authorised
+__all__ = ["SYSTEM", "Lifecycle", "MakerCheckerError", "Transition", "TransitionError", "maker_checker"]
 
 MA, MO = Role.MUNICIPAL_ADMIN.value, Role.MUNICIPAL_OFFICER.value
 DA, DO, DI = Role.DISTRICT_ADMIN.value, Role.DISTRICT_OFFICER.value, Role.DISTRICT_INSPECTOR.value
 BA, OM = Role.BANK_ADMIN.value, Role.OUTLET_MANAGER.value
-
-
-class TransitionError(ValidationError):
-    """A step that the lifecycle does not allow now (wrong status, or a guard refuses)."""
-
-
-class MakerCheckerError(TransitionError):
-    """The person who made a record cannot also check or approve it."""
 
 
 class BankApplicationStatus(models.TextChoices):
@@ -115,79 +115,24 @@ class OpenItemStatus(models.TextChoices):
     CLOSED = "closed", gettext_lazy("已结")
 
 
-Guard = Callable[[Any, dict[str, Any]], "str | None"]
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str | Promise
-    source: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    guards: tuple[Guard, ...] = field(default=())
-
-
 def t(
     action: str, label: Any, source: Iterable[str] | str, target: str, roles: Iterable[str], *guards: Guard
 ) -> Transition:
-    src = frozenset([source] if isinstance(source, str) else source)
-    return Transition(action, label, src, target, frozenset(roles), tuple(guards))
+    return T(action, source, target, roles, *guards, label=label)
 
 
-@dataclass(frozen=True)
-class Lifecycle:
-    name: str
-    statuses: type[models.TextChoices]
-    transitions: tuple[Transition, ...]
-
-    def get(self, action: str) -> Transition:
-        for tr in self.transitions:
-            if tr.action == action:
-                return tr
-        raise KeyError(f"{self.name}: no action {action}")
-
-    def label_of(self, status: str) -> str:
-        try:
-            return str(self.statuses(status).label)
-        except ValueError:
-            return status
-
-    def check(
-        self,
-        status: str,
-        action: str,
-        roles: Iterable[str],
-        ctx: dict[str, Any] | None = None,
-        obj: Any = None,
-    ) -> Transition:
-        """The transition if allowed; otherwise a typed refusal with a clear Chinese message."""
-        tr = self.get(action)
-        if status not in tr.source:
-            raise TransitionError(
-                _("当前状态为“%(status)s”，不能执行“%(action)s”。")
-                % {"status": self.label_of(status), "action": tr.label},
-                code="wrong_status",
-            )
-        if not set(roles) & tr.roles:
-            raise NotAllowed(_("您的角色不能执行“%(action)s”。") % {"action": tr.label})
-        for guard in tr.guards:
-            message = guard(obj, ctx or {})
-            if message:
-                raise (MakerCheckerError if getattr(guard, "maker_checker", False) else TransitionError)(
-                    message, code="guard"
-                )
-        return tr
-
-    def allowed(self, status: str, roles: Iterable[str]) -> list[Transition]:
-        """Actions open to these roles from this status (guards not evaluated): for buttons."""
-        rs = set(roles)
-        return [tr for tr in self.transitions if status in tr.source and rs & tr.roles]
-
-
-def maker_checker(fn: Guard) -> Guard:
-    fn.maker_checker = True  # type: ignore[attr-defined]
-    return fn
+def _lifecycle(
+    name: str, statuses: type[models.TextChoices], transitions: tuple[Transition, ...]
+) -> Lifecycle:
+    """A cooperation lifecycle: a role outside the table is a permission refusal (NotAllowed)."""
+    return Lifecycle(
+        name,
+        statuses,
+        transitions,
+        messages={"system": gettext_lazy("您的角色不能执行“%(action)s”。")},
+        audit_prefix=f"cooperation.{name}",
+        role_error=NotAllowed,
+    )
 
 
 # --- guards (pure: they read the object and the context only) ---------------------------------------
@@ -356,7 +301,7 @@ def no_open_items(obj: Any, ctx: dict[str, Any]) -> str | None:
 
 # --- the tables ------------------------------------------------------------------------------------
 
-BANK_APPLICATION = Lifecycle(
+BANK_APPLICATION = _lifecycle(
     "bank_application",
     BankApplicationStatus,
     (
@@ -369,7 +314,7 @@ BANK_APPLICATION = Lifecycle(
     ),
 )
 
-AGREEMENT = Lifecycle(
+AGREEMENT = _lifecycle(
     "agreement",
     AgreementStatus,
     (
@@ -382,7 +327,7 @@ AGREEMENT = Lifecycle(
     ),
 )
 
-OUTLET_APPLICATION = Lifecycle(
+OUTLET_APPLICATION = _lifecycle(
     "outlet_application",
     OutletApplicationStatus,
     (
@@ -429,13 +374,13 @@ OUTLET_APPLICATION = Lifecycle(
     ),
 )
 
-INSPECTION = Lifecycle(
+INSPECTION = _lifecycle(
     "inspection",
     InspectionStatus,
     (t("complete", gettext_lazy("完成检查"), "draft", "completed", [DI], all_answered),),
 )
 
-LAYOUT_EXCEPTION = Lifecycle(
+LAYOUT_EXCEPTION = _lifecycle(
     "layout_exception",
     ExceptionStatus,
     (
@@ -444,7 +389,7 @@ LAYOUT_EXCEPTION = Lifecycle(
     ),
 )
 
-FILING = Lifecycle(
+FILING = _lifecycle(
     "filing",
     FilingStatus,
     (
@@ -453,12 +398,12 @@ FILING = Lifecycle(
     ),
 )
 
-PLAQUE = Lifecycle(
+PLAQUE = _lifecycle(
     "plaque", PlaqueStatus, (t("recover", gettext_lazy("收回标牌"), "valid", "recovered", [SYSTEM]),)
 )
 
 # The outlet's own status (institutions.Outlet.status): changed only here, by these services.
-OUTLET = Lifecycle(
+OUTLET = _lifecycle(
     "outlet",
     OutletStatus,
     (
@@ -483,7 +428,7 @@ OUTLET = Lifecycle(
     ),
 )
 
-BANK = Lifecycle(
+BANK = _lifecycle(
     "bank",
     Bank.Status,
     (
@@ -492,7 +437,7 @@ BANK = Lifecycle(
     ),
 )
 
-TERMINATION = Lifecycle(
+TERMINATION = _lifecycle(
     "termination",
     TerminationStatus,
     (
@@ -523,14 +468,16 @@ TERMINATION = Lifecycle(
             effective_date_reached,
         ),
         t("close", gettext_lazy("未结事项全部办结"), "effective", "closed", [DA, DO, SYSTEM], no_open_items),
-        t("cancel", gettext_lazy("撤销终止"), ["proposed", "scheduled"], "cancelled", [DA, BA, MA]),
+        # The platform cancels a pending termination that a bank-level termination or an expiry replaces,
+        # and the parts of a bank-level termination when it is cancelled whole.
+        t("cancel", gettext_lazy("撤销终止"), ["proposed", "scheduled"], "cancelled", [DA, BA, MA, SYSTEM]),
     ),
 )
 
 # A change to the facts a rule depends on, of an accepted, operating or suspended outlet (R3.1, R8.4):
 # the bank or the outlet asks, the district decides (maker–checker); a move inside the minimum distance
 # goes through the municipal center's layout exception first.
-CHANGE_REQUEST = Lifecycle(
+CHANGE_REQUEST = _lifecycle(
     "change_request",
     ChangeRequestStatus,
     (
@@ -569,7 +516,7 @@ CHANGE_REQUEST = Lifecycle(
     ),
 )
 
-CHECKLIST = Lifecycle(
+CHECKLIST = _lifecycle(
     "checklist",
     ChecklistStatus,
     (

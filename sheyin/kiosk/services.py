@@ -37,7 +37,7 @@ from sheyin.ratings import services as rating_services
 
 from . import sms
 from .models import OneTimeCode, PrintedRecord, Terminal, TerminalQuery
-from .workflow import TerminalStatus, transition
+from .workflow import TERMINAL, TerminalStatus
 
 IDLE_SECONDS = 60  # R2.1 page requirement; setting SHEYIN_KIOSK_IDLE_SECONDS overrides (tests, trials)
 
@@ -123,14 +123,9 @@ def _terminal_transition(action: str, terminal: Terminal, reason: str, by: Any) 
     require_scope(by, terminal)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写原因。")})
-    with transaction.atomic():
-        locked = Terminal.objects.select_for_update().get(pk=terminal.pk)
-        t = transition(action, locked.status)
-        before = locked.status
-        locked.status = t.target
-        locked.save(update_fields=["status"])
-        record(action=f"kiosk.terminal_{action}", by=by, obj=locked, reason=reason,
-               before={"status": before}, after={"status": locked.status})  # fmt: skip
+    locked: Terminal = TERMINAL.apply(
+        terminal, action, by=by, reason=reason, audit_action=f"kiosk.terminal_{action}"
+    )
     return locked
 
 

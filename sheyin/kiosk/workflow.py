@@ -1,19 +1,18 @@
 """Terminal lifecycle (R2.1): registered devices of an outlet, each with its own credential.
 
-Pure Python: one TRANSITIONS table; only the transition services in services.py change the status,
-under select_for_update().
+One lifecycle on the common engine (sheyin.common.lifecycle); only the transition services in
+services.py change the status, through TERMINAL.apply().
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.roles import Role
+from sheyin.common.lifecycle import Lifecycle, T, Transition, TransitionError
+
+__all__ = ["TERMINAL", "TRANSITIONS", "TerminalStatus", "Transition", "TransitionError", "transition"]
 
 
 class TerminalStatus(models.TextChoices):
@@ -21,29 +20,20 @@ class TerminalStatus(models.TextChoices):
     DISABLED = "disabled", gettext_lazy("停用")
 
 
-class TransitionError(ValidationError):
-    pass
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]
-
-
 MANAGERS = frozenset({Role.OUTLET_MANAGER, Role.BANK_ADMIN})
-TRANSITIONS = [
-    Transition("disable", (TerminalStatus.ACTIVE,), TerminalStatus.DISABLED, MANAGERS),
-    Transition("enable", (TerminalStatus.DISABLED,), TerminalStatus.ACTIVE, MANAGERS),
-]
+
+TERMINAL = Lifecycle(
+    "terminal",
+    TerminalStatus,
+    (
+        T("disable", [TerminalStatus.ACTIVE], TerminalStatus.DISABLED, MANAGERS, label=gettext_lazy("停用")),
+        T("enable", [TerminalStatus.DISABLED], TerminalStatus.ACTIVE, MANAGERS, label=gettext_lazy("启用")),
+    ),
+    messages={"status": gettext_lazy("终端当前状态为“%(status)s”，不能执行该操作。")},
+    audit_prefix="kiosk.terminal",
+)
+TRANSITIONS = TERMINAL.transitions
 
 
 def transition(action: str, status: str) -> Transition:
-    for t in TRANSITIONS:
-        if t.action == action and status in t.sources:
-            return t
-    raise TransitionError(
-        _("终端当前状态为“%(status)s”，不能执行该操作。") % {"status": TerminalStatus(status).label}
-    )
+    return TERMINAL.find(action, status)

@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from sheyin.common.lifecycle import TransitionError
 
 # --- imports ----------------------------------------------------------------------------------------
 
@@ -152,8 +153,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-class RunTransitionError(ValidationError):
-    """A status change the table does not allow."""
+class RunTransitionError(TransitionError):
+    """A status change the table does not allow (the common lifecycle engine's refusal)."""
 
 
 def check_transition(source: str, target: str, by: Any) -> None:

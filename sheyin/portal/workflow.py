@@ -1,13 +1,16 @@
-"""The lifecycle of a policy material: draft → published ⇄ withdrawn (pure Python, no database)."""
+"""The lifecycle of a policy material: draft → published ⇄ withdrawn, on the common engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sheyin.accounts.roles import Role
+from sheyin.common.lifecycle import Lifecycle, T, TransitionError
+
+__all__ = ["MATERIAL", "TRANSITIONS", "Status", "TransitionError", "allowed_targets", "has_content"]
 
 
 class Status(models.TextChoices):
@@ -19,34 +22,37 @@ class Status(models.TextChoices):
 MANAGERS = frozenset({Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER})
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: Status
-    target: Status
-    roles: frozenset[Role]
-    guard: str = ""  # name of the guard the service checks ("has_content")
+def has_content(material: Any, ctx: dict[str, Any]) -> str | None:
+    """A material is published only with what its kind needs (a file, or a body)."""
+    from .services import publish_errors
+
+    errors = publish_errors(material)
+    return "".join(str(m) for m in errors.values()) or None
 
 
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Status.DRAFT, Status.PUBLISHED, MANAGERS, guard="has_content"),
-    Transition(Status.PUBLISHED, Status.WITHDRAWN, MANAGERS),
-    Transition(Status.WITHDRAWN, Status.PUBLISHED, MANAGERS, guard="has_content"),
+MATERIAL = Lifecycle(
+    "material",
+    Status,
+    (
+        T(
+            "publish",
+            [Status.DRAFT, Status.WITHDRAWN],
+            Status.PUBLISHED,
+            MANAGERS,
+            has_content,
+            label=_("发布"),
+            stamp="published_at",
+        ),
+        T("withdraw", [Status.PUBLISHED], Status.WITHDRAWN, MANAGERS, label=_("撤回")),
+    ),
+    messages={
+        "status": _("资料当前状态为“%(status)s”，不能变更为“%(target)s”。"),
+        "role": _("您的角色不能执行此状态变更。"),
+    },
+    audit_prefix="portal.material",
 )
-
-
-class TransitionNotAllowed(Exception):
-    """A transition the table does not list (shown to the user as a clear Chinese message)."""
-
-
-def find(source: str, target: str) -> Transition:
-    for t in TRANSITIONS:
-        if t.source == source and t.target == target:
-            return t
-    raise TransitionNotAllowed(
-        _("资料当前状态为“%(source)s”，不能变更为“%(target)s”。")
-        % {"source": Status(source).label, "target": Status(target).label}
-    )
+TRANSITIONS = MATERIAL.transitions
 
 
 def allowed_targets(source: str) -> list[Status]:
-    return [t.target for t in TRANSITIONS if t.source == source]
+    return [Status(t.target) for t in TRANSITIONS if source in t.sources]

@@ -26,7 +26,7 @@ from sheyin.institutions.workdays import add_working_days
 
 from . import codes
 from .models import BAD_LEVEL_MAX, BadReviewCase, BadReviewStep, Rating, RatingSettings, RatingToken
-from .workflow import BadReviewStatus, find
+from .workflow import BAD_REVIEW, BadReviewStatus, find
 
 logger = logging.getLogger(__name__)
 
@@ -287,13 +287,16 @@ def _transition(bad: BadReviewCase, action: str, by: Any, note: str) -> tuple[Ba
     return locked, t.target
 
 
-def _step(bad: BadReviewCase, action: str, before: str, note: str, by: Any) -> BadReviewCase:
-    bad.save()
-    BadReviewStep.objects.create(case=bad, action=action, status=bad.status, note=note[:1000], by=by)
-    record(
-        action=f"bad_review.{action}", by=by, obj=bad, before={"status": before}, after={"status": bad.status}
-    )
-    return bad
+def _step(
+    bad: BadReviewCase, action: str, before: str, note: str, by: Any, fields: list[str]
+) -> BadReviewCase:
+    """Move the case through the engine (guards, lock, audit), with the fields the step filled in."""
+    saved: BadReviewCase = BAD_REVIEW.apply(
+        bad, action, by=by, ctx={"text": note}, changes={f: getattr(bad, f) for f in fields},
+        audit_action=f"bad_review.{action}",
+    )  # fmt: skip
+    BadReviewStep.objects.create(case=saved, action=action, status=saved.status, note=note[:1000], by=by)
+    return saved
 
 
 def _need(value: str, field: str, message: str) -> str:
@@ -309,7 +312,7 @@ def bad_review_verify(*, bad: BadReviewCase, note: str, by: Any) -> BadReviewCas
         before, bad.status = bad.status, target
         bad.verification = _need(note, "note", _("请填写核实情况。"))[:500]
         bad.verified_at = timezone.now()
-        return _step(bad, "verify", before, bad.verification, by)
+        return _step(bad, "verify", before, bad.verification, by, ["verification", "verified_at"])
 
 
 def bad_review_rectify(
@@ -330,7 +333,10 @@ def bad_review_rectify(
         if evidence is not None:
             bad.evidence.save(evidence.name or "evidence", evidence, save=False)
             bad.evidence_kind = kind
-        return _step(bad, "rectify", before, text, by)
+        fields = ["rectification", "rectified_at", "rectified_on_time"]
+        return _step(
+            bad, "rectify", before, text, by, fields + (["evidence", "evidence_kind"] if evidence else [])
+        )
 
 
 def bad_review_call_back(*, bad: BadReviewCase, result: str, note: str, by: Any) -> BadReviewCase:
@@ -347,7 +353,9 @@ def bad_review_call_back(*, bad: BadReviewCase, result: str, note: str, by: Any)
         text = _need(note, "note", _("请填写回访记录。"))[:500]
         before, bad.status = bad.status, target
         bad.callback_result, bad.callback_note, bad.called_back_at = result, text, timezone.now()
-        return _step(bad, "call_back", before, text, by)
+        return _step(
+            bad, "call_back", before, text, by, ["callback_result", "callback_note", "called_back_at"]
+        )
 
 
 def bad_review_close(*, bad: BadReviewCase, outcome: str, by: Any) -> BadReviewCase:
@@ -360,7 +368,7 @@ def bad_review_close(*, bad: BadReviewCase, outcome: str, by: Any) -> BadReviewC
         before, bad.status = bad.status, target
         bad.outcome, bad.closed_at = scrub(text, bad.rating.contact_name), timezone.now()
         _publish(bad, by)
-        return _step(bad, "close", before, bad.outcome, by)
+        return _step(bad, "close", before, bad.outcome, by, ["outcome", "closed_at", "published_at"])
 
 
 def bad_review_appeal(*, bad: BadReviewCase, reason: str, by: Any) -> BadReviewCase:
@@ -370,7 +378,7 @@ def bad_review_appeal(*, bad: BadReviewCase, reason: str, by: Any) -> BadReviewC
         text = _need(reason, "reason", _("请填写申诉理由。"))[:500]
         before, bad.status = bad.status, target
         bad.appeal_reason, bad.appealed_at = text, timezone.now()
-        return _step(bad, "appeal", before, text, by)
+        return _step(bad, "appeal", before, text, by, ["appeal_reason", "appealed_at"])
 
 
 def bad_review_decide_appeal(*, bad: BadReviewCase, uphold: bool, note: str, by: Any) -> BadReviewCase:
@@ -386,7 +394,8 @@ def bad_review_decide_appeal(*, bad: BadReviewCase, uphold: bool, note: str, by:
             bad.outcome = scrub(text, bad.rating.contact_name)
             Rating.objects.filter(pk=bad.rating_id).update(excluded=True)
             _publish(bad, by)
-        return _step(bad, action, before, text, by)
+        fields = ["appeal_decision", "appeal_decided_at"] + (["outcome", "published_at"] if uphold else [])
+        return _step(bad, action, before, text, by, fields)
 
 
 def _publish(bad: BadReviewCase, by: Any) -> None:

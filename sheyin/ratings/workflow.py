@@ -3,20 +3,30 @@
 open → verified → rectified → called_back → closed; an anonymous review may close straight from rectified,
 a real-name one only after the call-back (回访率 100%). The outlet may appeal a false review (申诉复核) before
 rectifying: appealed → appeal_upheld (the rating is set aside) or appeal_rejected (handling resumes).
-Pure Python: one TRANSITIONS table; only the transition services in services.py change a status.
+One lifecycle on the common engine; only the transition services in services.py change a status,
+through BAD_REVIEW.apply().
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.roles import Role
-from sheyin.accounts.scope import assignments_of
+from sheyin.common.lifecycle import Lifecycle, T, Transition, TransitionError
+
+__all__ = [
+    "BAD_REVIEW",
+    "FINISHED",
+    "TRANSITIONS",
+    "BadReviewStatus",
+    "TransitionError",
+    "allowed_actions",
+    "find",
+]
 
 
 class BadReviewStatus(models.TextChoices):
@@ -34,53 +44,57 @@ class BadReviewStatus(models.TextChoices):
 FINISHED = (BadReviewStatus.CLOSED, BadReviewStatus.APPEAL_UPHELD)
 
 
-class TransitionError(ValidationError):
-    """A transition the table does not allow for this status or role."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]
-    guards: tuple[str, ...] = field(default=())
-
-
 MUNICIPAL = frozenset({Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER})
 DISTRICT = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER}) | MUNICIPAL
 MANAGER = frozenset({Role.OUTLET_MANAGER}) | MUNICIPAL
 S = BadReviewStatus
 
-TRANSITIONS = [
-    Transition("verify", (S.OPEN,), S.VERIFIED, DISTRICT, ("note",)),
-    Transition("rectify", (S.VERIFIED, S.APPEAL_REJECTED), S.RECTIFIED, MANAGER, ("note",)),
-    Transition("call_back", (S.RECTIFIED,), S.CALLED_BACK, MANAGER | DISTRICT, ("note",)),
-    Transition("close", (S.RECTIFIED, S.CALLED_BACK), S.CLOSED, DISTRICT, ("outcome", "called_back_if_real_name")),
-    Transition("appeal", (S.OPEN, S.VERIFIED), S.APPEALED, frozenset({Role.OUTLET_MANAGER}), ("reason",)),
-    Transition("uphold_appeal", (S.APPEALED,), S.APPEAL_UPHELD, DISTRICT, ("outcome",)),
-    Transition("reject_appeal", (S.APPEALED,), S.APPEAL_REJECTED, DISTRICT, ("reason",)),
-]  # fmt: skip
+
+# Guards: the service passes what the person wrote as ctx["text"]; each returns a Chinese refusal or None.
+def note(bad: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("text") or "").strip() else _("请填写办理情况。")
+
+
+def reason(bad: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("text") or "").strip() else _("请填写理由。")
+
+
+def outcome(bad: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("text") or "").strip() else _("请填写向社会公开的处理结果。")
+
+
+def called_back_if_real_name(bad: Any, ctx: dict[str, Any]) -> str | None:
+    """A real-name review closes only after the call-back (回访率 100%, R9.5)."""
+    if bad.rating.real_name and bad.called_back_at is None:
+        return _("实名差评须先完成回访，才能办结。")
+    return None
+
+
+BAD_REVIEW = Lifecycle(
+    "bad_review",
+    BadReviewStatus,
+    (
+        T("verify", [S.OPEN], S.VERIFIED, DISTRICT, note),
+        T("rectify", [S.VERIFIED, S.APPEAL_REJECTED], S.RECTIFIED, MANAGER, note),
+        T("call_back", [S.RECTIFIED], S.CALLED_BACK, MANAGER | DISTRICT, note),
+        T("close", [S.RECTIFIED, S.CALLED_BACK], S.CLOSED, DISTRICT, outcome, called_back_if_real_name),
+        T("appeal", [S.OPEN, S.VERIFIED], S.APPEALED, {Role.OUTLET_MANAGER}, reason),
+        T("uphold_appeal", [S.APPEALED], S.APPEAL_UPHELD, DISTRICT, outcome),
+        T("reject_appeal", [S.APPEALED], S.APPEAL_REJECTED, DISTRICT, reason),
+    ),
+    messages={"status": gettext_lazy("当前状态为“%(status)s”，不能执行该操作。"),
+              "role": gettext_lazy("您的角色不能执行该操作。")},
+)  # fmt: skip
+TRANSITIONS = BAD_REVIEW.transitions
 
 
 def find(action: str, status: str, by: object) -> Transition:
-    """The transition for `action` from `status` that `by` may perform, or a TransitionError."""
-    for t in TRANSITIONS:
-        if t.action != action:
-            continue
-        if status not in t.sources:
-            raise TransitionError(
-                _("当前状态为“%(status)s”，不能执行该操作。") % {"status": BadReviewStatus(status).label}
-            )
-        if by is None:
-            return t
-        roles = {a.role for a in assignments_of(by)}
-        if not roles & {r.value for r in t.roles}:
-            raise TransitionError(_("您的角色不能执行该操作。"))
-        return t
-    raise TransitionError(_("不支持的操作。"))
+    """The transition for `action` from `status` that `by` may perform (status and role), or a refusal."""
+    return BAD_REVIEW.permit(action, status, by=by)
 
 
 def allowed_actions(status: str, by: object) -> list[str]:
-    roles = {a.role for a in assignments_of(by)}
-    return [t.action for t in TRANSITIONS if status in t.sources and roles & {r.value for r in t.roles}]
+    """Actions open to this user's roles from this status (the text guards need the form, so not here)."""
+    from sheyin.common.lifecycle import roles_of
+
+    return [t.action for t in BAD_REVIEW.allowed_by_role(status, roles_of(by))]

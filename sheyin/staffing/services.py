@@ -54,10 +54,14 @@ from .models import (
 )
 from .workflow import (
     ATTEMPT_TRANSITIONS,
+    CANCELS_ENROLMENTS,
+    ENDS_SESSIONS,
     ENROLMENT_TRANSITIONS,
     GRANT_TRANSITIONS,
+    REVOKES_GRANTS,
     SESSION_TRANSITIONS,
     STAFF_TRANSITIONS,
+    SYSTEM,
     TRANSFER_TRANSITIONS,
     AttemptStatus,
     EnrolmentStatus,
@@ -69,6 +73,7 @@ from .workflow import (
     TransferStatus,
     TransitionError,
     find,
+    step,
 )
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -327,15 +332,17 @@ def staff_transition(*, staff: StaffMember, action: str, reason: str, by: Any) -
         locked.status = t.target
         if t.target == StaffStatus.LEFT:
             locked.left_on = timezone.localdate()
-            Transfer.objects.filter(staff=locked, status=TransferStatus.PROPOSED).update(
-                status=TransferStatus.CANCELLED, decided_at=timezone.now(), decision_note=_("人员离职")
-            )
+            left = _("人员离职")
+            TRANSFER_TRANSITIONS.apply_bulk(
+                Transfer.objects.filter(staff=locked, status=TransferStatus.PROPOSED), "lapse", by=by,
+                roles={SYSTEM}, reason=left, changes={"decided_at": timezone.now(), "decision_note": left},
+            )  # fmt: skip
         locked.save()
         _event(locked, StaffEvent.Kind.ROSTER, _("状态：%(a)s → %(b)s（%(r)s）") % {
             "a": StaffStatus(before).label, "b": locked.get_status_display(), "r": reason}, by)  # fmt: skip
         record(action=f"staff.{action}", by=by, obj=locked, before={"status": before},
                after={"status": locked.status}, reason=reason)  # fmt: skip
-        if "revokes_grants" in t.guards:
+        if REVOKES_GRANTS in t.effects:
             kind = RevokeReason.LEFT if t.target == StaffStatus.LEFT else RevokeReason.STAFF_SUSPENDED
             for grant in PermissionGrant.objects.filter(staff=locked, status=GrantStatus.ACTIVE):
                 _end_grant(grant, action="revoke", kind=kind, note=reason, by=by, check_roles=False)
@@ -394,15 +401,9 @@ def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> T
             .get(pk=transfer.pk)
         )
         try:
-            t = find(TRANSFER_TRANSITIONS, action, t_locked.status, by, TransferStatus.choices)
+            t = step(TRANSFER_TRANSITIONS, action, t_locked, by)
         except TransitionError as exc:
             raise _transition_error(exc) from exc
-        if "receiving_side" in t.guards:
-            require_scope(by, t_locked.to_outlet)
-        if "proposing_side" in t.guards:
-            require_scope(by, t_locked.from_outlet)
-        if "not_proposer" in t.guards and by is not None and by.pk == t_locked.proposed_by_id:
-            raise ValidationError({NON_FIELD_ERRORS: _("调动须由调入方确认，发起人不能自己接收或拒绝。")})
         if action == "reject" and not (note or "").strip():
             raise ValidationError({"note": _("拒绝调动须填写理由。")})
         t_locked.status = t.target
@@ -426,9 +427,11 @@ def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> T
                     grant, action="revoke", kind=RevokeReason.TRANSFER,
                     note=_("调往“%(o)s”") % {"o": t_locked.to_outlet.name}, by=by, check_roles=False,
                 )  # fmt: skip
-            PermissionGrant.objects.filter(staff=staff, status=GrantStatus.PROPOSED).update(
-                status=GrantStatus.WITHDRAWN, ended_at=timezone.now(), revoke_note=_("人员已调离")
-            )
+            gone = _("人员已调离")
+            GRANT_TRANSITIONS.apply_bulk(
+                PermissionGrant.objects.filter(staff=staff, status=GrantStatus.PROPOSED), "lapse", by=by,
+                roles={SYSTEM}, reason=gone, changes={"ended_at": timezone.now(), "revoke_note": gone},
+            )  # fmt: skip
             staff.outlet = t_locked.to_outlet
             staff.district_id = t_locked.to_outlet.district_id
             staff.save()
@@ -561,19 +564,21 @@ def session_transition(*, session: TrainingSession, action: str, by: Any) -> Tra
     with transaction.atomic():
         locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
         try:
-            t = find(SESSION_TRANSITIONS, action, locked.status, by, SessionStatus.choices)
+            t = step(SESSION_TRANSITIONS, action, locked, by)
         except TransitionError as exc:
             raise _transition_error(exc) from exc
-        if "after_end" in t.guards and locked.ends_at > timezone.now():
-            raise ValidationError({NON_FIELD_ERRORS: _("培训尚未结束（%(t)s结束），不能结束培训。") % {
-                "t": timezone.localtime(locked.ends_at).strftime("%Y-%m-%d %H:%M")}})  # fmt: skip
         before = locked.status
         locked.status = t.target
         locked.save(update_fields=["status", "updated_at"])
-        if "cancels_enrolments" in t.guards:
-            for e in locked.enrolments.filter(status=EnrolmentStatus.ENROLLED).select_related("staff"):
-                e.status = EnrolmentStatus.CANCELLED
-                e.save(update_fields=["status", "updated_at"])
+        if CANCELS_ENROLMENTS in t.effects:
+            cancelled = ENROLMENT_TRANSITIONS.apply_bulk(
+                locked.enrolments.filter(status=EnrolmentStatus.ENROLLED),
+                "lapse",
+                by=by,
+                roles={SYSTEM},
+                reason=_("培训班次已取消"),
+            )
+            for e in cancelled:
                 _event(e.staff, StaffEvent.Kind.TRAINING, _("培训班次已取消：%(s)s") % {"s": str(locked)}, by)
         record(
             action=f"session.{action}",
@@ -874,7 +879,7 @@ def attempt_submit(
             if not _is(by, locked.staff):
                 raise ValidationError({NON_FIELD_ERRORS: _("只能由本人交卷。")})
         try:
-            t = find(ATTEMPT_TRANSITIONS, action, locked.status, by, AttemptStatus.choices)
+            t = step(ATTEMPT_TRANSITIONS, action, locked, by, {"now": now})
         except TransitionError as exc:
             raise _transition_error(exc) from exc
         rows = {r.question_id: r for r in locked.answers.select_related("question")}
@@ -1125,20 +1130,14 @@ def grant_decide(*, grant: PermissionGrant, action: str, note: str, by: Any) -> 
             .get(pk=grant.pk)
         )
         try:
-            t = find(GRANT_TRANSITIONS, action, locked.status, by, GrantStatus.choices)
+            t = find(GRANT_TRANSITIONS, action, locked.status, by)
+            if action == "reject" and not note:
+                raise ValidationError({"note": _("驳回须填写理由。")})
+            staff = StaffMember.objects.select_for_update().get(pk=locked.staff_id)
+            step(GRANT_TRANSITIONS, action, locked, by, {"note": note})
         except TransitionError as exc:
             raise _transition_error(exc) from exc
-        if "not_proposer" in t.guards and by is not None and by.pk == locked.proposed_by_id:
-            raise ValidationError({NON_FIELD_ERRORS: _("审批人不能是提出人（双人复核）。")})
-        if "proposer" in t.guards and by is not None and by.pk != locked.proposed_by_id:
-            raise ValidationError({NON_FIELD_ERRORS: _("只有提出人可以撤回申请。")})
-        if "reason" in t.guards and not note:
-            raise ValidationError({"note": _("驳回须填写理由。")})
-        staff = StaffMember.objects.select_for_update().get(pk=locked.staff_id)
-        if "prerequisites" in t.guards:
-            if staff.outlet_id != locked.outlet_id:
-                raise ValidationError({NON_FIELD_ERRORS: _("人员已调离申请网点，该申请不再有效。")})
-            _require_prerequisites(staff)
+        if t.action == "approve":
             cfg = StaffingSettings.current()
             today = timezone.localdate()
             exam = selectors.latest_pass(staff)
@@ -1153,7 +1152,7 @@ def grant_decide(*, grant: PermissionGrant, action: str, note: str, by: Any) -> 
                 staff=staff, status=GrantStatus.ACTIVE
             ):
                 _end_grant(old, action="supersede", kind="", note=_("由新授权替代"), by=by, check_roles=False,
-                           end_sessions=False)  # fmt: skip
+                           end_sessions=False, replacement=locked)  # fmt: skip
             locked.valid_from, locked.valid_until = today, until
         before = locked.status
         locked.status = t.target
@@ -1186,7 +1185,7 @@ def grant_decide(*, grant: PermissionGrant, action: str, note: str, by: Any) -> 
 
 def _end_grant(
     grant: PermissionGrant, *, action: str, kind: str, note: str, by: Any, check_roles: bool = True,
-    end_sessions: bool = True,
+    end_sessions: bool = True, replacement: PermissionGrant | None = None,
 ) -> PermissionGrant:  # fmt: skip
     """End an active grant (revoke, expire, supersede): audited, in the history, and — unless superseded —
     every session and token of the staff member's account refused at its next request."""
@@ -1196,7 +1195,8 @@ def _end_grant(
         .get(pk=grant.pk)
     )
     try:
-        t = find(GRANT_TRANSITIONS, action, locked.status, by if check_roles else None, GrantStatus.choices)
+        t = step(GRANT_TRANSITIONS, action, locked, by, {"kind": kind, "replacement": replacement},
+                 system=not check_roles)  # fmt: skip
     except TransitionError as exc:
         raise _transition_error(exc) from exc
     before = locked.status
@@ -1221,7 +1221,7 @@ def _end_grant(
     _event(staff, ev_kind, text, by)
     record(action=f"grant.{action}", by=by, obj=locked, before={"status": before},
            after={"status": locked.status, "revoke_reason": kind}, reason=note or "")  # fmt: skip
-    if end_sessions and "ends_sessions" in t.guards and staff.user is not None:
+    if end_sessions and ENDS_SESSIONS in t.effects and staff.user is not None:
         account_services.user_revoke_sessions(
             user=staff.user, reason=_("业务权限终止：%(t)s") % {"t": text}, by=by
         )

@@ -1,23 +1,33 @@
 """Lifecycles of outlet staff, transfers, permission grants, exam attempts and enrolments (R9.1, R2.0, R6.4).
 
-Pure Python: one TRANSITIONS table per lifecycle (action, sources, target, roles allowed, guards). Only the
-transition services in services.py change a status, under select_for_update(); a transition not in the
-table raises TransitionError with a clear Chinese message. Guards are named here and enforced by the
-service that performs the transition.
+One Lifecycle per table on the common engine (action, sources, target, roles allowed, guards, effects).
+Only the transition services in services.py change a status, under select_for_update(); a transition not
+in the table raises TransitionError with a clear Chinese message. The guards are callables here that the
+engine runs; the effects (grants revoked, sessions ended, enrolments cancelled) are what the service does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sheyin.accounts.permissions import NotAllowed, require_scope
 from sheyin.accounts.roles import Role
-from sheyin.accounts.scope import assignments_of
+from sheyin.common.lifecycle import (
+    SYSTEM,
+    Lifecycle,
+    T,
+    Transition,
+    TransitionError,
+    maker_checker,
+    refuses_with,
+)
+
+__all__ = ["LIFECYCLES", "SYSTEM", "TransitionError", "can", "find", "step"]
 
 
 class StaffStatus(models.TextChoices):
@@ -80,80 +90,118 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", gettext_lazy("已取消")
 
 
-class TransitionError(Exception):
-    """A transition that the table does not allow; its message is shown to the user as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]  # who may trigger it; the system itself (by=None) always may
-    guards: tuple[str, ...] = ()
-
-
-def _t(action: str, sources: Iterable[str], target: str, roles: Iterable[str], *guards: str) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), tuple(guards))
-
-
 _ROSTER = {Role.OUTLET_MANAGER, Role.BANK_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN}
 _DISTRICT = {Role.DISTRICT_OFFICER, Role.DISTRICT_ADMIN}
+_TRAINING = _DISTRICT | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}
 
-STAFF_TRANSITIONS: tuple[Transition, ...] = (
-    _t("suspend", [StaffStatus.ACTIVE], StaffStatus.SUSPENDED, _ROSTER, "revokes_grants"),
-    _t("reinstate", [StaffStatus.SUSPENDED], StaffStatus.ACTIVE, _ROSTER),
-    _t("leave", [StaffStatus.ACTIVE, StaffStatus.SUSPENDED], StaffStatus.LEFT, _ROSTER, "revokes_grants"),
-)
+# --- guards: (obj, ctx) -> a Chinese refusal or None; ctx carries "by", "by_id" and what the service adds --
 
-TRANSFER_TRANSITIONS: tuple[Transition, ...] = (
-    # Proposed by the current outlet (or the bank); accepted or refused by the receiving side.
-    _t("accept", [TransferStatus.PROPOSED], TransferStatus.ACCEPTED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
-       "receiving_side", "not_proposer", "revokes_grants"),
-    _t("reject", [TransferStatus.PROPOSED], TransferStatus.REJECTED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
-       "receiving_side", "not_proposer"),
-    _t("cancel", [TransferStatus.PROPOSED], TransferStatus.CANCELLED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
-       "proposing_side"),
-)  # fmt: skip
 
-GRANT_TRANSITIONS: tuple[Transition, ...] = (
-    # Maker–checker (R9.1, design rule 4): a district officer proposes, a district admin approves.
-    _t("approve", [GrantStatus.PROPOSED], GrantStatus.ACTIVE, {Role.DISTRICT_ADMIN},
-       "not_proposer", "prerequisites"),
-    _t("reject", [GrantStatus.PROPOSED], GrantStatus.REJECTED, {Role.DISTRICT_ADMIN}, "not_proposer", "reason"),
-    _t("withdraw", [GrantStatus.PROPOSED], GrantStatus.WITHDRAWN, _DISTRICT, "proposer"),
-    _t("revoke", [GrantStatus.ACTIVE], GrantStatus.REVOKED, _DISTRICT, "reason", "ends_sessions"),
-    _t("expire", [GrantStatus.ACTIVE], GrantStatus.EXPIRED, set(), "past_valid_until", "ends_sessions"),
-    # Re-certification: approving a new grant ends the one it replaces.
-    _t("supersede", [GrantStatus.ACTIVE], GrantStatus.EXPIRED, {Role.DISTRICT_ADMIN}, "renewed"),
-)  # fmt: skip
+def _side(outlet: Any, ctx: dict[str, Any]) -> str | None:
+    by = ctx.get("by")
+    if by is None:
+        return None
+    try:
+        require_scope(by, outlet)
+    except NotAllowed:
+        return _("您不能处理其他网点的调动。")
+    return None
 
-ATTEMPT_TRANSITIONS: tuple[Transition, ...] = (
-    _t("submit", [AttemptStatus.IN_PROGRESS], AttemptStatus.SUBMITTED,
-       {Role.OUTLET_STAFF, Role.OUTLET_MANAGER}, "own_attempt", "before_deadline"),
-    _t("time_out", [AttemptStatus.IN_PROGRESS], AttemptStatus.TIMED_OUT,
-       {Role.OUTLET_STAFF, Role.OUTLET_MANAGER}, "after_deadline"),
-)  # fmt: skip
 
-ENROLMENT_TRANSITIONS: tuple[Transition, ...] = (
-    _t("attend", [EnrolmentStatus.ENROLLED, EnrolmentStatus.ABSENT], EnrolmentStatus.ATTENDED, _DISTRICT
-       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}),
-    _t("absent", [EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED], EnrolmentStatus.ABSENT, _DISTRICT
-       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}),
-    _t("cancel", [EnrolmentStatus.ENROLLED], EnrolmentStatus.CANCELLED, {Role.OUTLET_MANAGER} | _DISTRICT),
-)  # fmt: skip
+@refuses_with(NotAllowed)
+def receiving_side(transfer: Any, ctx: dict[str, Any]) -> str | None:
+    return _side(transfer.to_outlet, ctx)
 
-SESSION_TRANSITIONS: tuple[Transition, ...] = (
-    # 结束培训 only once the session is over (its end time has passed).
-    _t("complete", [SessionStatus.PLANNED], SessionStatus.COMPLETED, _DISTRICT
-       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}, "after_end"),
-    _t("cancel", [SessionStatus.PLANNED], SessionStatus.CANCELLED, _DISTRICT
-       | {Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER}, "cancels_enrolments"),
-)  # fmt: skip
+
+@refuses_with(NotAllowed)
+def proposing_side(transfer: Any, ctx: dict[str, Any]) -> str | None:
+    return _side(transfer.from_outlet, ctx)
+
+
+@maker_checker
+def transfer_not_proposer(transfer: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and ctx["by_id"] == transfer.proposed_by_id:
+        return _("调动须由调入方确认，发起人不能自己接收或拒绝。")
+    return None
+
+
+@maker_checker
+def grant_not_proposer(grant: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and ctx["by_id"] == grant.proposed_by_id:
+        return _("审批人不能是提出人（双人复核）。")
+    return None
+
+
+def proposer(grant: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("by_id") is not None and ctx["by_id"] != grant.proposed_by_id:
+        return _("只有提出人可以撤回申请。")
+    return None
+
+
+def reason(grant: Any, ctx: dict[str, Any]) -> str | None:
+    return None if str(ctx.get("note") or "").strip() else _("驳回须填写理由。")
+
+
+def revoke_reason(grant: Any, ctx: dict[str, Any]) -> str | None:
+    return None if ctx.get("kind") else _("请选择撤销原因。")
+
+
+def prerequisites(grant: Any, ctx: dict[str, Any]) -> str | None:
+    """Still at the outlet applied for, with the training, exam and confidentiality agreement (R9.1)."""
+    from .selectors import grant_missing
+
+    staff = grant.staff
+    if staff.outlet_id != grant.outlet_id:
+        return _("人员已调离申请网点，该申请不再有效。")
+    missing = grant_missing(staff)
+    return "；".join(_("不能授权：%(m)s") % {"m": m} for m in missing) or None
+
+
+def past_valid_until(grant: Any, ctx: dict[str, Any]) -> str | None:
+    today = ctx.get("today") or timezone.localdate()
+    if grant.valid_until is not None and grant.valid_until >= today:
+        return _("授权有效期至%(d)s，尚未到期。") % {"d": grant.valid_until.isoformat()}
+    return None
+
+
+def renewed(grant: Any, ctx: dict[str, Any]) -> str | None:
+    if ctx.get("replacement") is None:
+        return _("只有批准新的授权时才能替代原授权。")
+    return None
+
+
+def own_attempt(attempt: Any, ctx: dict[str, Any]) -> str | None:
+    by = ctx.get("by")
+    if by is not None and (attempt.staff.user_id is None or attempt.staff.user_id != by.pk):
+        return _("只能由本人交卷。")
+    return None
+
+
+def before_deadline(attempt: Any, ctx: dict[str, Any]) -> str | None:
+    if (ctx.get("now") or timezone.now()) > attempt.deadline:
+        return _("考试时间已到，答卷已超时自动提交。")
+    return None
+
+
+def after_deadline(attempt: Any, ctx: dict[str, Any]) -> str | None:
+    if (ctx.get("now") or timezone.now()) <= attempt.deadline:
+        return _("考试时间未到，不能按超时交卷。")
+    return None
+
+
+def after_end(session: Any, ctx: dict[str, Any]) -> str | None:
+    if session.ends_at > (ctx.get("now") or timezone.now()):
+        return _("培训尚未结束（%(t)s结束），不能结束培训。") % {
+            "t": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")
+        }
+    return None
+
+
+# --- the tables (effects: what the service does besides the status, declared beside it) -----------------
+
+REVOKES_GRANTS = "revokes_grants"
+ENDS_SESSIONS = "ends_sessions"
+CANCELS_ENROLMENTS = "cancels_enrolments"
 
 _LABELS = {
     "suspend": gettext_lazy("停岗"),
@@ -172,33 +220,89 @@ _LABELS = {
     "time_out": gettext_lazy("超时交卷"),
     "attend": gettext_lazy("记录出勤"),
     "absent": gettext_lazy("记录缺勤"),
+    "lapse": gettext_lazy("随之失效"),
+}
+_MESSAGES = {
+    "status": gettext_lazy("当前状态为“%(status)s”，不能执行“%(action)s”操作。"),
+    "role": gettext_lazy("您的角色不能执行“%(action)s”操作。"),
+    "system": gettext_lazy("您的角色不能执行“%(action)s”操作。"),
 }
 
 
-def roles_of(user: Any) -> set[str]:
-    return {a.role for a in assignments_of(user)}
+def _lc(name: str, statuses: type[models.TextChoices], *rows: Transition) -> Lifecycle:
+    return Lifecycle(name, statuses, rows, messages=_MESSAGES, action_labels=_LABELS)
 
 
-def find(table: tuple[Transition, ...], action: str, source: str, by: Any, labels: Any = None) -> Transition:
-    """The transition for `action` from `source`, or TransitionError naming the state and the action."""
-    for t in table:
-        if t.action != action:
-            continue
-        if source not in t.sources:
-            continue
-        if by is not None and not (roles_of(by) & t.roles):
-            raise TransitionError(
-                _("您的角色不能执行“%(action)s”操作。") % {"action": _LABELS.get(action, action)}
-            )
-        return t
-    state = dict(labels or []).get(source, source)
-    raise TransitionError(
-        _("当前状态为“%(state)s”，不能执行“%(action)s”操作。")
-        % {"state": state, "action": _LABELS.get(action, action)}
-    )
+S, TR, G = StaffStatus, TransferStatus, GrantStatus
+
+STAFF_TRANSITIONS = _lc("staff", StaffStatus,
+    T("suspend", [S.ACTIVE], S.SUSPENDED, _ROSTER, effects={REVOKES_GRANTS}),
+    T("reinstate", [S.SUSPENDED], S.ACTIVE, _ROSTER),
+    T("leave", [S.ACTIVE, S.SUSPENDED], S.LEFT, _ROSTER, effects={REVOKES_GRANTS}),
+)  # fmt: skip
+
+TRANSFER_TRANSITIONS = _lc("transfer", TransferStatus,
+    # Proposed by the current outlet (or the bank); accepted or refused by the receiving side.
+    T("accept", [TR.PROPOSED], TR.ACCEPTED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
+      receiving_side, transfer_not_proposer, effects={REVOKES_GRANTS}),
+    T("reject", [TR.PROPOSED], TR.REJECTED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
+      receiving_side, transfer_not_proposer),
+    T("cancel", [TR.PROPOSED], TR.CANCELLED, {Role.OUTLET_MANAGER, Role.BANK_ADMIN}, proposing_side),
+    # The platform: the person left, so the proposal lapses.
+    T("lapse", [TR.PROPOSED], TR.CANCELLED, {SYSTEM}),
+)  # fmt: skip
+
+GRANT_TRANSITIONS = _lc("grant", GrantStatus,
+    # Maker–checker (R9.1, design rule 4): a district officer proposes, a district admin approves.
+    T("approve", [G.PROPOSED], G.ACTIVE, {Role.DISTRICT_ADMIN}, grant_not_proposer, prerequisites),
+    T("reject", [G.PROPOSED], G.REJECTED, {Role.DISTRICT_ADMIN}, grant_not_proposer, reason),
+    T("withdraw", [G.PROPOSED], G.WITHDRAWN, _DISTRICT, proposer),
+    # The platform: the person moved to another outlet, so a proposal for the old one lapses.
+    T("lapse", [G.PROPOSED], G.WITHDRAWN, {SYSTEM}),
+    T("revoke", [G.ACTIVE], G.REVOKED, _DISTRICT | {SYSTEM}, revoke_reason, effects={ENDS_SESSIONS}),
+    T("expire", [G.ACTIVE], G.EXPIRED, {SYSTEM}, past_valid_until, effects={ENDS_SESSIONS}),
+    # Re-certification: approving a new grant ends the one it replaces.
+    T("supersede", [G.ACTIVE], G.EXPIRED, {Role.DISTRICT_ADMIN, SYSTEM}, renewed),
+)  # fmt: skip
+
+ATTEMPT_TRANSITIONS = _lc("attempt", AttemptStatus,
+    T("submit", [AttemptStatus.IN_PROGRESS], AttemptStatus.SUBMITTED, {Role.OUTLET_STAFF, Role.OUTLET_MANAGER},
+      own_attempt, before_deadline),
+    T("time_out", [AttemptStatus.IN_PROGRESS], AttemptStatus.TIMED_OUT, {Role.OUTLET_STAFF, Role.OUTLET_MANAGER},
+      after_deadline),
+)  # fmt: skip
+
+ENROLMENT_TRANSITIONS = _lc("enrolment", EnrolmentStatus,
+    T("attend", [EnrolmentStatus.ENROLLED, EnrolmentStatus.ABSENT], EnrolmentStatus.ATTENDED, _TRAINING),
+    T("absent", [EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED], EnrolmentStatus.ABSENT, _TRAINING),
+    T("cancel", [EnrolmentStatus.ENROLLED], EnrolmentStatus.CANCELLED, {Role.OUTLET_MANAGER} | _DISTRICT),
+    # The platform: the session was cancelled, so its enrolments lapse.
+    T("lapse", [EnrolmentStatus.ENROLLED], EnrolmentStatus.CANCELLED, {SYSTEM}),
+)  # fmt: skip
+
+SESSION_TRANSITIONS = _lc("session", SessionStatus,
+    # 结束培训 only once the session is over (its end time has passed).
+    T("complete", [SessionStatus.PLANNED], SessionStatus.COMPLETED, _TRAINING, after_end),
+    T("cancel", [SessionStatus.PLANNED], SessionStatus.CANCELLED, _TRAINING, effects={CANCELS_ENROLMENTS}),
+)  # fmt: skip
+
+LIFECYCLES = (STAFF_TRANSITIONS, TRANSFER_TRANSITIONS, GRANT_TRANSITIONS, ATTEMPT_TRANSITIONS,
+              ENROLMENT_TRANSITIONS, SESSION_TRANSITIONS)  # fmt: skip
 
 
-def can(table: tuple[Transition, ...], action: str, source: str, by: Any) -> bool:
+def find(table: Lifecycle, action: str, source: str, by: Any, labels: Any = None) -> Transition:
+    """The row for `action` from `source` that `by` may take (status and role; the guards run in
+    `step`). The system itself (by=None) always may."""
+    return table.permit(action, source, by=by)
+
+
+def step(table: Lifecycle, action: str, obj: Any, by: Any, ctx: dict[str, Any] | None = None,
+         *, system: bool = False) -> Transition:  # fmt: skip
+    """Status, role and every guard of the row; `system=True` for a side effect of an authorised step."""
+    return table.check(obj, action, by=by, ctx=ctx, roles={SYSTEM} if system else None)
+
+
+def can(table: Lifecycle, action: str, source: str, by: Any) -> bool:
     try:
         find(table, action, source, by)
     except TransitionError:

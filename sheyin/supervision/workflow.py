@@ -1,22 +1,19 @@
 """Lifecycles of supervision (R9.4, Annex 13): findings, rectification orders, inspections,
-self-inspection reports, formal talks, termination proposals. Pure Python: one TRANSITIONS table per lifecycle.
+self-inspection reports, formal talks, termination proposals. Each table is a Lifecycle on the common engine.
 
 Only the transition services in services.py change a status, under select_for_update(); a transition not
-in the table raises TransitionError with a clear Chinese message. An empty role set means the system.
+in the table raises TransitionError with a clear Chinese message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.roles import Role
-from sheyin.accounts.scope import assignments_of
+from sheyin.common.lifecycle import Lifecycle, T, Transition, TransitionError, roles_of
+
+__all__ = ["LIFECYCLES", "TransitionError", "allowed", "find"]
 
 
 class FindingStatus(models.TextChoices):
@@ -55,84 +52,60 @@ class TalkStatus(models.TextChoices):
     CLOSED = "closed", gettext_lazy("已跟踪办结")
 
 
-class TransitionError(ValidationError):
-    """A transition the table does not allow for this status or role."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]  # empty: the system only
-
-
 DISTRICT = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR})
 MUNICIPAL = frozenset({Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER})
 AGENCY = DISTRICT | MUNICIPAL
 OUTLET = frozenset({Role.OUTLET_MANAGER})
 SYSTEM: frozenset[Role] = frozenset()
+_MESSAGES = {
+    "status": gettext_lazy("当前状态为“%(status)s”，不能执行该操作。"),
+    "role": gettext_lazy("您的角色不能执行该操作。"),
+    "system": gettext_lazy("您的角色不能执行该操作。"),
+}
 
-FINDING_TRANSITIONS = [
-    Transition("order", (FindingStatus.OPEN,), FindingStatus.RECTIFYING, AGENCY),
-    Transition("dismiss", (FindingStatus.OPEN,), FindingStatus.DISMISSED, AGENCY),
-    Transition("close", (FindingStatus.RECTIFYING,), FindingStatus.CLOSED, AGENCY),
-]
+FINDING_TRANSITIONS = Lifecycle("finding", FindingStatus, (
+    T("order", [FindingStatus.OPEN], FindingStatus.RECTIFYING, AGENCY),
+    T("dismiss", [FindingStatus.OPEN], FindingStatus.DISMISSED, AGENCY),
+    T("close", [FindingStatus.RECTIFYING], FindingStatus.CLOSED, AGENCY),
+), messages=_MESSAGES)  # fmt: skip
 
-RECTIFICATION_TRANSITIONS = [
-    Transition("answer", (RectificationStatus.ORDERED,), RectificationStatus.ANSWERED, OUTLET),
-    Transition("close", (RectificationStatus.ANSWERED,), RectificationStatus.CLOSED, AGENCY),
+RECTIFICATION_TRANSITIONS = Lifecycle("rectification", RectificationStatus, (
+    T("answer", [RectificationStatus.ORDERED], RectificationStatus.ANSWERED, OUTLET),
+    T("close", [RectificationStatus.ANSWERED], RectificationStatus.CLOSED, AGENCY),
     # Verification failed: the order goes back to the outlet with a new deadline.
-    Transition("reopen", (RectificationStatus.ANSWERED,), RectificationStatus.ORDERED, AGENCY),
-]
+    T("reopen", [RectificationStatus.ANSWERED], RectificationStatus.ORDERED, AGENCY),
+), messages=_MESSAGES)  # fmt: skip
 
-INSPECTION_TRANSITIONS = [
-    Transition("record", (InspectionStatus.PLANNED,), InspectionStatus.DONE, AGENCY),
-]
+INSPECTION_TRANSITIONS = Lifecycle("supervision_inspection", InspectionStatus, (
+    T("record", [InspectionStatus.PLANNED], InspectionStatus.DONE, AGENCY),
+), messages=_MESSAGES, audit_prefix="inspection")  # fmt: skip
 
-SELF_INSPECTION_TRANSITIONS = [
-    Transition("accept", (SelfInspectionStatus.SUBMITTED,), SelfInspectionStatus.ACCEPTED, AGENCY),
-    Transition("return", (SelfInspectionStatus.SUBMITTED,), SelfInspectionStatus.RETURNED, AGENCY),
-    Transition("resubmit", (SelfInspectionStatus.RETURNED,), SelfInspectionStatus.SUBMITTED,
-               frozenset({Role.BANK_ADMIN})),
-]  # fmt: skip
+SELF_INSPECTION_TRANSITIONS = Lifecycle("self_inspection", SelfInspectionStatus, (
+    T("accept", [SelfInspectionStatus.SUBMITTED], SelfInspectionStatus.ACCEPTED, AGENCY),
+    T("return", [SelfInspectionStatus.SUBMITTED], SelfInspectionStatus.RETURNED, AGENCY),
+    T("resubmit", [SelfInspectionStatus.RETURNED], SelfInspectionStatus.SUBMITTED, {Role.BANK_ADMIN}),
+), messages=_MESSAGES)  # fmt: skip
 
-PROPOSAL_TRANSITIONS = [
-    Transition(
-        "forward", (ProposalStatus.PROPOSED,), ProposalStatus.FORWARDED, frozenset({Role.DISTRICT_ADMIN})
-    ),
-    Transition(
-        "dismiss", (ProposalStatus.PROPOSED,), ProposalStatus.DISMISSED, frozenset({Role.DISTRICT_ADMIN})
-    ),
-]
-
+PROPOSAL_TRANSITIONS = Lifecycle("termination_proposal", ProposalStatus, (
+    T("forward", [ProposalStatus.PROPOSED], ProposalStatus.FORWARDED, {Role.DISTRICT_ADMIN}),
+    T("dismiss", [ProposalStatus.PROPOSED], ProposalStatus.DISMISSED, {Role.DISTRICT_ADMIN}),
+), messages=_MESSAGES)  # fmt: skip
 
 # 约谈 after a failed appraisal (Annex 3): the district records the talk, then follows the commitments up.
-TALK_TRANSITIONS = [
-    Transition("record", (TalkStatus.SCHEDULED,), TalkStatus.HELD, DISTRICT),
-    Transition("follow_up", (TalkStatus.HELD,), TalkStatus.CLOSED,
-               frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER})),
-]  # fmt: skip
+TALK_TRANSITIONS = Lifecycle("talk", TalkStatus, (
+    T("record", [TalkStatus.SCHEDULED], TalkStatus.HELD, DISTRICT),
+    T("follow_up", [TalkStatus.HELD], TalkStatus.CLOSED, {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER}),
+), messages=_MESSAGES)  # fmt: skip
+
+LIFECYCLES = (FINDING_TRANSITIONS, RECTIFICATION_TRANSITIONS, INSPECTION_TRANSITIONS,
+              SELF_INSPECTION_TRANSITIONS, PROPOSAL_TRANSITIONS, TALK_TRANSITIONS)  # fmt: skip
 
 
-def allowed(table: Iterable[Transition], status: str, by: object) -> set[str]:
+def allowed(table: Lifecycle, status: str, by: object) -> set[str]:
     """The actions this user may take from this status: the page offers exactly these buttons."""
-    roles = {a.role for a in assignments_of(by)}
-    return {t.action for t in table if status in t.sources and roles & {r.value for r in t.roles}}
+    return {t.action for t in table.allowed_by_role(status, roles_of(by))}
 
 
-def find(table: Iterable[Transition], action: str, status: str, by: object,
-         labels: type[models.TextChoices]) -> Transition:  # fmt: skip
-    for t in table:
-        if t.action != action:
-            continue
-        if status not in t.sources:
-            raise TransitionError(
-                _("当前状态为“%(status)s”，不能执行该操作。") % {"status": labels(status).label}
-            )
-        if by is None:
-            return t
-        if not t.roles or not ({a.role for a in assignments_of(by)} & {r.value for r in t.roles}):
-            raise TransitionError(_("您的角色不能执行该操作。"))
-        return t
-    raise TransitionError(_("不支持的操作。"))
+def find(table: Lifecycle, action: str, status: str, by: object, labels: object = None) -> Transition:
+    """The row for `action` from `status` that `by` may take (the system, by=None, always may)."""
+    return table.permit(action, status, by=by)

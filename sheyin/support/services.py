@@ -40,7 +40,7 @@ from .models import (
     TicketAttachment,
     TicketMessage,
 )
-from .workflow import TicketStatus, find, may_close
+from .workflow import TICKET, TicketStatus
 
 MAX_ATTACHMENTS = 5
 
@@ -179,15 +179,12 @@ def ticket_reply(*, ticket: Ticket, body: str, by: Any) -> Ticket:
         raise ValidationError({"body": _("请填写答复内容。")})
     with transaction.atomic():
         t = _locked(ticket)
-        tr = find("reply", t.status, by)
+        TICKET.check(t, "reply", by=by)
         now = timezone.now()
         TicketMessage.objects.create(
             ticket=t, kind=TicketMessage.Kind.AGENCY, author=by, body=body.strip(), at=now
         )
-        t.status = tr.target
-        t.first_reply_at = t.first_reply_at or now
-        t.save(update_fields=["status", "first_reply_at"])
-        record(action="ticket.reply", by=by, obj=t)
+        t = TICKET.apply(t, "reply", by=by, changes={"first_reply_at": t.first_reply_at or now})
         notify(
             users=[t.raised_by] if t.raised_by else [],
             title=_("您的问题已答复：%(t)s") % {"t": t.title},
@@ -204,12 +201,10 @@ def ticket_follow_up(*, ticket: Ticket, body: str, attachments: list[UploadedFil
         raise ValidationError({"body": _("请填写补充内容。")})
     with transaction.atomic():
         t = _locked(ticket)
-        tr = find("follow_up", t.status, by)
+        TICKET.check(t, "follow_up", by=by)
         TicketMessage.objects.create(ticket=t, kind=TicketMessage.Kind.OUTLET, author=by, body=body.strip())
         _attach(t, attachments or [], by)
-        t.status = tr.target
-        t.save(update_fields=["status"])
-        record(action="ticket.follow_up", by=by, obj=t)
+        t = TICKET.apply(t, "follow_up", by=by)
         if t.assignee_id:
             notify(users=[t.assignee], title=_("网点补充了问题：%(t)s") % {"t": t.title}, url=_url(t.pk))
     return t
@@ -221,13 +216,8 @@ def ticket_close(*, ticket: Ticket, resolution: str, by: Any) -> Ticket:
     if not resolution.strip():
         raise ValidationError({"resolution": _("请填写处理结果。")})
     with transaction.atomic():
-        t = _locked(ticket)
-        tr = find("close", t.status, by)
-        if not may_close(t, by):
-            raise NotAllowed(_("只有问题提出人或网点负责人可以办结该工单。"))
-        t.status, t.resolution, t.closed_at = tr.target, resolution.strip(), timezone.now()
-        t.save(update_fields=["status", "resolution", "closed_at"])
-        record(action="ticket.close", by=by, obj=t, reason=t.resolution)
+        t = TICKET.apply(ticket, "close", by=by, changes={"resolution": resolution.strip()},
+                         reason=resolution.strip())  # fmt: skip
     return t
 
 
@@ -239,13 +229,14 @@ def ticket_reopen(*, ticket: Ticket, reason: str, by: Any) -> Ticket:
         raise ValidationError({"reason": _("请说明重新打开的原因。")})
     with transaction.atomic():
         t = _locked(ticket)
-        tr = find("reopen", t.status, by)
+        TICKET.check(t, "reopen", by=by)
         TicketMessage.objects.create(ticket=t, kind=TicketMessage.Kind.OUTLET, author=by, body=reason.strip())
-        t.reply_due, t.close_due = deadlines(timezone.localdate())
-        t.status, t.closed_at, t.resolution = tr.target, None, ""
-        t.first_reply_at, t.escalation, t.escalated_at = None, 0, None
-        t.save()
-        record(action="ticket.reopen", by=by, obj=t, reason=reason.strip())
+        reply_due, close_due = deadlines(timezone.localdate())
+        t = TICKET.apply(
+            t, "reopen", by=by, reason=reason.strip(),
+            changes={"reply_due": reply_due, "close_due": close_due, "closed_at": None, "resolution": "",
+                     "first_reply_at": None, "escalation": 0, "escalated_at": None},
+        )  # fmt: skip
     return t
 
 

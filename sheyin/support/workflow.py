@@ -1,20 +1,21 @@
-"""The ticket lifecycle (R9.2). Pure Python: one TRANSITIONS table (action, sources, target, roles).
-
-Only the transition services in services.py change a status, under select_for_update(); a transition not
-in the table raises TransitionError with a clear Chinese message. An empty role set means the system.
+"""The ticket lifecycle (R9.2). One lifecycle on the common engine (action, sources, target, roles,
+guards). Only the transition services in services.py change a status, through TICKET.apply(); a
+transition not in the table raises TransitionError with a clear Chinese message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sheyin.accounts.permissions import NotAllowed
 from sheyin.accounts.roles import Role
+from sheyin.common.lifecycle import Lifecycle, T, TransitionError, refuses_with
+
+__all__ = ["TICKET", "TRANSITIONS", "TicketStatus", "TransitionError", "may_close"]
 from sheyin.accounts.scope import assignments_of
 
 
@@ -24,47 +25,35 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", gettext_lazy("已办结")
 
 
-class TransitionError(ValidationError):
-    """A transition the table does not allow for this status or role."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[Role]
-
-
 OUTLET = frozenset({Role.OUTLET_MANAGER, Role.OUTLET_STAFF})
 AGENCY = frozenset(
     {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR, Role.MUNICIPAL_ADMIN,
      Role.MUNICIPAL_OFFICER}
 )  # fmt: skip
 
-TRANSITIONS = [
-    Transition("reply", (TicketStatus.OPEN, TicketStatus.ANSWERED), TicketStatus.ANSWERED, AGENCY),
-    # The outlet's follow-up question puts the ticket back in the contact's queue.
-    Transition("follow_up", (TicketStatus.OPEN, TicketStatus.ANSWERED), TicketStatus.OPEN, OUTLET),
-    Transition("close", (TicketStatus.OPEN, TicketStatus.ANSWERED), TicketStatus.CLOSED, AGENCY | OUTLET),
-    Transition("reopen", (TicketStatus.CLOSED,), TicketStatus.OPEN, OUTLET),
-]
+
+@refuses_with(NotAllowed)
+def closer(ticket: Any, ctx: dict[str, Any]) -> str | None:
+    if not may_close(ticket, ctx.get("by")):
+        return _("只有问题提出人或网点负责人可以办结该工单。")
+    return None
 
 
-def find(action: str, status: str, by: object) -> Transition:
-    for t in TRANSITIONS:
-        if t.action != action:
-            continue
-        if status not in t.sources:
-            raise TransitionError(
-                _("当前状态为“%(status)s”，不能执行该操作。") % {"status": TicketStatus(status).label}
-            )
-        if by is None:
-            return t
-        if not ({a.role for a in assignments_of(by)} & {r.value for r in t.roles}):
-            raise TransitionError(_("您的角色不能执行该操作。"))
-        return t
-    raise TransitionError(_("不支持的操作。"))
+TICKET = Lifecycle(
+    "ticket",
+    TicketStatus,
+    (
+        T("reply", [TicketStatus.OPEN, TicketStatus.ANSWERED], TicketStatus.ANSWERED, AGENCY),
+        # The outlet's follow-up question puts the ticket back in the contact's queue.
+        T("follow_up", [TicketStatus.OPEN, TicketStatus.ANSWERED], TicketStatus.OPEN, OUTLET),
+        T("close", [TicketStatus.OPEN, TicketStatus.ANSWERED], TicketStatus.CLOSED, AGENCY | OUTLET, closer,
+          stamp="closed_at"),
+        T("reopen", [TicketStatus.CLOSED], TicketStatus.OPEN, OUTLET),
+    ),
+    messages={"status": gettext_lazy("当前状态为“%(status)s”，不能执行该操作。"),
+              "role": gettext_lazy("您的角色不能执行该操作。")},
+)  # fmt: skip
+TRANSITIONS = TICKET.transitions
 
 
 def may_close(ticket: Any, by: Any) -> bool:

@@ -30,6 +30,8 @@ from ..models import (
 from ..workflow import (
     AGREEMENT,
     BANK,
+    SYSTEM,
+    TERMINATION,
     AgreementStatus,
     TerminationStatus,
     TransitionError,
@@ -305,9 +307,16 @@ def _expire(ag: Agreement, today: dt.date, by: Any) -> None:
         return
     assert ag.outlet_id is not None
     outlet = Outlet.objects.select_for_update().get(pk=ag.outlet_id)
-    Termination.objects.filter(
-        outlet=outlet, status__in=[TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED]
-    ).update(status=TerminationStatus.CANCELLED, cancel_reason=reason)
+    TERMINATION.apply_bulk(
+        Termination.objects.filter(
+            outlet=outlet, status__in=[TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED]
+        ),
+        "cancel",
+        by=by,
+        roles={SYSTEM},
+        reason=reason,
+        changes={"cancel_reason": reason},
+    )
     t = Termination.objects.create(
         kind=Termination.Kind.EXPIRED,
         agreement=ag,

@@ -56,7 +56,7 @@ def apply_transition(
         roles = {SYSTEM} | set(lc.get(action).roles)
     else:
         roles = roles_of(by)
-    tr = lc.check(obj.status, action, roles, {"by_id": getattr(by, "pk", None), **(ctx or {})}, obj)
+    tr = lc.check(obj, action, by=by, roles=roles, ctx=ctx)
     obj.status = tr.target
 
 

@@ -33,6 +33,7 @@ from ..workflow import (
     OUTLET,
     OUTLET_APPLICATION,
     PLAQUE,
+    SYSTEM,
     TERMINATION,
     AgreementStatus,
     OpenItemStatus,
@@ -176,7 +177,7 @@ def termination_confirm(*, termination: Termination, by: Any) -> Termination:
     roles = roles_of(by)
     with transaction.atomic():
         t = Termination.objects.select_for_update().get(pk=termination.pk)
-        TERMINATION.check(t.status, "confirm", roles, {"agency_confirming": True, "bank_confirming": True}, t)
+        TERMINATION.check(t, "confirm", roles=roles, ctx={"agency_confirming": True, "bank_confirming": True})
         now = timezone.now()
         if DA in roles:
             if t.agency_confirmed_by_id:
@@ -252,6 +253,7 @@ def execute_termination(t: Termination, by: Any, today: dt.date, *, system: bool
     reason = _("%(kind)s：%(reason)s") % {"kind": t.get_kind_display(), "reason": t.reason}
     apply_transition(OUTLET, o, "terminate", by, system=True)
     o.save(update_fields=["status", "updated_at"])
+    # Not a lifecycle change: a suspension record has no status, only the date its period ended.
     Suspension.objects.filter(outlet=o, resumed_on__isnull=True).update(
         resumed_on=t.effective_date, resume_reason=_("随终止合作结束")
     )
@@ -357,9 +359,17 @@ def schedule_bank_end(ag: Agreement, kind: str, reason: str, effective_date: dt.
     for o in preview["outlets"]:
         if o.status == OutletStatus.APPLYING:
             continue  # its application is closed with the bank
-        Termination.objects.filter(
-            outlet=o, status__in=[TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED]
-        ).update(status=TerminationStatus.CANCELLED, cancel_reason=_("并入银行合作终止"))
+        merged = _("并入银行合作终止")
+        TERMINATION.apply_bulk(
+            Termination.objects.filter(
+                outlet=o, status__in=[TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED]
+            ),
+            "cancel",
+            by=by,
+            roles={SYSTEM},
+            reason=merged,
+            changes={"cancel_reason": merged},
+        )
         Termination.objects.create(
             kind=kind,
             agreement=selectors.district_agreement_of(o) or ag,
@@ -515,8 +525,13 @@ def termination_cancel(*, termination: Termination, reason: str, by: Any) -> Ter
         apply_transition(TERMINATION, t, "cancel", by)
         t.cancel_reason = reason
         t.save()
-        t.children.filter(status=TerminationStatus.SCHEDULED).update(
-            status=TerminationStatus.CANCELLED, cancel_reason=reason
+        TERMINATION.apply_bulk(
+            t.children.filter(status=TerminationStatus.SCHEDULED),
+            "cancel",
+            by=by,
+            roles={SYSTEM},
+            reason=reason,
+            changes={"cancel_reason": reason},
         )
         timeline_event("termination.cancel", by=by, outlet=t.outlet, bank=t.bank, obj=t, detail=reason)
         audit_step("termination.cancel", by=by, obj=t, reason=reason, after={"status": t.status})

@@ -233,3 +233,45 @@ def test_the_approver_sees_the_open_items_before_approving(reference, client, op
         assert words in body, words
     assert "批准前请核对左侧4项未结事项" in body
     assert not OpenItem.objects.exists()  # a preview writes nothing
+
+
+def test_a_cascade_of_terminations_writes_one_audit_event_per_row(reference) -> None:  # type: ignore[no-untyped-def]
+    """A bank-wide end merges each outlet's pending termination (cancelled, each audited), and cancelling
+    the bank-wide end cancels each of its outlets' parts, each audited on its own (R6.4, design rule 3)."""
+    from sheyin.audit.models import AuditEvent
+
+    p = cooperating()
+    first, second = operating(p, name="一号网点"), operating(p, name="二号网点")
+    pending = services.termination_propose(
+        outlet=first,
+        kind=Termination.Kind.NEGOTIATED,
+        reason="网点搬迁",
+        effective_date=timezone.localdate() + dt.timedelta(days=30),
+        by=p.bank_admin,
+    )
+    municipal = Agreement.objects.get(bank=p.bank, kind=Agreement.Kind.MUNICIPAL)
+    parent = services.bank_agreement_terminate(
+        agreement=municipal,
+        reason="到期前协商终止",
+        effective_date=timezone.localdate() + dt.timedelta(days=7),
+        confirm_count=2,
+        by=p.muni_admin,
+    )
+    pending.refresh_from_db()
+    assert pending.status == TerminationStatus.CANCELLED and pending.cancel_reason == "并入银行合作终止"
+    merged = AuditEvent.objects.filter(action="cooperation.termination.cancel", object_id=str(pending.pk))
+    assert merged.count() == 1 and merged.get().reason == "并入银行合作终止"
+
+    parts = list(parent.children.values_list("pk", flat=True))
+    assert len(parts) == 2
+    services.termination_cancel(termination=parent, reason="银行撤回终止申请", by=p.muni_admin)
+    assert set(Termination.objects.filter(pk__in=parts).values_list("status", flat=True)) == {
+        TerminationStatus.CANCELLED
+    }
+    for pk in parts:
+        event = AuditEvent.objects.get(action="cooperation.termination.cancel", object_id=str(pk))
+        assert event.reason == "银行撤回终止申请" and event.actor_id == p.muni_admin.pk
+        assert event.before["status"] == "scheduled" and event.after["status"] == "cancelled"
+    for o in (first, second):
+        o.refresh_from_db()
+        assert o.status == OutletStatus.OPERATING

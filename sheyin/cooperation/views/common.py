@@ -22,7 +22,7 @@ def roles_of(user: Any) -> set[str]:
 
 def actions(lc: Lifecycle, status: str, user: Any) -> dict[str, Transition]:
     """The steps this user's roles may take from this status (guards are checked when they act)."""
-    return {tr.action: tr for tr in lc.allowed(status, roles_of(user))}
+    return {tr.action: tr for tr in lc.allowed_by_role(status, roles_of(user))}
 
 
 def run_step(request: HttpRequest, steps: dict[str, Any], action: str, obj: Any) -> None:

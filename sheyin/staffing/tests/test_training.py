@@ -172,3 +172,17 @@ def test_a_session_is_ended_only_after_its_end_time(client, world) -> None:  # t
     assert "培训尚未结束" in resp.content.decode()
     with pytest.raises(NotAllowed):
         services.session_transition(session=session, action="complete", by=world["manager"])
+
+
+def test_a_session_cancelled_sweeps_its_enrolments_with_one_audit_event_each(world) -> None:  # type: ignore[no-untyped-def]
+    """The sweep goes row by row through the lifecycle engine: each enrolment locked and audited (rule 3)."""
+    from sheyin.audit.models import AuditEvent
+
+    session = SessionFactory()
+    people = [world["staff"], StaffFactory(outlet=world["outlet"]), StaffFactory(outlet=world["outlet"])]
+    rows = [services.enrolment_create(session=session, staff=s, by=world["manager"]) for s in people]
+    services.session_transition(session=session, action="cancel", by=world["officer"])
+    events = AuditEvent.objects.filter(action="enrolment.lapse")
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(str(e.pk) for e in rows)
+    assert {(e.before["status"], e.after["status"]) for e in events} == {("enrolled", "cancelled")}
+    assert set(events.values_list("actor_id", flat=True)) == {world["officer"].pk}

@@ -118,6 +118,7 @@ class Command(BaseCommand):
                     },
                     by=None,
                 )
+                # Not a lifecycle change: demo data writes the bank as it stands, with no one acting.
                 Bank.objects.filter(pk=bank.pk).update(status=Bank.Status.ACTIVE)
             banks.append(bank)
         return banks
