@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from . import selectors, services
 from .forms import AgencyForm, BankForm, OutletContactForm
@@ -36,6 +36,7 @@ OUTLET_COLUMNS = [
 ]
 
 
+@list_view(OUTLET_LIST)
 @permission_required("institutions.view")
 def outlet_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.outlets_for(request.user), request, OUTLET_LIST)
@@ -116,6 +117,7 @@ BANK_COLUMNS = [
 ]
 
 
+@list_view(BANK_LIST)
 @permission_required("institutions.view")
 def bank_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.banks_for(request.user), request, BANK_LIST)
