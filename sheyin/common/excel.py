@@ -170,3 +170,11 @@ def file_response(body: bytes, *, name: str, fallback: str, ext: str = "xlsx") -
     resp["Content-Disposition"] = content_disposition(name, fallback, ext)
     resp["Cache-Control"] = "private, no-store"
     return resp
+
+
+def append(ws: Any, values: Sequence[Any]) -> None:
+    """`ws.append()` for an ordinary worksheet through the same rules: text stays text, cleaned."""
+    ws.append([plain(v) for v in values])
+    for c in ws[ws.max_row]:
+        if isinstance(c.value, str):
+            c.data_type = "s"
