@@ -115,7 +115,6 @@ class RecordChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-INT_BOUNDS = {"min_value": -(2**31) + 1, "max_value": 2**31 - 1}
 DATE_LABELS = {"from": _("起始日期"), "to": _("截止日期")}
 TRANSFORMS = {"date", "year", "month", "quarter", "iso_year", "week_day", "day"}
 
@@ -185,7 +184,7 @@ def form_field(param: str, spec_filter: str | Filter, model: type[models.Model],
     if kind == "year":
         return forms.IntegerField(required=False, label=label, min_value=1900, max_value=2999)
     if kind == "int":
-        return forms.IntegerField(required=False, label=label, **INT_BOUNDS)
+        return forms.IntegerField(required=False, label=label, min_value=-(2**31) + 1, max_value=2**31 - 1)
     if kind == "bool":
         return forms.NullBooleanField(required=False, label=label)
     return forms.CharField(required=False, label=label, max_length=200)
@@ -193,7 +192,7 @@ def form_field(param: str, spec_filter: str | Filter, model: type[models.Model],
 
 class ListQueryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
         if start and end and hasattr(start, "toordinal") and hasattr(end, "toordinal") and start > end:
             self.add_error("to", _("截止日期不能早于起始日期。"))
@@ -215,7 +214,7 @@ def query_form(spec: ListSpec, model: type[models.Model], user: Any, data: Any =
         label=_("每页条数"),
     )
     form_class = type("ListQueryForm", (ListQueryForm,), fields)
-    return form_class(data)  # type: ignore[no-any-return]
+    return form_class(data)
 
 
 @dataclass
@@ -230,11 +229,11 @@ class ListQuery:
         return self.form.is_valid()
 
     @property
-    def errors(self) -> list[tuple[Any, str]]:
+    def errors(self) -> list[tuple[Any, Any]]:
         """(field label, message) pairs for the page."""
         if self.valid:
             return []
-        out = []
+        out: list[tuple[Any, Any]] = []
         for name, errs in self.form.errors.items():
             label = self.form.fields[name].label if name in self.form.fields else ""
             for e in errs:
@@ -311,7 +310,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        c = self.object_list
+        c: Any = self.object_list
         n = int(c[: self.cap + 1].count()) if hasattr(c, "count") and hasattr(c, "query") else len(c)
         self.capped = n > self.cap
         return min(n, self.cap)

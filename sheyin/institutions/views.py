@@ -20,6 +20,8 @@ OUTLET_LIST = ListSpec(
     search_fields=("name", "address", "code"),
     filters={"district": "district_id", "bank": "bank_id", "status": "status"},
     order_by=("district__code", "code"),
+    sorts={"code": "code", "name": "name", "bank": "bank__name", "district": "district__code"},
+    empty_hint=gettext_lazy("没有符合条件的网点。请放宽查询条件；新网点须由银行提出网点设立申请。"),
 )
 OUTLET_COLUMNS = [
     Column(gettext_lazy("网点编号"), lambda o: o.code),
