@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sheyin.common.access.AccessRuleMiddleware",
+    "sheyin.common.middleware.ListQueryMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

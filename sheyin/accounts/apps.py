@@ -8,9 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与权限")
 
     def ready(self) -> None:
+        from sheyin.common import listing
         from sheyin.common.nav import NavItem, register
 
         from . import checks, signals  # noqa: F401
+        from .scope import scoped
+
+        listing.register_scoper(scoped)
 
         register(
             NavItem(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import login_required, permission_required, public
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import outlets_for
 
 from . import services
@@ -97,6 +97,7 @@ USER_LIST = ListSpec(
 )
 
 
+@list_view(USER_LIST)
 @permission_required("accounts.view_users")
 def user_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(users_for(request.user), request, USER_LIST).distinct()

@@ -21,7 +21,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import banks_for
 
 from . import selectors, services
@@ -49,6 +49,7 @@ def _show_secret(request: AuthedRequest, client: ApiClient, secret: str, rotated
     return response
 
 
+@list_view(CLIENT_LIST)
 @permission_required("api.manage_clients")
 def client_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.clients_for(request.user), request, CLIENT_LIST)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from .chain import verify
 from .models import Outcome
@@ -44,6 +44,7 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
+@list_view(EVENT_LIST)
 @permission_required("audit.view")
 def event_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(events_for(request.user), request, EVENT_LIST)

@@ -22,7 +22,7 @@ from sheyin.accounts.roles import Role
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
@@ -168,6 +168,7 @@ CASE_COLUMNS = [
 ]
 
 
+@list_view(CASE_LIST)
 @permission_required("casework.view")
 def case_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.cases_for(request.user), request, CASE_LIST)
@@ -326,6 +327,7 @@ ARCHIVE_COLUMNS = [
 ]
 
 
+@list_view(ARCHIVE_LIST)
 @permission_required("casework.view_archives")
 def archive_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
@@ -396,6 +398,7 @@ def _can_see_handovers(user: Any) -> bool:
     return user.has_perm("casework.view_archives") or user.has_perm("casework.confirm_handover")
 
 
+@list_view(HANDOVER_LIST)
 @permission_required("casework.view_archives")
 def handover_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.handovers_for(request.user), request, HANDOVER_LIST)
@@ -452,6 +455,7 @@ def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
+@list_view(HANDOVER_LIST)
 @permission_required("casework.confirm_handover")
 def handover_inbox(request: AuthedRequest) -> HttpResponse:
     """The district's view: batches handed over and waiting for item-by-item confirmation."""
@@ -478,6 +482,7 @@ GUIDED_COLUMNS = [
 ]
 
 
+@list_view(GUIDED_LIST)
 @permission_required("casework.view_guided")
 def guided_list(request: AuthedRequest) -> HttpResponse:
     can_guide = request.user.has_perm("casework.guide")

@@ -22,6 +22,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sheyin.common import excel as safe
+
 from .choices import Audience, Category, Channel, Risk
 from .validation import FIELDS, item_errors, normalise
 
@@ -289,7 +291,7 @@ def export_version(version: Any) -> bytes:
     wb = Workbook()
     ws = _sheet(wb, _("第%(n)s版") % {"n": version.number})
     for item in version.items.order_by("code"):
-        ws.append([_cell(f, item) for f in FIELDS])
+        safe.append(ws, [_cell(f, item) for f in FIELDS])
     for row in ws.iter_rows(min_row=2):
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")

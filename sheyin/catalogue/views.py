@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 
 from . import excel, selectors, services, workflow
 from .choices import Audience, Category, Channel, Risk
@@ -63,6 +63,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 # --- staff: versions ----------------------------------------------------------------------------
 
 
+@list_view(VERSION_LIST)
 @permission_required("catalogue.view")
 def version_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.versions_for(request.user), request, VERSION_LIST)
@@ -98,6 +99,7 @@ def version_create(request: HttpRequest) -> HttpResponse:
     return redirect("catalogue:version_detail", pk=version.pk)
 
 
+@list_view(ITEM_LIST)
 def _detail(request: HttpRequest, version: CatalogueVersion, *, current: bool = False) -> HttpResponse:
     user = request.user
     items = apply(selectors.items_for(user).filter(version=version), request, ITEM_LIST).order_by(

@@ -15,7 +15,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 
 from . import proposals, selectors
 from .forms import (
@@ -42,6 +42,7 @@ def _proposes_directly(user: Any) -> bool:
     )
 
 
+@list_view(PROPOSAL_LIST)
 @permission_required("catalogue.view_proposals")
 def proposal_list(request: HttpRequest) -> HttpResponse:
     mine = selectors.proposals_for(request.user)

@@ -1,21 +1,36 @@
-"""List pages: search, filters, pagination and Excel export over an already-scoped queryset."""
+"""List pages: typed filters, search, sorting, pagination and Excel export over an already-scoped queryset.
+
+Each list declares a `ListSpec`; its query (`?q=`, every filter, `sort`, `size`) is read through one Django
+form generated from the spec (`query_form`): a filter's type is declared with `Filter` or inferred from the
+model field its lookup names (a choice, a whole number, a date, a related record offered from what the
+user may see). A malformed query never reaches the database: the list answers 400 with the field's
+message above the list and no rows, and an export is refused with 400 too (issue 17 item 1). The view is
+marked with `@list_view(SPEC)` so the framework's registry (`registered_views`) finds every list.
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from django.utils.translation import gettext_lazy as _
+
+from .excel import file_response, stamp, xlsx_bytes
 
 PAGE_SIZE = 20
+PAGE_SIZES = (20, 50, 100)
+COUNT_CAP = 10_000
 EXPORT_LIMIT = 50_000
+RESERVED = ("q", "sort", "size", "page", "export")
 
 
 @dataclass
@@ -24,60 +39,325 @@ class Column:
     value: Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class Filter:
+    """One typed filter. `kind`: "auto" (from the model field), "choice", "int", "year", "date", "text",
+    "bool" or "model" (a record of `model`, offered from what the user may see)."""
+
+    lookup: str
+    kind: str = "auto"
+    label: Any = ""
+    choices: Any = None  # a sequence of (value, label) or a callable returning one
+    model: Any = None
+
+
 @dataclass
 class ListSpec:
     search_fields: Sequence[str] = ()
-    filters: dict[str, str] = field(default_factory=dict)  # GET parameter -> lookup
+    filters: dict[str, str | Filter] = field(default_factory=dict)  # GET parameter -> lookup or Filter
     order_by: Sequence[str] = ("-pk",)
+    # ?sort=key / -key: the whitelisted keys and the fields each orders by
+    sorts: dict[str, str | Sequence[str]] = field(default_factory=dict)
+    # search hook: an app may replace the icontains search (e.g. exact indexed look-ups)
+    search: Callable[[QuerySet, str], QuerySet] | None = None
+    empty_hint: Any = ""  # what to do when the list is empty (Chinese, shown on the page)
+    sizes: Sequence[int] = PAGE_SIZES
+
+
+# --- choices for related records, scoped to the user ------------------------------------------------------
+
+ChoiceProvider = Callable[[Any], QuerySet]
+_providers: dict[str, ChoiceProvider] = {}
+_scoper: list[Callable[[QuerySet, Any], QuerySet]] = []
+
+
+def register_choices(label: str, provider: ChoiceProvider) -> None:
+    """`provider(user)` is the queryset a filter naming a `label` ("app.Model") record offers and accepts
+    (e.g. institutions: the districts, banks and outlets in the user's scope)."""
+    _providers[label] = provider
+
+
+def register_scoper(fn: Callable[[QuerySet, Any], QuerySet]) -> None:
+    """The data-scope function (accounts) applied to related models that declare SCOPE."""
+    _scoper[:] = [fn]
+
+
+def choices_for(model: type[models.Model], user: Any) -> QuerySet:
+    provider = _providers.get(model._meta.label)
+    if provider is not None:
+        return provider(user)
+    qs = model._default_manager.all()
+    if getattr(model, "SCOPE", None) is not None and _scoper:
+        qs = _scoper[0](qs, user)
+    return qs
+
+
+# --- the query form ---------------------------------------------------------------------------------------
+
+
+class SearchField(forms.CharField):
+    """Free text: trimmed, cut to 100 characters; control characters are refused as in every CharField
+    (sheyin.common.text)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(required=False, **kw)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value))[:100]
+
+
+class RecordChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        for attr in ("district_name", "short_name", "name"):
+            v = getattr(obj, attr, None)
+            if v:
+                return str(v)
+        return str(obj)
+
+
+DATE_LABELS = {"from": _("起始日期"), "to": _("截止日期")}
+TRANSFORMS = {"date", "year", "month", "quarter", "iso_year", "week_day", "day"}
+
+
+def _resolve(model: type[models.Model], lookup: str) -> tuple[Any, list[str]]:
+    """The model field a lookup ends on and the transforms/lookups that follow it."""
+    parts = lookup.split("__")
+    m: Any = model
+    fld: Any = None
+    for i, part in enumerate(parts):
+        try:
+            fld = m._meta.get_field(part)
+        except (FieldDoesNotExist, AttributeError):
+            return fld, parts[i:]
+        if fld.is_relation and i + 1 < len(parts) and fld.related_model is not None:
+            try:
+                fld.related_model._meta.get_field(parts[i + 1])
+            except FieldDoesNotExist:
+                return fld, parts[i + 1 :]
+            m = fld.related_model
+            continue
+    return fld, []
+
+
+def _field_label(fld: Any, param: str) -> Any:
+    if param in DATE_LABELS:
+        return DATE_LABELS[param]
+    return getattr(fld, "verbose_name", None) or param
+
+
+def _choices(value: Any) -> list[tuple[Any, Any]]:
+    seq = value() if callable(value) else value
+    return [("", "")] + [(str(v), label) for v, label in seq]
+
+
+def form_field(param: str, spec_filter: str | Filter, model: type[models.Model], user: Any) -> forms.Field:
+    f = spec_filter if isinstance(spec_filter, Filter) else Filter(spec_filter)
+    fld, rest = _resolve(model, f.lookup)
+    label = f.label or _field_label(fld, param)
+    kind = f.kind
+    if kind == "auto":
+        if "year" in rest:
+            kind = "year"
+        elif "date" in rest or isinstance(fld, models.DateField):
+            kind = "date"
+        elif fld is not None and fld.is_relation and fld.related_model is not None and not rest:
+            kind = "model"
+        elif fld is not None and getattr(fld, "choices", None):
+            kind = "choice"
+        elif fld is not None and getattr(getattr(fld, "base_field", None), "choices", None):
+            kind = "choice"
+            f = Filter(f.lookup, "choice", label, fld.base_field.choices)
+        elif isinstance(fld, models.BooleanField):
+            kind = "bool"
+        elif isinstance(fld, models.IntegerField | models.AutoField):
+            kind = "year" if param == "year" else "int"
+        else:
+            kind = "text"
+    if kind == "choice":
+        choices = f.choices if f.choices is not None else fld.choices
+        return forms.ChoiceField(choices=_choices(choices), required=False, label=label)
+    if kind == "model":
+        rel = f.model or fld.related_model
+        return RecordChoiceField(queryset=choices_for(rel, user), required=False, label=label)
+    if kind == "date":
+        return forms.DateField(required=False, label=label)
+    if kind == "year":
+        return forms.IntegerField(required=False, label=label, min_value=1900, max_value=2999)
+    if kind == "int":
+        return forms.IntegerField(required=False, label=label, min_value=-(2**31) + 1, max_value=2**31 - 1)
+    if kind == "bool":
+        return forms.NullBooleanField(required=False, label=label)
+    return forms.CharField(required=False, label=label, max_length=200)
+
+
+class ListQueryForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("from"), data.get("to")
+        if start and end and hasattr(start, "toordinal") and hasattr(end, "toordinal") and start > end:
+            self.add_error("to", _("截止日期不能早于起始日期。"))
+        return data
+
+
+def query_form(spec: ListSpec, model: type[models.Model], user: Any, data: Any = None) -> ListQueryForm:
+    fields: dict[str, forms.Field] = {"q": SearchField(label=_("搜索关键字"))}
+    for param, flt in spec.filters.items():
+        fields[param] = form_field(param, flt, model, user)
+    if spec.sorts:
+        keys = [(k, k) for k in spec.sorts] + [(f"-{k}", f"-{k}") for k in spec.sorts]
+        fields["sort"] = forms.ChoiceField(choices=[("", ""), *keys], required=False, label=_("排序"))
+    fields["size"] = forms.TypedChoiceField(
+        choices=[("", "")] + [(str(n), str(n)) for n in spec.sizes],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label=_("每页条数"),
+    )
+    form_class = type("ListQueryForm", (ListQueryForm,), fields)
+    return form_class(data)
+
+
+@dataclass
+class ListQuery:
+    """The validated query of one list on one request (`request.list_query`)."""
+
+    spec: ListSpec
+    form: ListQueryForm
+
+    @cached_property
+    def valid(self) -> bool:
+        return self.form.is_valid()
+
+    @property
+    def errors(self) -> list[tuple[Any, Any]]:
+        """(field label, message) pairs for the page."""
+        if self.valid:
+            return []
+        out: list[tuple[Any, Any]] = []
+        for name, errs in self.form.errors.items():
+            label = self.form.fields[name].label if name in self.form.fields else ""
+            for e in errs:
+                out.append((label, e))
+        return out
+
+    @property
+    def sort(self) -> str:
+        return (self.form.cleaned_data.get("sort") or "") if self.valid else ""
+
+    @property
+    def size(self) -> int:
+        size = self.form.cleaned_data.get("size") if self.valid else None
+        return size or self.spec.sizes[0]
+
+
+class InvalidListQuery(Exception):
+    """Raised for an export asked with a malformed query; answered 400 by ListQueryMiddleware."""
+
+    def __init__(self, query: ListQuery) -> None:
+        super().__init__("invalid list query")
+        self.query = query
+
+
+def read_query(request: HttpRequest, spec: ListSpec, model: type[models.Model]) -> ListQuery:
+    lq = ListQuery(spec, query_form(spec, model, getattr(request, "user", None), request.GET))
+    request.list_query = lq  # type: ignore[attr-defined]
+    return lq
 
 
 def apply(qs: QuerySet, request: HttpRequest, spec: ListSpec) -> QuerySet:
-    q = request.GET.get("q", "").strip()[:100]
-    if q and spec.search_fields:
-        cond = Q()
-        for f in spec.search_fields:
-            cond |= Q(**{f"{f}__icontains": q})
-        qs = qs.filter(cond)
-    for param, lookup in spec.filters.items():
-        value = request.GET.get(param, "").strip()
-        if value:
-            qs = qs.filter(**{lookup: value})
+    """Validate the query and narrow `qs` by it. A malformed query gives no rows (the page answers 400
+    through ListQueryMiddleware); with `export` it raises InvalidListQuery."""
+    lq = read_query(request, spec, qs.model)
+    if not lq.valid:
+        if request.GET.get("export"):
+            raise InvalidListQuery(lq)
+        return qs.none()
+    data = lq.form.cleaned_data
+    q = data.get("q") or ""
+    if q:
+        if spec.search is not None:
+            qs = spec.search(qs, q)
+        elif spec.search_fields:
+            cond = Q()
+            for f in spec.search_fields:
+                cond |= Q(**{f"{f}__icontains": q})
+            qs = qs.filter(cond)
+    for param, flt in spec.filters.items():
+        value = data.get(param)
+        if value is None or value == "":
+            continue
+        lookup = flt.lookup if isinstance(flt, Filter) else flt
+        if isinstance(value, models.Model):
+            value = value.pk
+        qs = qs.filter(**{lookup: value})
+    if lq.sort:
+        key = lq.sort.lstrip("-")
+        fields = spec.sorts[key]
+        fields = (fields,) if isinstance(fields, str) else tuple(fields)
+        desc = lq.sort.startswith("-")
+        order = [(f[1:] if f.startswith("-") else f"-{f}") if desc else f for f in fields]
+        return qs.order_by(*order, *spec.order_by)
     return qs.order_by(*spec.order_by)
 
 
-def paginate(qs: QuerySet, request: HttpRequest, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+# --- pagination with a capped count -----------------------------------------------------------------------
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows (a sliced count query); beyond it the total shows as "10,000+"."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        c: Any = self.object_list
+        n = int(c[: self.cap + 1].count()) if hasattr(c, "count") and hasattr(c, "query") else len(c)
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+    @cached_property
+    def num_pages(self) -> int:
+        if self.count == 0 and not self.allow_empty_first_page:
+            return 0
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def capped_total(self) -> bool:
+        _ = self.count
+        return getattr(self, "capped", False)
+
+
+def paginate(qs: QuerySet, request: HttpRequest, per_page: int | None = None) -> Page:
+    lq: ListQuery | None = getattr(request, "list_query", None)
+    size = per_page or (lq.size if lq is not None else PAGE_SIZE)
+    return CappedPaginator(qs, size).get_page(request.GET.get("page"))
+
+
+# --- export -----------------------------------------------------------------------------------------------
+
+
+def rows_of(columns: Sequence[Column], objects: Any) -> Iterator[list[Any]]:
+    for i, obj in enumerate(objects):
+        if i >= EXPORT_LIMIT:
+            break
+        yield [col.value(obj) for col in columns]
 
 
 def xlsx_response(filename: str, title: str, columns: Sequence[Column], rows: Any) -> HttpResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=str(title)[:31])
-    header = []
-    for col in columns:
-        header.append(str(col.label))
-    ws.append(header)
-    for i, obj in enumerate(rows):
-        if i >= EXPORT_LIMIT:
-            break
-        ws.append([_cell(col.value(obj)) for col in columns])
-    buf = io.BytesIO()
-    wb.save(buf)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    resp = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    resp["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
-    return resp
+    """The export of a list: Chinese file name (title) with `filename` as the ASCII fallback."""
+    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows_of(columns, rows))
+    when = stamp()
+    return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+# --- registry ---------------------------------------------------------------------------------------------
 
 
-BOLD = Font(bold=True)
+def list_view(*specs: ListSpec) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Mark a view as a list of the framework (its specs are walked by the malformed-query test)."""
+
+    def mark(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        view.list_specs = specs  # type: ignore[attr-defined]
+        return view
+
+    return mark

@@ -123,3 +123,35 @@ def _drop_body(response: HttpResponseBase) -> None:
     length = response.get("Content-Length") or str(len(response.content))  # type: ignore[attr-defined]
     response.content = b""  # type: ignore[attr-defined]
     response["Content-Length"] = length
+
+
+class ListQueryMiddleware:
+    """A list asked with a malformed query (sheyin.common.listing) answers 400: the page shows the field's
+    message above the list and no rows; an export is refused outright (issue 17 item 1)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        lq = getattr(request, "list_query", None)
+        if lq is not None and not lq.valid and response.status_code == 200:
+            if _is_document(response):
+                return self._refused(request, lq)
+            response.status_code = 400
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        from .listing import InvalidListQuery
+
+        if isinstance(exception, InvalidListQuery):
+            return self._refused(request, exception.query)
+        return None
+
+    def _refused(self, request: HttpRequest, lq: Any) -> HttpResponse:
+        from django.shortcuts import render
+
+        params = request.GET.copy()
+        params.pop("export", None)
+        back = f"{request.path}?{params.urlencode()}" if params else request.path
+        return render(request, "includes/list_invalid.html", {"list_query": lq, "back": back}, status=400)

@@ -24,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from sheyin.common import excel
 from sheyin.common.pdf import register_font, styles
 
 ISSUER = "北京市社会保险基金管理中心"
@@ -72,7 +73,7 @@ def _sheet(ws: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, fir
         c.font, c.fill = BOLD, HEADER_FILL
         c.alignment = Alignment(vertical="center", wrap_text=True)
     for r in rows:
-        ws.append(["" if v is None else v for v in r])
+        excel.append(ws, r)
     ws.freeze_panes = ws.cell(first_row + 1, 2)
     for i, h in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(36, len(str(h)) * 2 + 4))

@@ -8,7 +8,15 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("机构管理")
 
     def ready(self) -> None:
+        from sheyin.common import listing
         from sheyin.common.nav import NavItem, register
+
+        from . import selectors
+
+        # List filters naming a district, bank or outlet offer (and accept) only what the user may see.
+        listing.register_choices("institutions.Agency", selectors.district_choices_for)
+        listing.register_choices("institutions.Bank", selectors.bank_choices_for)
+        listing.register_choices("institutions.Outlet", selectors.outlet_choices_for)
 
         section = _("机构管理")
         register(

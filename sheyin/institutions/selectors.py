@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from sheyin.accounts.scope import scoped
+from sheyin.accounts.roles import LEVEL, Level, Role
+from sheyin.accounts.scope import assignments_of, scoped
 
 from .models import Agency, Bank, Branch, Outlet, OutletStatus
 
@@ -46,3 +47,23 @@ def municipal_center() -> Agency:
 def offices() -> QuerySet[Agency]:
     """SI agency offices with a location (layout rules keep outlets away from them, R8.4)."""
     return Agency.objects.filter(lon__isnull=False, lat__isnull=False)
+
+
+def district_choices_for(user: Any) -> QuerySet[Agency]:
+    """The districts a list's district filter offers: all of them to municipal, bank and outlet users
+    (their data spans districts), a district officer's own district(s) only."""
+    own: set[int] = set()
+    for a in assignments_of(user):
+        level = LEVEL[Role(a.role)]
+        if level != Level.DISTRICT:
+            return districts()
+        own.add(a.agency_id)
+    return districts().filter(pk__in=own)
+
+
+def bank_choices_for(user: Any) -> QuerySet[Bank]:
+    return scoped(Bank.objects.all(), user).order_by("name")
+
+
+def outlet_choices_for(user: Any) -> QuerySet[Outlet]:
+    return scoped(Outlet.objects.select_related("bank"), user).order_by("code")

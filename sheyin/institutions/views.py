@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from . import selectors, services
 from .forms import AgencyForm, BankForm, OutletContactForm
@@ -20,6 +20,8 @@ OUTLET_LIST = ListSpec(
     search_fields=("name", "address", "code"),
     filters={"district": "district_id", "bank": "bank_id", "status": "status"},
     order_by=("district__code", "code"),
+    sorts={"code": "code", "name": "name", "bank": "bank__name", "district": "district__code"},
+    empty_hint=gettext_lazy("没有符合条件的网点。请放宽查询条件；新网点须由银行提出网点设立申请。"),
 )
 OUTLET_COLUMNS = [
     Column(gettext_lazy("网点编号"), lambda o: o.code),
@@ -36,6 +38,7 @@ OUTLET_COLUMNS = [
 ]
 
 
+@list_view(OUTLET_LIST)
 @permission_required("institutions.view")
 def outlet_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.outlets_for(request.user), request, OUTLET_LIST)
@@ -116,6 +119,7 @@ BANK_COLUMNS = [
 ]
 
 
+@list_view(BANK_LIST)
 @permission_required("institutions.view")
 def bank_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.banks_for(request.user), request, BANK_LIST)

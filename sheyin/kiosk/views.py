@@ -27,7 +27,7 @@ from sheyin.casework.selectors import receipt_by_code
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
@@ -357,6 +357,7 @@ TERMINAL_COLUMNS = [
 ]
 
 
+@list_view(TERMINAL_LIST)
 @permission_required("kiosk.view_terminals")
 def terminal_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.terminals_for(request.user), request, TERMINAL_LIST)
@@ -450,6 +451,7 @@ QUERY_COLUMNS = [
 ]
 
 
+@list_view(QUERY_LIST)
 @permission_required("kiosk.view_queries")
 def query_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.queries_for(request.user), request, QUERY_LIST)

@@ -22,6 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from sheyin.common import excel
 from sheyin.common.pdf import register_font, styles
 
 from . import coverage, demand
@@ -392,7 +393,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], f
     for cell in ws[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     for r in rows:
-        ws.append(r)
+        excel.append(ws, r)
     for i, h in enumerate(header, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(h) * 2 + 4))
 

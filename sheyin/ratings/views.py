@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.common.net import client_address
 from sheyin.institutions import selectors as inst
 
@@ -125,6 +125,7 @@ def _filter_options() -> dict[str, Any]:
     return {"districts": inst.districts(), "banks": Bank.objects.order_by("short_name")}
 
 
+@list_view(RATING_LIST)
 @permission_required("ratings.view")
 def rating_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.ratings_for(request.user), request, RATING_LIST)
@@ -155,6 +156,7 @@ BAD_COLUMNS = [
 ]
 
 
+@list_view(BAD_LIST)
 @permission_required("ratings.view_bad_reviews")
 def bad_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.bad_reviews_for(request.user), request, BAD_LIST)

@@ -24,7 +24,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Agency, OutletStatus
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
 
@@ -119,6 +119,7 @@ def _with_grant(qs: Any) -> Any:
     )
 
 
+@list_view(STAFF_LIST)
 @permission_required("staffing.view")
 def staff_list(request: HttpRequest) -> HttpResponse:
     qs = _with_grant(apply(selectors.staff_for(request.user), request, STAFF_LIST))
@@ -309,6 +310,7 @@ SESSION_LIST = ListSpec(
 )
 
 
+@list_view(SESSION_LIST)
 @permission_required("staffing.view")
 def session_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.sessions_for(request.user), request, SESSION_LIST)
@@ -577,6 +579,7 @@ EXAM_COLUMNS = [
 ]
 
 
+@list_view(EXAM_LIST)
 @permission_required("staffing.view")
 def exam_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.attempts_for(request.user), request, EXAM_LIST)
@@ -732,6 +735,7 @@ GRANT_COLUMNS = [
 ]
 
 
+@list_view(GRANT_LIST)
 @permission_required("staffing.view")
 def grant_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.grants_for(request.user), request, GRANT_LIST)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from . import selectors, services
 from .appraisal import appraisal_compute
@@ -47,6 +47,7 @@ def _guard(request: AuthedRequest, call: Any, ok: str) -> bool:
     return False
 
 
+@list_view(FINDING_SPEC)
 @permission_required("supervision.view_findings")
 def finding_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.findings(request.user), request, FINDING_SPEC)
@@ -74,11 +75,17 @@ def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                   {"f": f, "rects": f.rectifications.all(), "evidence": evidence_of(f, request.user)})  # fmt: skip
 
 
+RECTIFICATION_SPEC = ListSpec(
+    search_fields=("finding__title", "outlet__name"),
+    filters={"status": "status"},
+    order_by=("-ordered_at", "-id"),
+)
+
+
+@list_view(RECTIFICATION_SPEC)
 @permission_required("supervision.view_findings")
 def rectification_list(request: AuthedRequest) -> HttpResponse:
-    spec = ListSpec(search_fields=("finding__title", "outlet__name"), filters={"status": "status"},
-                    order_by=("-ordered_at", "-id"))  # fmt: skip
-    qs = apply(selectors.rectifications(request.user), request, spec)
+    qs = apply(selectors.rectifications(request.user), request, RECTIFICATION_SPEC)
     return render(request, "supervision/rectification_list.html",
                   {"page_obj": paginate(qs, request), "statuses": RectificationStatus.choices})  # fmt: skip
 
@@ -105,6 +112,14 @@ def rectification_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
+APPRAISAL_SPEC = ListSpec(
+    search_fields=("outlet__name",),
+    filters={"year": "year", "quarter": "quarter", "grade": "grade"},
+    order_by=("-year", "-quarter", "rank_city"),
+)
+
+
+@list_view(APPRAISAL_SPEC)
 @permission_required("supervision.view_appraisals")
 def appraisal_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
@@ -123,10 +138,8 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
                 _guard(request, lambda: appraisal_compute(year=year, quarter=quarter, by=request.user),
                        _("考核结果已计算。"))  # fmt: skip
         return redirect("supervision:appraisal_list")
-    spec = ListSpec(search_fields=("outlet__name",), filters={"year": "year", "quarter": "quarter", "grade": "grade"},
-                    order_by=("-year", "-quarter", "rank_city"))  # fmt: skip
     # Ranked outlets first, by rank; those with too little data (no rank) after them, on every database.
-    qs = apply(selectors.appraisals(request.user), request, spec).order_by(
+    qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC).order_by(
         "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
     )
     return render(request, "supervision/appraisal_list.html", {

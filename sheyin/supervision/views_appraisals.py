@@ -17,7 +17,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import covers
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 
 from . import selectors
 from .appraisal import (
@@ -97,6 +97,7 @@ TALK_SPEC = ListSpec(search_fields=("outlet__name", "bank__name"), filters={"sta
                      order_by=("status", "-scheduled_date", "-id"))  # fmt: skip
 
 
+@list_view(TALK_SPEC)
 @permission_required("supervision.view_appraisals")
 def talk_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.talks(request.user), request, TALK_SPEC)

@@ -18,7 +18,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.catalogue.selectors import proposals_by_action
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 from sheyin.institutions.models import Agency, Bank
 
 from . import selectors, services
@@ -43,11 +43,15 @@ def _checklist_error(items: list[dict[str, str]]) -> str:
     return ""
 
 
+SELF_INSPECTION_SPEC = ListSpec(
+    search_fields=("bank__name", "period"), filters={"status": "status"}, order_by=("-submitted_at", "-id")
+)
+
+
+@list_view(SELF_INSPECTION_SPEC)
 @permission_required("supervision.view_self_inspections")
 def self_inspection_list(request: AuthedRequest) -> HttpResponse:
-    spec = ListSpec(search_fields=("bank__name", "period"), filters={"status": "status"},
-                    order_by=("-submitted_at", "-id"))  # fmt: skip
-    qs = apply(selectors.self_inspections(request.user), request, spec)
+    qs = apply(selectors.self_inspections(request.user), request, SELF_INSPECTION_SPEC)
     return render(request, "supervision/self_inspection_list.html",
                   {"page_obj": paginate(qs, request), "statuses": SelfInspectionStatus.choices})  # fmt: skip
 
@@ -110,12 +114,15 @@ def self_inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- consultations -----------------------------------------------------------------------------------
 
 
+CONSULTATION_SPEC = ListSpec(
+    search_fields=("title", "attendees", "bank__name"), filters={}, order_by=("-held_at", "-id")
+)
+
+
+@list_view(CONSULTATION_SPEC)
 @permission_required("supervision.view_consultations")
 def consultation_list(request: AuthedRequest) -> HttpResponse:
-    spec = ListSpec(
-        search_fields=("title", "attendees", "bank__name"), filters={}, order_by=("-held_at", "-id")
-    )
-    qs = apply(selectors.consultations(request.user), request, spec)
+    qs = apply(selectors.consultations(request.user), request, CONSULTATION_SPEC)
     return render(request, "supervision/consultation_list.html", {"page_obj": paginate(qs, request)})
 
 

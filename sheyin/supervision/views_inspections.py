@@ -17,7 +17,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
@@ -40,6 +40,14 @@ def _district_of(user: Any) -> Agency | None:
     return Agency.objects.filter(pk=agency_id).first() if agency_id else None
 
 
+PLAN_SPEC = ListSpec(
+    search_fields=("district__name",),
+    filters={"year": "year", "quarter": "quarter"},
+    order_by=("-year", "-quarter", "district"),
+)
+
+
+@list_view(PLAN_SPEC)
 @permission_required("supervision.view_inspections")
 def plan_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -60,9 +68,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("检查计划已编制：每个运营中网点本季度至少检查一次。"))
                 return redirect("supervision:plan_detail", pk=plan.pk)
-    qs = apply(selectors.plans(request.user), request,
-               ListSpec(search_fields=("district__name",), filters={"year": "year", "quarter": "quarter"},
-                        order_by=("-year", "-quarter", "district")))  # fmt: skip
+    qs = apply(selectors.plans(request.user), request, PLAN_SPEC)
     page = paginate(qs, request)
     rows = [
         (p, p.inspections.count(), p.inspections.filter(status=InspectionStatus.DONE).count()) for p in page
@@ -70,12 +76,18 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "supervision/plan_list.html", {"page_obj": page, "form": form, "rows": rows})
 
 
+INSPECTION_SPEC = ListSpec(
+    search_fields=("outlet__name", "outlet__code"),
+    filters={"status": "status", "reason": "reason"},
+    order_by=("scheduled_date", "id"),
+)
+
+
+@list_view(INSPECTION_SPEC)
 @permission_required("supervision.view_inspections")
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(selectors.plans(request.user), pk=pk)
-    spec = ListSpec(search_fields=("outlet__name", "outlet__code"),
-                    filters={"status": "status", "reason": "reason"}, order_by=("scheduled_date", "id"))  # fmt: skip
-    qs = apply(selectors.inspections(request.user).filter(plan=plan), request, spec)
+    qs = apply(selectors.inspections(request.user).filter(plan=plan), request, INSPECTION_SPEC)
     if request.GET.get("export") == "xlsx":
         return xlsx_response("inspection-plan", str(plan), INSPECTION_COLUMNS, qs)
     return render(request, "supervision/plan_detail.html", {

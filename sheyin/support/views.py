@@ -16,7 +16,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Agency, Outlet
 
 from . import selectors, services
@@ -53,6 +53,7 @@ def _error(request: AuthedRequest, exc: ValidationError) -> None:
         messages.error(request, msg)
 
 
+@list_view(TICKET_SPEC)
 @permission_required("support.view")
 def ticket_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.tickets(request.user), request, TICKET_SPEC)
@@ -166,6 +167,14 @@ def attachment(request: AuthedRequest, pk: int) -> HttpResponseBase:
     return FileResponse(a.file.open("rb"), filename=a.name, as_attachment=a.kind == "pdf")
 
 
+GUIDANCE_SPEC = ListSpec(
+    search_fields=("topic", "note", "outlet__name"),
+    filters={"outcome": "outcome"},
+    order_by=("-held_at", "-id"),
+)
+
+
+@list_view(GUIDANCE_SPEC)
 @permission_required("support.view")
 def guidance_list(request: AuthedRequest) -> HttpResponse:
     outlets = scoped(Outlet.objects.all(), request.user)
@@ -180,9 +189,7 @@ def guidance_list(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("远程指导已登记。"))
                 return redirect("support:guidance_list")
-    spec = ListSpec(search_fields=("topic", "note", "outlet__name"), filters={"outcome": "outcome"},
-                    order_by=("-held_at", "-id"))  # fmt: skip
-    qs = apply(selectors.guidance_sessions(request.user), request, spec)
+    qs = apply(selectors.guidance_sessions(request.user), request, GUIDANCE_SPEC)
     ticket = None
     raw = request.GET.get("ticket", "")
     if (

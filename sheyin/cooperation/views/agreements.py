@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.selectors import districts
 
 from .. import selectors, services
@@ -42,6 +42,7 @@ COLUMNS = [
 ]
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def agreement_list(request: HttpRequest) -> HttpResponse:
     settings = selectors.current_settings()
@@ -65,6 +66,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def filing_list(request: HttpRequest) -> HttpResponse:
     """Signed district agreements with their filing deadline (10 working days by default) and status."""

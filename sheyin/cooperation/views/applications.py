@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.selectors import branches_for, districts
 from sheyin.planning import selectors as planning
 
@@ -44,6 +44,7 @@ def _own_bank(user: Any) -> Any:
     return next((a.bank for a in assignments_of(user) if a.role == "bank_admin" and a.bank_id), None)
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def application_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.applications_for(request.user), request, LIST)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Bank
 
 from .. import selectors, services
@@ -44,6 +44,7 @@ def _own_bank(user: Any) -> Bank | None:
     return None
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def bank_application_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.bank_applications_for(request.user), request, LIST)

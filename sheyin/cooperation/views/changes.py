@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.selectors import branches_for, districts
 
 from .. import layout, selectors, services
@@ -40,6 +40,7 @@ COLUMNS = [
 ]
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def change_request_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.change_requests_for(request.user), request, LIST)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import ListSpec, apply, paginate
+from sheyin.common.listing import ListSpec, apply, list_view, paginate
 
 from .. import selectors, services
 from ..forms import InspectionMetaForm
@@ -27,6 +27,7 @@ LIST = ListSpec(
 )
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def inspection_list(request: HttpRequest) -> HttpResponse:
     queue = selectors.inspection_queue_for(request.user).order_by("admitted_at", "id")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Outlet
 
 from .. import selectors, services
@@ -110,6 +110,7 @@ PLAQUE_COLUMNS = [
 ]
 
 
+@list_view(PLAQUES)
 @permission_required("cooperation.view")
 def plaque_list(request: HttpRequest) -> HttpResponse:
     from sheyin.institutions.selectors import districts

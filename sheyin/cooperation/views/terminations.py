@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from .. import selectors, services
 from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
@@ -34,6 +34,7 @@ COLUMNS = [
 ]
 
 
+@list_view(LIST)
 @permission_required("cooperation.view")
 def termination_list(request: HttpRequest) -> HttpResponse:
     from sheyin.institutions.selectors import districts
