@@ -265,5 +265,5 @@ def test_an_opening_check_is_not_recorded_for_a_suspended_outlet(reference) -> N
     )
     with pytest.raises(TransitionError, match="不能进行开业核查"):
         services.opening_check_record(
-            outlet=outlet, answers=answers(W1="fail"), note="x", by=p.district_officer
+            outlet=outlet, answers=answers(P1="fail"), note="x", by=p.district_officer
         )
