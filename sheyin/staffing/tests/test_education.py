@@ -62,7 +62,7 @@ def test_a_grant_lapses_without_current_education_r7_3(reference) -> None:  # ty
     educated.save()
     SecurityEducation.objects.create(
         staff=educated.staff, held_on=today - dt.timedelta(days=30),
-        valid_until=selectors.add_months(today - dt.timedelta(days=30), 12), recorded_by=user_with_role(Role.DISTRICT_OFFICER),
+        valid_until=selectors.add_months(today - dt.timedelta(days=30), 12), recorded_by=user_with_role(Role.DISTRICT_OFFICER, agency=educated.staff.district),
     )  # fmt: skip
     assert services.grants_lapse_without_education(today=today) == 1
     lapsing.refresh_from_db()
