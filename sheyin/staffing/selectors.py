@@ -143,7 +143,7 @@ def education_due(grant: PermissionGrant) -> dt.date | None:
     return add_months(grant.valid_from, rules().education_period_months)
 
 
-def staffed_outlets() -> QuerySet[PermissionGrant]:
+def staffed_outlets() -> QuerySet[PermissionGrant, Any]:
     """Outlet ids with at least one authorised staff member (an active grant): only these offer staffed
     window services to the public (R9.1). For `Exists`/`pk__in` filters."""
     return PermissionGrant.objects.filter(status=GrantStatus.ACTIVE).values("outlet_id")
