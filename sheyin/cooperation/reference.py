@@ -100,7 +100,7 @@ MUNICIPAL_BODY = """\
 
 第六条 协议期限
 
-本协议期限为${term_years}年，自${start_date}起至${end_date}止。期满前${objection_days}日内双方均未提出书面异议的，本协议按原条件自动续期，续期期限与原期限相同。
+本协议期限为${term_years}年，自${start_date}起至${end_date}止。期满前至少${objection_days}日双方均未提出书面异议的，本协议按原条件自动续期，续期期限与原期限相同。
 
 第七条 协议终止
 
@@ -140,7 +140,7 @@ DISTRICT_BODY = """\
 
 第六条 协议期限与备案
 
-本协议期限为${term_years}年，自${start_date}起至${end_date}止。甲方应自签订之日起${filing_days}个工作日内报北京市社会保险基金管理中心备案。期满前${objection_days}日内双方均未提出书面异议的，本协议按原条件自动续期。
+本协议期限为${term_years}年，自${start_date}起至${end_date}止。甲方应自签订之日起${filing_days}个工作日内报北京市社会保险基金管理中心备案。期满前至少${objection_days}日双方均未提出书面异议的，本协议按原条件自动续期。
 
 第七条 协议终止
 

@@ -267,3 +267,11 @@ def test_an_opening_check_is_not_recorded_for_a_suspended_outlet(reference) -> N
         services.opening_check_record(
             outlet=outlet, answers=answers(P1="fail"), note="x", by=p.district_officer
         )
+
+
+def test_the_agreement_templates_renewal_clause_says_what_the_renewal_rule_says_r6_1(reference) -> None:  # type: ignore[no-untyped-def]
+    """R6.1 as the agreement page states it: an objection at least N days before expiry ends the agreement;
+    the template's clause said "within N days before", the opposite."""
+    for body in (coop_reference.MUNICIPAL_BODY, coop_reference.DISTRICT_BODY):
+        assert "期满前至少${objection_days}日双方均未提出书面异议的" in body
+        assert "日内双方均未提出" not in body
