@@ -106,6 +106,7 @@ def seed(rng: random.Random, stdout: Any) -> None:
     n_apps = _applications(rng, today)
     _termination_in_progress(today)
     _change_requests()
+    _opening_checks(today)
     stdout.write(
         f"cooperation: {n_banks} municipal agreement(s), {n_outlets} outlet(s) with agreement/filing/plaque, "
         f"{n_apps} application(s) in progress"
@@ -300,6 +301,40 @@ def _operating_outlets(rng: random.Random, today: dt.date) -> int:
     return len(ags)
 
 
+def _opening_checks(today: dt.date) -> None:
+    """Opening checks (R3.2, R9.1, R7.3): passed for the outlets that opened long ago; in the demo district
+    (朝阳区) the most recently opened outlet has its check still due, two working days from today."""
+    from sheyin.institutions.workdays import add_working_days
+
+    from .models import OpeningCheck
+    from .services.opening import OPENING_ITEMS
+
+    plaques = list(
+        Plaque.objects.filter(status="valid", outlet__status="operating")
+        .exclude(outlet__opening_checks__isnull=False)
+        .select_related("outlet")
+        .order_by("-issued_on", "-id")
+    )
+    due_one = next((p for p in plaques if p.outlet.district.code == "110105"), None)
+    officer = _user("district_officer")
+    rows = []
+    for p in plaques:
+        o = p.outlet
+        if p is due_one:
+            rows.append(OpeningCheck(outlet=o, district_id=o.district_id, bank_id=o.bank_id, plaque=p,
+                                     due_date=add_working_days(today, 2)))  # fmt: skip
+            continue
+        at = timezone.make_aware(dt.datetime.combine(add_working_days(p.issued_on, 5), dt.time(10)))
+        rows.append(OpeningCheck(
+            outlet=o, district_id=o.district_id, bank_id=o.bank_id, plaque=p,
+            due_date=add_working_days(p.issued_on, 10), status=OpeningCheck.Status.PASSED,
+            answers={code: {"result": "pass", "note": ""} for code, _t in OPENING_ITEMS},
+            authorised_staff=o.windows, windows=o.windows, recorded_by=officer, recorded_at=at,
+        ))  # fmt: skip
+    OpeningCheck.objects.bulk_create(rows)
+    record(action="cooperation.demo.opening_checks", after={"checks": len(rows)})
+
+
 def _actors(district: Agency) -> dict[str, User | None]:
     """The demo users act in the demo district; elsewhere the platform itself (by=None) plays them."""
     if district.code != DEMO_DISTRICT:
@@ -359,7 +394,7 @@ def _walk(app: OutletApplication, step: str, rng: random.Random, today: dt.date)
     if step == "reviewing":
         return
     insp = services.inspection_start(application=app, by=who["inspector"])
-    fail = ("M5", "P1") if step in ("inspected_fail", "rectifying") else ()
+    fail = ("M5", "M3") if step in ("inspected_fail", "rectifying") else ()
     answers = {
         r.item_id: {
             "result": "fail" if r.item.code in fail else "pass",

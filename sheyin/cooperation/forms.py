@@ -229,6 +229,7 @@ class SettingsForm(BootstrapMixin, forms.ModelForm):
             "filing_deadline_workdays",
             "expiry_warning_days",
             "layout_nearest_count",
+            "opening_check_workdays",
         ]
 
 

@@ -64,6 +64,11 @@ class CooperationSettings(models.Model):
     layout_nearest_count = models.PositiveSmallIntegerField(
         _("布局核查显示最近点数"), default=8, help_text=_("布局核查地图上显示的最近网点和经办机构数量")
     )
+    opening_check_workdays = models.PositiveSmallIntegerField(
+        _("开业核查期限（工作日）"),
+        default=10,
+        help_text=_("颁发标牌后多少个工作日内，区级经办机构到网点核查标牌悬挂、授权人员到岗和社保专用窗口"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     SCOPE = EVERY_PARTY  # read by every service
@@ -1066,3 +1071,64 @@ class LifecycleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.action}"
+
+
+class OpeningCheck(models.Model):
+    """开业核查: what the pre-opening inspection cannot ask (R3.2, R9.1, R7.3) — the plaque at the entrance,
+    an authorised person at each window, the dedicated social-insurance window — checked by the district
+    within N working days after the plaque is issued. A pending row is opened with the plaque; a failed
+    check orders a rectification (supervision) and the district may check again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待核查")
+        PASSED = "passed", _("核查通过")
+        FAILED = "failed", _("核查不通过")
+
+    outlet = models.ForeignKey(
+        "institutions.Outlet", verbose_name=_("网点"), on_delete=models.PROTECT, related_name="opening_checks"
+    )
+    district = models.ForeignKey("institutions.Agency", on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+    plaque = models.ForeignKey(
+        Plaque, verbose_name=_("标牌"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("核查期限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    answers = models.JSONField(_("核查结果"), default=dict, blank=True)
+    authorised_staff = models.PositiveSmallIntegerField(_("核查时已授权人员数"), null=True, blank=True)
+    windows = models.PositiveSmallIntegerField(_("核查时人工窗口数"), null=True, blank=True)
+    note = models.TextField(_("核查说明"), blank=True)
+    recorded_by = models.ForeignKey(
+        USER, verbose_name=_("核查人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    rectification = models.ForeignKey(
+        "supervision.Rectification",
+        verbose_name=_("整改通知"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    SCOPE = outlet_scope(own=("outlet_id", "outlet_id"))
+
+    class Meta:
+        verbose_name = _("开业核查")
+        verbose_name_plural = _("开业核查")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_date"], name="coop_opening_status_due_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet"], condition=Q(status="pending"), name="coop_one_pending_opening_check"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(recorded_at__isnull=False),
+                name="coop_opening_check_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} {self.get_status_display()}"

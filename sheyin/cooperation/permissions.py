@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "cooperation.submit_filing": {DA, DO, MO},
     "cooperation.check_filing": {MA, MO},
     "cooperation.issue_plaque": {DA, DO, MA, MO},
+    # the opening check after the plaque (R3.2, R9.1, R7.3): the district of the outlet
+    "cooperation.record_opening_check": {DA, DO},
     # changes to an accepted or operating outlet's facts (R3.1, R8.4): asked by the bank, the outlet or the
     # district; decided by the district (the table lets only a district admin approve)
     "cooperation.request_change": {BA, OM, DA, DO},

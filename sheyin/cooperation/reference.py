@@ -15,9 +15,9 @@ from .models import ChecklistItem, ChecklistTemplate, CooperationSettings, Docum
 
 G, L, M = ChecklistItem.Group, ChecklistItem.Level, ChecklistItem.Mode
 
-# Annex 1 construction standard, "七有一能" (domain.md). (code, group, mode, level, text)
+# Annex 1 construction standard, "七有一能" (domain.md), as the pre-opening inspection asks it (R4.3):
+# only what can be true before the outlet opens. (code, group, mode, level, text)
 CHECKLIST: list[tuple[str, str, str, str, str]] = [
-    ("S1", G.SIGNAGE, M.NONE, L.MUST, "入口处悬挂全市统一的“社保服务合作网点”标牌"),
     ("S2", G.SIGNAGE, M.NONE, L.MUST, "在醒目位置公示社保服务事项清单"),
     ("S3", G.SIGNAGE, M.NONE, L.SHOULD, "各服务窗口、自助区设置统一的窗口标识"),
     ("Z1", G.ZONES, M.NONE, L.SHOULD, "设置导引区"),
@@ -33,12 +33,43 @@ CHECKLIST: list[tuple[str, str, str, str, str]] = [
     ("M5", G.MODES, M.COUNTER, L.MUST, "每个人工窗口配备电脑、高拍仪和第三代社保卡制卡机（R2.3）"),
     ("N1", G.NETWORK, M.NONE, L.MUST, "通过专线或VPN连接社保业务系统，网络连通"),
     ("N2", G.NETWORK, M.NONE, L.SHOULD, "终端安装安全防护软件，外设接口管控到位（R9.3）"),
-    ("P1", G.STAFF, M.NONE, L.MUST, "每个人工窗口至少1名经培训考核合格、获得授权的经办人员（R9.1）"),
     ("P2", G.STAFF, M.NONE, L.MUST, "配备至少1名引导人员"),
     ("R1", G.RULES, M.NONE, L.MUST, "建立书面内部管理制度：保密、安全、业务档案（R7.3）"),
     ("R2", G.RULES, M.NONE, L.SHOULD, "制定应急处置预案"),
     ("A1", G.ABILITY, M.NONE, L.SHOULD, "现场试办个人权益记录查询打印，办理成功"),
 ]
+
+# What can only be true once the plaque is issued and staff are authorised (R3.2, R9.1): the plaque at the
+# entrance and an authorised person at each window. Checklist version 1 asked them before opening; they are
+# now asked by the opening check (OpeningCheck), with the dedicated social-insurance window (R7.3).
+AFTER_OPENING_CODES = ("S1", "P1")
+CHECKLIST_V2_NOTE = "标牌悬挂、授权人员到岗移至开业核查（开业后检查），开业前现场检查不再检查这两项"
+
+
+def retire_after_opening_items(template_model: Any, item_model: Any, status: Any, now: Any) -> Any:
+    """If the published checklist still asks S1 or P1, publish a copy without them as the next version and
+    retire the old one (its inspections keep pointing at it, so they stay readable). Returns the new version
+    or None. Used by the data migration and by `load`; takes the models so the migration can pass its own."""
+    current = template_model.objects.filter(status=status.PUBLISHED).first()
+    if current is None or not current.items.filter(code__in=AFTER_OPENING_CODES).exists():
+        return None
+    latest = template_model.objects.order_by("-version").values_list("version", flat=True).first()
+    current.status = status.RETIRED
+    current.save(update_fields=["status"])
+    new = template_model.objects.create(
+        version=latest + 1,
+        title=current.title,
+        note=CHECKLIST_V2_NOTE,
+        status=status.PUBLISHED,
+        published_at=now,
+    )
+    kept = current.items.exclude(code__in=AFTER_OPENING_CODES).order_by("order", "id")
+    item_model.objects.bulk_create(
+        item_model(template=new, code=i.code, group=i.group, mode=i.mode, level=i.level, text=i.text, order=n)
+        for n, i in enumerate(kept, start=1)
+    )
+    return new
+
 
 MUNICIPAL_TITLE = "北京市社会保险社银合作协议（市级）"
 MUNICIPAL_BODY = """\
@@ -69,7 +100,7 @@ MUNICIPAL_BODY = """\
 
 第六条 协议期限
 
-本协议期限为${term_years}年，自${start_date}起至${end_date}止。期满前${objection_days}日内双方均未提出书面异议的，本协议按原条件自动续期，续期期限与原期限相同。
+本协议期限为${term_years}年，自${start_date}起至${end_date}止。期满前至少${objection_days}日双方均未提出书面异议的，本协议按原条件自动续期，续期期限与原期限相同。
 
 第七条 协议终止
 
@@ -109,7 +140,7 @@ DISTRICT_BODY = """\
 
 第六条 协议期限与备案
 
-本协议期限为${term_years}年，自${start_date}起至${end_date}止。甲方应自签订之日起${filing_days}个工作日内报北京市社会保险基金管理中心备案。期满前${objection_days}日内双方均未提出书面异议的，本协议按原条件自动续期。
+本协议期限为${term_years}年，自${start_date}起至${end_date}止。甲方应自签订之日起${filing_days}个工作日内报北京市社会保险基金管理中心备案。期满前至少${objection_days}日双方均未提出书面异议的，本协议按原条件自动续期。
 
 第七条 协议终止
 
@@ -153,4 +184,10 @@ def load(stdout: Any) -> None:
         )
         record(action="cooperation.checklist.seed", obj=checklist, after={"items": len(CHECKLIST)})
         made.append("checklist v1")
+    newer = retire_after_opening_items(
+        ChecklistTemplate, ChecklistItem, ChecklistTemplate.Status, timezone.now()
+    )
+    if newer is not None:
+        record(action="cooperation.checklist.seed", obj=newer, after={"version": newer.version})
+        made.append(f"checklist v{newer.version}")
     stdout.write(f"cooperation reference data: {', '.join(made) if made else 'already loaded'}")

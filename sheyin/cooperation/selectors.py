@@ -28,6 +28,7 @@ from .models import (
     InspectionResult,
     LayoutException,
     LifecycleEvent,
+    OpeningCheck,
     OpenItem,
     OutletApplication,
     OutletChangeRequest,
@@ -194,6 +195,35 @@ def layout_exceptions_for(user: Any) -> QuerySet[LayoutException]:
 
 def plaques_for(user: Any) -> QuerySet[Plaque]:
     return scoped(Plaque.objects.select_related("outlet", "outlet__bank", "outlet__district"), user)
+
+
+def opening_checks_for(user: Any) -> QuerySet[OpeningCheck]:
+    return scoped(
+        OpeningCheck.objects.select_related("outlet", "recorded_by", "plaque", "rectification"), user
+    )
+
+
+def opening_checks_due(
+    qs: QuerySet[OpeningCheck], today: dt.date, soon_days: int = 3
+) -> QuerySet[OpeningCheck]:
+    """Pending checks due within `soon_days` days, or overdue (for the district's to-do)."""
+    return qs.filter(
+        status=OpeningCheck.Status.PENDING,
+        outlet__status=OutletStatus.OPERATING,
+        due_date__lte=today + dt.timedelta(days=soon_days),
+    )
+
+
+def plaque_issuable(outlet: Outlet) -> bool:
+    """The plaque may be issued (R4.4): accepted, with its district agreement in force and filed."""
+    if outlet.status != OutletStatus.ACCEPTED:
+        return False
+    ag = district_agreement_of(outlet)
+    return bool(
+        ag
+        and ag.status == AgreementStatus.ACTIVE
+        and ag.filings.filter(status=FilingStatus.APPROVED).exists()
+    )
 
 
 def plaque_public(number: str) -> Plaque | None:

@@ -32,3 +32,9 @@ def execute_terminations() -> int:
 def filing_deadline_alerts() -> int:
     """R4.4: districts are told about agreements past their filing deadline."""
     return services.filing_deadline_alerts()
+
+
+@db_periodic_task(crontab(hour=8, minute=5))
+def opening_checks() -> dict[str, int]:
+    """R3.2, R9.1, R7.3: open missing opening checks; remind districts of checks due soon or overdue."""
+    return services.opening_checks_sweep()

@@ -56,6 +56,7 @@ urlpatterns = [
     path("outlets/<int:pk>/suspend/", outlets.outlet_suspend, name="outlet_suspend"),
     path("outlets/<int:pk>/resume/", outlets.outlet_resume, name="outlet_resume"),
     path("outlets/<int:pk>/plaque/", outlets.plaque_issue, name="plaque_issue"),
+    path("outlets/<int:pk>/opening-check/", outlets.opening_check, name="opening_check"),
     path("outlets/<int:pk>/terminate/", terminations.termination_create, name="termination_create"),
     path("outlets/<int:pk>/change/", changes.change_request_create, name="change_request_create"),
     path("plaques/", outlets.plaque_list, name="plaque_list"),

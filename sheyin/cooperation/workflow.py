@@ -577,6 +577,7 @@ EVENT_LABELS: dict[str, Any] = {
     "filing.reject": gettext_lazy("市级退回备案"),
     "plaque.issue": gettext_lazy("颁发标牌，网点开始运营"),
     "plaque.recover": gettext_lazy("收回标牌"),
+    "opening_check.record": gettext_lazy("开业核查"),
     "outlet.suspend": gettext_lazy("暂停服务"),
     "outlet.resume": gettext_lazy("恢复服务"),
     "termination.propose": gettext_lazy("提出终止合作"),

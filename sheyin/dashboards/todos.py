@@ -99,6 +99,12 @@ def _agreements_expiring(user: Any, today: dt.date) -> int:
     return _n(selectors.expiring(selectors.agreements_for(user), 60, today))
 
 
+def _opening_checks_due(user: Any, today: dt.date) -> int:
+    from sheyin.cooperation import selectors
+
+    return _n(selectors.opening_checks_due(selectors.opening_checks_for(user), today, SOON_DAYS))
+
+
 def _grants(status: str) -> Callable[[Any, dt.date], int]:
     def count(user: Any, today: dt.date) -> int:
         from sheyin.staffing.selectors import grants_for
@@ -303,6 +309,8 @@ TODOS: tuple[Todo, ...] = (
          _outlet_apps("inspected"), {"status": "inspected"}),
     Todo("filing_unfiled", _("待备案的区级协议"), D, "cooperation:filing_list", _filings_unfiled, {"state": "unfiled"}),
     Todo("filing_overdue", _("逾期未备案"), D, "cooperation:filing_list", _filings_overdue, {"overdue": "1"},
+         urgent=True),
+    Todo("opening_checks_due", _("开业核查即将到期或已超期"), D, "cooperation:plaque_list", _opening_checks_due,
          urgent=True),
     Todo("grant_approve", _("业务权限待审批"), frozenset({DA}), "staffing:grant_list", _grants("proposed"),
          {"status": "proposed"}),

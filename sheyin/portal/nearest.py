@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 
 from sheyin.common.geo import EARTH_RADIUS_M
 from sheyin.institutions.models import Agency, Bank, Outlet, OutletStatus
+from sheyin.staffing.selectors import staffed_outlets
 
 CHECK_SECONDS = 2.0
 
@@ -142,18 +143,29 @@ def _stamp() -> tuple[Any, ...]:
     # Banks and districts are shown beside each outlet: a renamed bank refreshes the index too.
     banks = Bank.objects.aggregate(m=Max("updated_at"))["m"]
     agencies = Agency.objects.aggregate(m=Max("updated_at"))["m"]
-    return (agg["n"], agg["s"], agg["m"], agg["total"], banks, agencies)
+    # Which outlets have authorised staff (their windows serve, R9.1): a grant starting or ending changes it.
+    grants = staffed_outlets().aggregate(n=Count("pk"), s=Sum("pk"))
+    return (agg["n"], agg["s"], agg["m"], agg["total"], banks, agencies, grants["n"], grants["s"])
 
 
 def _build(stamp: tuple[Any, ...]) -> Index:
     rows = list(Outlet.objects.filter(status=OutletStatus.OPERATING).select_related("bank", "district"))
+    staffed = set(staffed_outlets().values_list("outlet_id", flat=True))
+    for o in rows:
+        # R9.1: a window without an authorised person does not serve; terminals and online counters do.
+        o.window_open = o.pk in staffed  # type: ignore[attr-defined]
     return Index(
         stamp=stamp,
         ids=np.array([o.pk for o in rows], dtype=np.int64),
         lon=np.array([o.lon for o in rows], dtype=np.float64),
         lat=np.array([o.lat for o in rows], dtype=np.float64),
         caps=np.array(
-            [capabilities(o.windows, o.terminals, o.online_counters, o.card_machines) for o in rows],
+            [
+                capabilities(
+                    o.windows if o.pk in staffed else 0, o.terminals, o.online_counters, o.card_machines
+                )
+                for o in rows
+            ],
             dtype=np.int64,
         ),
         outlets={o.pk: o for o in rows},

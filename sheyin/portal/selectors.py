@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
+from sheyin.staffing.selectors import staffed_outlets
 
 from . import nearest
 from .models import PolicyMaterial
@@ -32,8 +33,14 @@ MAX_NEAREST = 20
 
 # --- Outlets ---------------------------------------------------------------------------------------
 def public_outlets() -> QuerySet[Outlet]:
-    """Operating outlets only: a terminated, suspended or not yet opened outlet never shows (R6.4)."""
-    return Outlet.objects.filter(status=OutletStatus.OPERATING).select_related("bank", "district")
+    """Operating outlets only: a terminated, suspended or not yet opened outlet never shows (R6.4).
+    `window_open`: the outlet has at least one authorised staff member, so its staffed windows serve (R9.1);
+    until then only its terminals and online counters are offered."""
+    return (
+        Outlet.objects.filter(status=OutletStatus.OPERATING)
+        .select_related("bank", "district")
+        .annotate(window_open=Exists(staffed_outlets().filter(outlet_id=OuterRef("pk"))))
+    )
 
 
 def public_districts() -> QuerySet[Agency]:
@@ -66,14 +73,17 @@ def find_outlets(*, q: str = "", district: str = "", item: GuideItem | None = No
 
 def capability_q(item: GuideItem) -> Q:
     """The SQL twin of `nearest.Need.matches` for an item."""
+    # A window serves only with an authorised person at it (R9.1): `window_open` of public_outlets().
+    window = Q(windows__gte=1, window_open=True)
     any_channel = Q(pk__in=[])
     for c in item.channels:
-        lookup = {"W": "windows__gte", "T": "terminals__gte", "O": "online_counters__gte"}.get(c)
-        if lookup:
-            any_channel |= Q(**{lookup: 1})
+        if c == "W":
+            any_channel |= window
+        elif c in ("T", "O"):
+            any_channel |= Q(**{{"T": "terminals__gte", "O": "online_counters__gte"}[c]: 1})
     cond = any_channel if item.channels else Q()
     if item.needs_card_machine:
-        cond &= Q(card_machines__gte=1, windows__gte=1)
+        cond &= Q(card_machines__gte=1) & window
     return cond
 
 
@@ -284,15 +294,22 @@ def guide_item(code: str) -> GuideItem | None:
     return next((i for i in cat.items if i.code == code), None)
 
 
+def window_open(outlet: Outlet) -> bool:
+    """Whether the outlet's staffed windows serve: at least one authorised staff member (R9.1)."""
+    known = getattr(outlet, "window_open", None)
+    if known is not None:
+        return bool(known)
+    return staffed_outlets().filter(outlet_id=outlet.pk).exists()
+
+
 def items_offered_at(outlet: Outlet) -> list[GuideItem]:
     """Every item of the catalogue in force this outlet can serve (R9.2: every outlet accepts every listed
     item the same way, so only its channels limit it)."""
     cat = catalogue_in_force()
     if cat is None:
         return []
-    caps = nearest.capabilities(
-        outlet.windows, outlet.terminals, outlet.online_counters, outlet.card_machines
-    )
+    windows = outlet.windows if window_open(outlet) else 0  # R9.1: no authorised staff, no window service
+    caps = nearest.capabilities(windows, outlet.terminals, outlet.online_counters, outlet.card_machines)
     out = []
     for item in cat.items:
         need = nearest.need_for(item.channels, item.needs_card_machine)

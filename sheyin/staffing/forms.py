@@ -237,4 +237,4 @@ class SettingsForm(BootstrapMixin, forms.ModelForm):
         model = StaffingSettings
         fields = ["training_hours_required", "training_window_days", "pass_mark", "exam_validity_days",
                   "max_attempts", "attempt_window_days", "agreement_validity_days", "grant_validity_days",
-                  "reminder_days"]  # fmt: skip
+                  "reminder_days", "education_period_months", "education_reminder_days"]  # fmt: skip

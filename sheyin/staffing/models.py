@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +73,15 @@ class StaffingSettings(models.Model):
     )
     reminder_days = models.PositiveSmallIntegerField(
         _("到期提醒提前天数"), default=30, help_text=_("权限、考试合格、保密协议到期前多少天提醒")
+    )
+    education_period_months = models.PositiveSmallIntegerField(
+        _("保密和安全教育周期（月）"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_("经办人员每个周期内须接受一次保密和安全教育，逾期未接受的业务权限自动失效"),
+    )
+    education_reminder_days = models.PositiveSmallIntegerField(
+        _("保密和安全教育提前提醒天数"), default=30, help_text=_("教育到期前多少天提醒网点和区级经办机构")
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -555,6 +564,38 @@ class ConfidentialityAgreement(models.Model):
         return self.valid_until >= timezone.localdate()
 
 
+class SecurityEducation(models.Model):
+    """保密和安全教育: one session a staff member attended (R7.3, R9.3), recorded by the outlet or the
+    district. A grant lapses when its holder has had none within the period (StaffingSettings)."""
+
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("经办人员"), on_delete=models.PROTECT, related_name="educations"
+    )
+    held_on = models.DateField(_("教育日期"))
+    valid_until = models.DateField(_("有效期至"))
+    topic = models.CharField(_("教育内容"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    SCOPE = _through_staff()
+
+    class Meta:
+        verbose_name = _("保密和安全教育")
+        verbose_name_plural = _("保密和安全教育")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["staff", "valid_until"], name="education_staff_valid_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("held_on")), name="education_valid_after_held"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.name} · {self.held_on:%Y-%m-%d}"
+
+
 def _codes(values: list[str] | None) -> str:
     return ",".join(sorted(set(values or [])))
 
@@ -609,6 +650,8 @@ class PermissionGrant(TimeStampedModel):
     revoke_reason = models.CharField(_("撤销原因"), max_length=20, choices=RevokeReason.choices, blank=True)
     revoke_note = models.CharField(_("撤销说明"), max_length=300, blank=True)
     reminded_at = models.DateTimeField(_("到期提醒时间"), null=True, blank=True)
+    # The education due date (R7.3) a reminder was sent for: once per due date.
+    education_reminded_on = models.DateField(_("教育到期提醒日期"), null=True, blank=True)
 
     SCOPE = {
         "district": ("district_id", "agency_id"),

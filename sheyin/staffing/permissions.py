@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, set[Role]] = {
     "staffing.propose_grant": _DISTRICT,
     "staffing.approve_grant": {Role.DISTRICT_ADMIN},
     "staffing.revoke_grant": _DISTRICT,
+    # Confidentiality and security education (R7.3): the outlet gives it; the outlet, its bank or the
+    # district records who attended and when.
+    "staffing.record_education": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT,
     # Staffing check (Annex 1): the district, the bank and the outlet see their own shortfalls.
     "staffing.check": _MUNI | _DISTRICT | {Role.DISTRICT_INSPECTOR, Role.BANK_ADMIN, Role.OUTLET_MANAGER},
     # The editable rules (pass mark, hours, validity periods, retake limits).

@@ -24,6 +24,7 @@ from .models import (
     ExamAttempt,
     PermissionGrant,
     Question,
+    SecurityEducation,
     StaffEvent,
     StaffingSettings,
     StaffMember,
@@ -107,6 +108,53 @@ def grants_for(user: Any) -> QuerySet[PermissionGrant]:
         PermissionGrant.objects.select_related("staff", "outlet", "district", "proposed_by", "decided_by"),
         user,
     )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the last day of a shorter month)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def educations_for(user: Any) -> QuerySet[SecurityEducation]:
+    return scoped(SecurityEducation.objects.select_related("staff", "recorded_by"), user)
+
+
+def education_due(grant: PermissionGrant) -> dt.date | None:
+    """The last day a grant holds without new confidentiality and security education (R7.3): the end of
+    the holder's latest education, or — for a holder with none recorded yet — one period from the grant's
+    start (the training and the signed agreement before it count as the first)."""
+    latest = (
+        SecurityEducation.objects.filter(staff_id=grant.staff_id)
+        .order_by("-valid_until")
+        .values_list("valid_until", flat=True)
+        .first()
+    )
+    if latest is not None:
+        return latest
+    if grant.valid_from is None:
+        return None
+    return add_months(grant.valid_from, rules().education_period_months)
+
+
+def staffed_outlets() -> QuerySet[PermissionGrant, Any]:
+    """Outlet ids with at least one authorised staff member (an active grant): only these offer staffed
+    window services to the public (R9.1). For `Exists`/`pk__in` filters."""
+    return PermissionGrant.objects.filter(status=GrantStatus.ACTIVE).values("outlet_id")
+
+
+def has_authorised_staff(outlet: Outlet) -> bool:
+    return PermissionGrant.objects.filter(outlet=outlet, status=GrantStatus.ACTIVE).exists()
+
+
+def authorised_count(outlet: Outlet) -> int:
+    return PermissionGrant.objects.filter(outlet=outlet, status=GrantStatus.ACTIVE).count()
 
 
 def current_template() -> AgreementTemplate | None:

@@ -45,6 +45,7 @@ from .models import (
     ExamAttempt,
     PermissionGrant,
     Question,
+    SecurityEducation,
     StaffEvent,
     StaffingSettings,
     StaffMember,
@@ -120,6 +121,7 @@ def _d(value: dt.date | None) -> str:
 SETTINGS_FIELDS = [
     "training_hours_required", "training_window_days", "pass_mark", "exam_validity_days", "max_attempts",
     "attempt_window_days", "agreement_validity_days", "grant_validity_days", "reminder_days",
+    "education_period_months", "education_reminder_days",
 ]  # fmt: skip
 
 
@@ -132,6 +134,8 @@ def settings_update(*, data: dict[str, Any], by: Any) -> StaffingSettings:
     for f in ("exam_validity_days", "agreement_validity_days", "grant_validity_days", "training_window_days"):
         if f in data and int(data[f]) < 1:
             errors[f] = _("有效期至少1天。")
+    if "education_period_months" in data and not 1 <= int(data["education_period_months"]) <= 60:
+        errors["education_period_months"] = _("教育周期应在1至60个月之间。")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -1273,6 +1277,105 @@ def grants_revoke_for_outlet(*, outlet: Outlet, reason: str, by: Any) -> int:
     return n
 
 
+# --- confidentiality and security education (R7.3, R9.3) --------------------------------------------
+
+
+def education_record(
+    *, staff: StaffMember, held_on: dt.date | None, topic: str = "", by: Any
+) -> SecurityEducation:
+    """Record that a staff member attended confidentiality and security education on `held_on` (the outlet,
+    its bank or the district records it). It counts for `education_period_months` from that day (R7.3)."""
+    require(by, "staffing.record_education")
+    require_scope(by, staff)
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    cfg = StaffingSettings.current()
+    if held_on is None:
+        errors["held_on"] = _("请填写教育日期。")
+    elif held_on > today:
+        errors["held_on"] = _("教育日期不能晚于今天。")
+    elif selectors.add_months(held_on, cfg.education_period_months) < today:
+        errors["held_on"] = _("该日期的教育已超过有效周期，请登记最近一次教育。")
+    if staff.status != StaffStatus.ACTIVE:
+        errors[NON_FIELD_ERRORS] = _("该人员不在岗，不能登记教育。")
+    if errors:
+        raise ValidationError(errors)
+    assert held_on is not None
+    with transaction.atomic():
+        edu = SecurityEducation.objects.create(
+            staff=staff,
+            held_on=held_on,
+            valid_until=selectors.add_months(held_on, cfg.education_period_months),
+            topic=(topic or "").strip()[:200],
+            recorded_by=by,
+        )
+        _event(staff, StaffEvent.Kind.GRANT, _("接受保密和安全教育（%(d)s）") % {"d": _d(held_on)}, by)
+        record(
+            action="education.record",
+            by=by,
+            obj=edu,
+            after={
+                "staff": staff.pk,
+                "held_on": held_on.isoformat(),
+                "valid_until": edu.valid_until.isoformat(),
+            },
+        )
+    return edu
+
+
+def grants_lapse_without_education(*, today: dt.date | None = None) -> int:
+    """R7.3: an active grant whose holder has no current confidentiality and security education lapses
+    (revoked by the platform, audited, sessions ended). Idempotent."""
+    today = today or timezone.localdate()
+    n = 0
+    for grant in PermissionGrant.objects.filter(status=GrantStatus.ACTIVE).select_related("staff"):
+        due = selectors.education_due(grant)
+        if due is None or due >= today:
+            continue
+        with transaction.atomic():
+            _end_grant(
+                grant,
+                action="revoke",
+                kind=RevokeReason.NO_EDUCATION,
+                note=_("保密和安全教育已于%(d)s到期") % {"d": _d(due)},
+                by=None,
+                check_roles=False,
+            )
+        n += 1
+    return n
+
+
+def education_reminders_send(*, today: dt.date | None = None) -> int:
+    """Tell the staff member, the outlet manager and the district officers `education_reminder_days` before
+    a grant would lapse for want of education; once per due date."""
+    today = today or timezone.localdate()
+    cfg = StaffingSettings.current()
+    horizon = today + dt.timedelta(days=cfg.education_reminder_days)
+    sent = 0
+    for g in PermissionGrant.objects.select_related("staff__user", "staff__outlet", "staff__district").filter(
+        status=GrantStatus.ACTIVE
+    ):
+        due = selectors.education_due(g)
+        if due is None or not today <= due <= horizon or g.education_reminded_on == due:
+            continue
+        with transaction.atomic():
+            people = [
+                g.staff.user,
+                *_users(Role.OUTLET_MANAGER, outlet=g.staff.outlet),
+                *_users(Role.DISTRICT_OFFICER, agency=g.staff.district),
+            ]
+            sent += notify(
+                users=[u for u in people if u is not None],
+                title=_("保密和安全教育将于%(d)s到期：%(n)s") % {"d": _d(due), "n": g.staff.name},
+                body=_("到期前未登记新的保密和安全教育的，业务权限将自动失效。"),
+                url=reverse("staffing:staff_detail", args=[g.staff_id]),
+                kind=Notification.Kind.DEADLINE,
+            )
+            PermissionGrant.objects.filter(pk=g.pk).update(education_reminded_on=due)
+            record(action="education.remind", by=None, obj=g, after={"due": due.isoformat()})
+    return sent
+
+
 # --- the daily sweep: expiry and reminders -----------------------------------------------------------
 
 
@@ -1359,5 +1462,7 @@ def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     return {
         "attempts_timed_out": attempts_time_out(),
         "grants_expired": grants_expire(today=today),
+        "grants_lapsed_education": grants_lapse_without_education(today=today),
         "reminders": reminders_send(today=today),
+        "education_reminders": education_reminders_send(today=today),
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/status/", views.staff_status, name="staff_status"),
+    path("staff/<int:pk>/education/", views.education_record, name="education_record"),
     path("staff/<int:pk>/account/", views.staff_link, name="staff_link"),
     path("staff/<int:pk>/transfer/", views.transfer_propose, name="transfer_propose"),
     path("transfers/", views.transfer_list, name="transfer_list"),

@@ -193,6 +193,8 @@ def _staff_context(request: HttpRequest, staff: StaffMember) -> dict[str, Any]:
         "enrolments": selectors.enrolments_for(user).filter(staff=staff).order_by("-session__starts_at")[:20],
         "attempts": selectors.attempts_for(user).filter(staff=staff)[:20],
         "agreements": selectors.agreements_for(user).filter(staff=staff)[:10],
+        "educations": selectors.educations_for(user).filter(staff=staff)[:10],
+        **_education_due(staff),
         "grants": selectors.grants_for(user).filter(staff=staff)[:20],
         "transfers": selectors.transfers_for(user).filter(staff=staff)[:10],
         "events": paginate(selectors.staff_events_for(user).filter(staff=staff), request),
@@ -209,10 +211,40 @@ def _staff_context(request: HttpRequest, staff: StaffMember) -> dict[str, Any]:
     }
 
 
+def _education_due(staff: StaffMember) -> dict[str, Any]:
+    grant = staff.grants.filter(status=GrantStatus.ACTIVE).first()
+    due = selectors.education_due(grant) if grant is not None else None
+    soon = due is not None and due <= timezone.localdate() + dt.timedelta(
+        days=selectors.rules().education_reminder_days
+    )
+    return {"education_due": due, "education_due_soon": soon}
+
+
 @permission_required("staffing.view")
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(selectors.staff_for(request.user), pk=pk)
     return render(request, "staffing/staff_detail.html", _staff_context(request, staff))
+
+
+@require_POST
+@permission_required("staffing.record_education")
+def education_record(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(selectors.staff_for(request.user), pk=pk)
+    raw = request.POST.get("held_on", "").strip()
+    try:
+        held_on = dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        messages.error(request, _("教育日期格式不正确。"))
+        return redirect("staffing:staff_detail", pk=staff.pk)
+    try:
+        services.education_record(
+            staff=staff, held_on=held_on, topic=request.POST.get("topic", ""), by=request.user
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("保密和安全教育已登记。"))
+    return redirect("staffing:staff_detail", pk=staff.pk)
 
 
 @require_POST

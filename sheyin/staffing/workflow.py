@@ -67,6 +67,7 @@ class RevokeReason(models.TextChoices):
     OUTLET_SUSPENDED = "outlet_suspended", gettext_lazy("网点暂停服务")
     OUTLET_TERMINATED = "outlet_terminated", gettext_lazy("网点终止合作")
     VIOLATION = "violation", gettext_lazy("违规")
+    NO_EDUCATION = "no_education", gettext_lazy("未按期接受保密和安全教育")
     OTHER = "other", gettext_lazy("其他")
 
 

@@ -80,6 +80,12 @@ from .inspections import (  # noqa: F401  (re-exported)
     inspection_save,
     inspection_start,
 )
+from .opening import (  # noqa: F401  (re-exported)
+    OPENING_ITEMS,
+    opening_check_errors,
+    opening_check_record,
+    opening_checks_sweep,
+)
 from .suspension import (  # noqa: F401  (re-exported)
     outlet_resume,
     outlet_suspend,

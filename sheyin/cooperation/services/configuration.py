@@ -34,6 +34,7 @@ SETTINGS_LIMITS = {
     "filing_deadline_workdays": (1, 60),
     "expiry_warning_days": (1, 365),
     "layout_nearest_count": (1, 30),
+    "opening_check_workdays": (1, 60),
 }
 
 

@@ -44,6 +44,7 @@ from .base import (
     tell,
     timeline_event,
 )
+from .opening import opening_check_open
 
 
 def filing_submit(*, agreement: Agreement, note: str = "", by: Any) -> Filing:
@@ -151,6 +152,8 @@ def plaque_issue(*, outlet: Outlet, by: Any) -> Plaque:
             by=by,
             related=o,
         )
+        # R3.2, R9.1, R7.3: what could not be checked before opening is checked within N working days.
+        opening_check_open(outlet=o, plaque=plaque, issued_on=today, by=by)
         timeline_event("plaque.issue", by=by, outlet=o, obj=plaque, detail=plaque.number)
         timeline_event("notice.publish", by=by, outlet=o, obj=notice, detail=notice.title)
         audit_step("plaque.issue", by=by, obj=plaque, after={"number": plaque.number, "outlet": o.code})

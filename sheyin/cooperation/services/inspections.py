@@ -68,8 +68,23 @@ def inspection_start(
             inspector=by,
             visit_date=visit_date or local_today(),
         )
+        # A re-inspection starts from the previous round's answers (by item code), so the inspector
+        # re-checks what was found wanting instead of answering everything again; photos stay with the round
+        # they were taken in.
+        previous = app.inspections.filter(round=round_no - 1).first() if round_no > 1 else None
+        before = (
+            {r.item.code: (r.result, r.note) for r in previous.results.select_related("item")}
+            if previous is not None
+            else {}
+        )
         InspectionResult.objects.bulk_create(
-            InspectionResult(inspection=insp, item=i) for i in tpl.items.all()
+            InspectionResult(
+                inspection=insp,
+                item=i,
+                result=before.get(i.code, ("", ""))[0],
+                note=before.get(i.code, ("", ""))[1],
+            )
+            for i in tpl.items.all()
         )
         timeline_event(
             "inspection.start", by=by, outlet=app.outlet, obj=insp, detail=_("第%(n)d次") % {"n": round_no}

@@ -177,10 +177,12 @@ def test_the_municipal_center_edits_numbers_templates_and_the_checklist(referenc
             "filing_deadline_workdays": 15,
             "expiry_warning_days": 90,
             "layout_nearest_count": 6,
+            "opening_check_workdays": 12,
         },
     )
     assert resp.status_code == 302
     assert selectors.current_settings().term_years == 5
+    assert selectors.current_settings().opening_check_workdays == 12
     # a template with an unknown placeholder is refused; a good one becomes the current version
     url = reverse("cooperation:template_edit", args=["district"])
     resp = admin.post(url, {"title": "区级协议", "body": "甲方：${agency_name}，乙方：${outlet_nam}"})

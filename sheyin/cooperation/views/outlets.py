@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,12 +16,13 @@ from sheyin.common.access import permission_required
 from sheyin.common.links import public_url
 from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 from sheyin.institutions.models import Outlet
+from sheyin.staffing.selectors import authorised_count
 
 from .. import selectors, services
 from ..documents import plaque_certificate_pdf
 from ..forms import ReasonForm, SuspendForm
-from ..models import Agreement, Plaque
-from ..workflow import OUTLET, PlaqueStatus
+from ..models import Agreement, OpeningCheck, Plaque
+from ..workflow import OUTLET, AgreementStatus, FilingStatus, PlaqueStatus
 from .common import actions, form_errors_message, run
 
 
@@ -49,6 +53,85 @@ def outlet_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
             "terminations": selectors.terminations_for(user).filter(outlet=outlet),
             "suspend_form": SuspendForm(),
             "reason_form": ReasonForm(),
+            "can_issue_plaque": user.has_perm("cooperation.issue_plaque")
+            and selectors.plaque_issuable(outlet),
+            "plaque_waits_for": _plaque_waits_for(outlet),
+            "opening_checks": selectors.opening_checks_for(user).filter(outlet=outlet),
+        },
+    )
+
+
+def _plaque_waits_for(outlet: Outlet) -> str:
+    """Who acts next before the plaque can be issued (R4.4), in words, for an accepted outlet."""
+    if outlet.status != "accepted" or selectors.plaque_issuable(outlet):
+        return ""
+    ag = selectors.district_agreement_of(outlet)
+    if ag is None or ag.status != AgreementStatus.ACTIVE:
+        return _("待区级经办机构与银行签订区级协议")
+    if ag.filings.filter(status=FilingStatus.SUBMITTED).exists():
+        return _("待市级经办机构审核协议备案")
+    return _("待区级经办机构报送协议备案")
+
+
+@permission_required("cooperation.view")
+def opening_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """开业核查 (R3.2, R9.1, R7.3): the due date, the checks recorded, and — for the district — the form."""
+    user = request.user
+    outlet: Outlet = get_object_or_404(selectors.lifecycle_outlets_for(user), pk=pk)
+    checks = selectors.opening_checks_for(user).filter(outlet=outlet).order_by("-created_at", "-id")
+    pending = next((c for c in checks if c.status == OpeningCheck.Status.PENDING), None)
+    last = checks[0] if checks else None
+    can_record = (
+        user.has_perm("cooperation.record_opening_check")
+        and outlet.status == "operating"
+        and (pending is not None or (last is not None and last.status == OpeningCheck.Status.FAILED))
+    )
+    answers: dict[str, dict[str, str]] = {}
+    errors: dict[str, list[str]] = {}
+    note = ""
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        answers = {
+            code: {
+                "result": request.POST.get(f"result_{code}", ""),
+                "note": request.POST.get(f"note_{code}", ""),
+            }
+            for code, _t in services.OPENING_ITEMS
+        }
+        note = request.POST.get("note", "")
+        try:
+            services.opening_check_record(outlet=outlet, answers=answers, note=note, by=user)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("开业核查已记录。"))
+            return redirect("cooperation:opening_check", pk=outlet.pk)
+    items = [
+        {
+            "code": code,
+            "text": text,
+            "result": (answers.get(code) or {}).get("result", ""),
+            "note": (answers.get(code) or {}).get("note", ""),
+            "errors": errors.get(f"result_{code}", []),
+        }
+        for code, text in services.OPENING_ITEMS
+    ]
+    return render(
+        request,
+        "cooperation/opening_check.html",
+        {
+            "o": outlet,
+            "checks": checks,
+            "pending": pending,
+            "items": items,
+            "can_record": can_record,
+            "note": note,
+            "note_errors": errors.get("note", []),
+            "authorised": authorised_count(outlet),
+            "today": timezone.localdate(),
+            "labels": dict(services.OPENING_ITEMS),
         },
     )
 
@@ -118,9 +201,20 @@ def plaque_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.plaques_for(request.user), request, PLAQUES)
     if request.GET.get("export") == "xlsx":
         return xlsx_response("plaques", _("网点标牌"), PLAQUE_COLUMNS, qs)
-    ready = (
-        selectors.lifecycle_outlets_for(request.user).filter(status="accepted").order_by("code")
-        if request.user.has_perm("cooperation.issue_plaque")
+    # Only what the user may do is offered: an accepted outlet whose agreement is not filed yet shows who
+    # acts next instead of a button the server would refuse (R4.4).
+    ready, waiting = [], []
+    if request.user.has_perm("cooperation.issue_plaque"):
+        for o in selectors.lifecycle_outlets_for(request.user).filter(status="accepted").order_by("code"):
+            if selectors.plaque_issuable(o):
+                ready.append(o)
+            else:
+                waiting.append((o, _plaque_waits_for(o)))
+    opening_due = (
+        selectors.opening_checks_for(request.user)
+        .filter(status=OpeningCheck.Status.PENDING, outlet__status="operating")
+        .order_by("due_date", "id")
+        if request.user.has_perm("cooperation.record_opening_check")
         else None
     )
     return render(
@@ -131,6 +225,9 @@ def plaque_list(request: HttpRequest) -> HttpResponse:
             "statuses": PlaqueStatus.choices,
             "districts": districts(),
             "ready": ready,
+            "waiting": waiting,
+            "opening_due": opening_due,
+            "today": timezone.localdate(),
         },
     )
 

@@ -11,6 +11,7 @@ from sheyin.institutions.models import OutletStatus
 from sheyin.institutions.tests.factories import OutletFactory, district
 from sheyin.portal import coords, selectors, views
 from sheyin.portal.tests.factories import MaterialFactory, notice
+from sheyin.staffing.tests.factories import StaffFactory, active_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,8 @@ def world(reference):  # type: ignore[no-untyped-def]
     )
     haidian = OutletFactory(district=district("110108"), name="建设银行中关村社保服务网点")
     closed = OutletFactory(name="已终止网点", status=OutletStatus.TERMINATED)
+    for o in (open_, haidian):
+        active_grant(StaffFactory(outlet=o))  # R9.1: their windows are staffed
     material = MaterialFactory(title="社保卡即时制卡指南")
     item = next(i for i in selectors.guide_items() if i.needs_card_machine)
     material.item_links.create(item_code=item.code)

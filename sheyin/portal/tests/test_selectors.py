@@ -11,6 +11,7 @@ from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.tests.factories import BankFactory, OutletFactory, district
 from sheyin.portal import coords, nearest, selectors
 from sheyin.portal.selectors import GuideItem
+from sheyin.staffing.tests.factories import StaffFactory, active_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,8 @@ def test_items_needing_the_card_machine_or_a_channel_skip_outlets_without_them(r
     no_machine = OutletFactory(lon=lon, lat=lat, card_machines=0)
     no_terminal = OutletFactory(lon=lon + 0.001, lat=lat, terminals=0)
     full = OutletFactory(lon=lon + 0.01, lat=lat)
+    for o in (no_machine, no_terminal, full):
+        active_grant(StaffFactory(outlet=o))  # R9.1: their windows are staffed
     card = GuideItem(code="X-C", name="即时制卡", channels=("W",), needs_card_machine=True)
     terminal_only = GuideItem(code="X-T", name="终端打印", channels=("T",))
     assert [r.outlet.pk for r in selectors.nearest_outlets(lon, lat, item=card)] == [no_terminal.pk, full.pk]
@@ -141,3 +144,34 @@ def test_the_catalogue_in_force_reads_channels_and_materials(reference) -> None:
 def test_guide_html_is_cleaned_of_scripts_and_images() -> None:
     html = selectors.clean_html('<p onclick="x()">hi<script>alert(1)</script><img src="http://x/y.png"></p>')
     assert html == "<p>hi</p>"
+
+
+def test_window_services_wait_for_an_authorised_person_r9_1(reference) -> None:  # type: ignore[no-untyped-def]
+    """R9.1: until an outlet has at least one authorised staff member (an active grant), the portal does not
+    offer its staffed windows — not in the nearest finder, the search or the outlet's item list — while its
+    terminals and online counters still serve."""
+    lon, lat = 116.45, 39.93
+    unstaffed = OutletFactory(lon=lon, lat=lat)
+    window_only = GuideItem(code="X-W", name="柜台办理", channels=("W",))
+    terminal_only = GuideItem(code="X-T", name="终端打印", channels=("T",))
+    assert selectors.nearest_outlets(lon, lat, item=window_only) == []
+    assert [r.outlet.pk for r in selectors.nearest_outlets(lon, lat, item=terminal_only)] == [unstaffed.pk]
+    assert not selectors.find_outlets(item=window_only).filter(pk=unstaffed.pk).exists()
+    assert selectors.find_outlets(item=terminal_only).filter(pk=unstaffed.pk).exists()
+    assert selectors.outlet_by_code(unstaffed.code).window_open is False
+    offered = selectors.items_offered_at(unstaffed)
+    assert offered and all(set(i.channels) - {"W"} for i in offered)
+    assert not any(i.needs_card_machine for i in offered)
+
+    grant = active_grant(StaffFactory(outlet=unstaffed))
+    assert [r.outlet.pk for r in selectors.nearest_outlets(lon, lat, item=window_only)] == [unstaffed.pk]
+    assert selectors.find_outlets(item=window_only).filter(pk=unstaffed.pk).exists()
+    assert selectors.outlet_by_code(unstaffed.code).window_open is True
+    assert any(
+        i.needs_card_machine for i in selectors.items_offered_at(selectors.outlet_by_code(unstaffed.code))
+    )
+
+    # the grant ends: the window closes to the public again at the next look-up
+    grant.status = "revoked"
+    grant.save()
+    assert selectors.nearest_outlets(lon, lat, item=window_only) == []
