@@ -400,5 +400,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
     if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES):
-        services.user_language_set(user=user, language=language, by=user)  # type: ignore[arg-type]
+        services.user_language_set(user=user, language=language, by=user)
     return response
