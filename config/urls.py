@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from config.api import api
-from sheyin.common import views as common_views
+from sheyin.accounts import views as accounts_views
 
 urlpatterns = [
     path("", include("sheyin.portal.urls")),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("supervision/", include("sheyin.supervision.urls")),
     path("ratings/", include("sheyin.ratings.urls")),
     path("api/v1/", api.urls),
-    path("i18n/setlang/", common_views.set_language, name="set_language"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
 ]
 
 handler400 = "sheyin.common.views.error_400"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -19,6 +20,8 @@ class User(AbstractUser):
     sessions_valid_after = models.DateTimeField(_("会话有效起点"), null=True, blank=True)
     # An account of the demo data, whose password is published: refused outside demo mode.
     is_demo = models.BooleanField(_("演示账号"), default=False)
+    # The interface language chosen with the header switch; empty: Chinese (sheyin.accounts.language).
+    language = models.CharField(_("界面语言"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     SCOPE = {
         "district": ("assignments__agency_id", "agency_id"),

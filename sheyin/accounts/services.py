@@ -110,6 +110,22 @@ def user_set_password(*, user: User, new_password: str, by: User | None) -> User
     return user
 
 
+def user_language_set(*, user: User, language: str, by: User | None) -> User:
+    """A user choosing the interface language with the header switch, kept for their next sign-in."""
+    if by is None or by.pk != user.pk:
+        raise NotAllowed(_("只能设置本人的界面语言。"))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("不支持该语言。")})
+    if user.language == language:
+        return user
+    with transaction.atomic():
+        before = {"language": user.language}
+        user.language = language
+        user.save(update_fields=["language"])
+        record(action="user.language_set", by=by, obj=user, before=before, after={"language": language})
+    return user
+
+
 def _store_password(user: User, new_password: str) -> None:
     if user.has_usable_password():
         PasswordHistory.objects.create(user=user, password=user.password)

@@ -4,6 +4,7 @@ import base64
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import login_required, permission_required, public
@@ -389,4 +391,15 @@ def reveal(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
         template = "accounts/reveal_page.html"
     response = render(request, template, ctx)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header switch: the cookie for this browser (Django's view) and, signed in, the user's choice."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=user, language=language, by=user)
     return response

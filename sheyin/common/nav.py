@@ -1,10 +1,17 @@
-"""Navigation registry: each app registers its menu entries with the permission that shows them."""
+"""Navigation registry: each app registers its menu entries with the permission that shows them.
+
+The shell (base.html, static sheyin/nav.js) shows the entries in collapsible groups: the current page's
+group is open and its entry marked (aria-current="page"); the other groups keep the state the person
+left them in (localStorage, keyed by `NavGroup.key`); a search box filters the entries by name.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.functional import Promise
 
 
@@ -16,6 +23,14 @@ class NavItem:
     icon: str = "circle"
     perm: str | None = None  # None: any logged-in user
     order: int = 100
+
+
+@dataclass
+class NavGroup:
+    key: str  # stable across languages: where the open/closed state is remembered
+    label: str
+    items: list[dict[str, str | bool]] = field(default_factory=list)
+    current: bool = False
 
 
 _ITEMS: list[NavItem] = []
@@ -38,6 +53,45 @@ def menu_for(user) -> list[tuple[str, list[dict[str, str]]]]:
         except NoReverseMatch:
             continue
         sections.setdefault(str(item.section), []).append(
-            {"label": str(item.label), "url": url, "icon": item.icon}
+            {"label": str(item.label), "url": url, "icon": item.icon, "url_name": item.url_name}
         )
     return list(sections.items())
+
+
+def _key(section: str | Promise) -> str:
+    with translation.override("zh-hans"):
+        return f"g{zlib.crc32(str(section).encode()):08x}"
+
+
+def menu_groups(user, path: str) -> list[NavGroup]:
+    """The menu as groups, the entry for `path` marked current (the longest entry URL that starts it)."""
+    sections: dict[str, NavGroup] = {}
+    for item in sorted(_ITEMS, key=lambda i: i.order):
+        if item.perm and not user.has_perm(item.perm):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        group = sections.get(str(item.section))
+        if group is None:
+            group = sections[str(item.section)] = NavGroup(key=_key(item.section), label=str(item.section))
+        group.items.append(
+            {
+                "label": str(item.label),
+                "url": url,
+                "icon": item.icon,
+                "url_name": item.url_name,
+                "current": False,
+            }
+        )
+    best: tuple[int, NavGroup, dict[str, str | bool]] | None = None
+    for group in sections.values():
+        for entry in group.items:
+            url = str(entry["url"])
+            if url != "/" and (path == url or path.startswith(url)) and (best is None or len(url) > best[0]):
+                best = (len(url), group, entry)
+    if best is not None:
+        best[1].current = True
+        best[2]["current"] = True
+    return list(sections.values())

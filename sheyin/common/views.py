@@ -1,4 +1,4 @@
-"""Shell views shared by every part: language switch, friendly error pages."""
+"""Shell views shared by every part: friendly error pages (the language switch is accounts' set_language)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.i18n import set_language as django_set_language
 
-from .access import public
 from .db import RETRY_AFTER_SECONDS, is_busy
-
-set_language = public(django_set_language)
 
 
 @requires_csrf_token

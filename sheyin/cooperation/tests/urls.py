@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import include, path
 
-from sheyin.common import views as common_views
+from sheyin.accounts import views as accounts_views
 
 
 def _optional(prefix: str, module: str) -> list[Any]:
@@ -27,7 +27,7 @@ except Exception:
         path("institutions/", include("sheyin.institutions.urls")),
         path("notifications/", include("sheyin.notifications.urls")),
         path("cooperation/", include("sheyin.cooperation.urls")),
-        path("i18n/setlang/", common_views.set_language, name="set_language"),
+        path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     ]
     for _prefix, _module in (
         ("", "sheyin.portal.urls"),

@@ -183,7 +183,8 @@ def test_the_certificate_and_the_signed_agreement_are_served_as_pdf(client, worl
 
 def test_the_pages_switch_to_english(client, world) -> None:  # type: ignore[no-untyped-def]
     client.force_login(world["officer"])
-    body = client.get(reverse("staffing:staff_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # the header switch's choice
+    body = client.get(reverse("staffing:staff_list")).content.decode()
     assert "Staff roster" in body
 
 
