@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sheyin.bench import pgdb
 
 TZ = ZoneInfo("Asia/Shanghai")
-BENCH_PASSWORD = "Bench-pass-2026!"
+BENCH_PASSWORD = "Bench-pass-2026!"  # noqa: S105 (benchmark accounts in a throwaway database)
 BENCH_USERS = ("bench_municipal", "bench_district", "bench_bank", "bench_manager", "bench_staff")
 BENCH_DISTRICT = "110105"  # 朝阳区
 CHUNK = 50_000
@@ -245,7 +245,11 @@ def _organisations(rng: random.Random, n_outlets: int, n_staff: int) -> dict[str
             u = User.objects.create(username=username, display_name=username, password=password)
             RoleAssignment.objects.create(user=u, role=role, **org)
         # bench_staff: the first staff member of the busiest outlet, renamed.
-        first = StaffMember.objects.filter(outlet_id=busiest["id"], name__startswith="经办").order_by("pk").first()
+        first = (
+            StaffMember.objects.filter(outlet_id=busiest["id"], name__startswith="经办")
+            .order_by("pk")
+            .first()
+        )
         assert first is not None and first.user is not None
         User.objects.filter(pk=first.user_id).update(username="bench_staff")
     staff_by_outlet: dict[int, list[int]] = {}
@@ -280,18 +284,22 @@ def _cases(rng: random.Random, n: int, org: dict[str, Any], n_audit: int) -> dic
     outlets = org["outlets"]
     staff_by_outlet = org["staff_by_outlet"]
     # Traffic: a quarter of all cases at 10 % of the outlets (the busiest one first).
-    busy = [org["busiest"]] + rng.sample(outlets, max(1, len(outlets) // 10))
+    busy = [org["busiest"], *rng.sample(outlets, max(1, len(outlets) // 10))]
     t0 = time.perf_counter()
     n_persons = max(1000, min(500_000, n // 20))
     persons = []
     for p in range(n_persons):
-        idn = make_id_number(f"1101{p % 100:02d}{1950 + p % 50}{1 + p % 12:02d}{1 + p % 28:02d}{p % 1000:03d}")
+        idn = make_id_number(
+            f"1101{p % 100:02d}{1950 + p % 50}{1 + p % 12:02d}{1 + p % 28:02d}{p % 1000:03d}"
+        )
         persons.append((crypto.blind_index(idn), mask_id_number(idn), f"P{p:010d}"))
     _log(f"applicants: {n_persons:,} persons (blind index) in {time.perf_counter() - t0:.1f} s")
 
     yesterday = dt.date.today() - dt.timedelta(days=1)
     first = yesterday - dt.timedelta(days=364)
-    workdays = [first + dt.timedelta(days=d) for d in range(365) if (first + dt.timedelta(days=d)).weekday() < 5]
+    workdays = [
+        first + dt.timedelta(days=d) for d in range(365) if (first + dt.timedelta(days=d)).weekday() < 5
+    ]
     day_start = [dt.datetime.combine(d, dt.time(8, 30), tzinfo=TZ) for d in workdays]
     days_n = len(workdays)
     case_base = _next_id(Case)
@@ -338,7 +346,9 @@ def _cases(rng: random.Random, n: int, org: dict[str, Any], n_audit: int) -> dic
                 seq = receipt_seq[key] = receipt_seq.get(key, 0) + 1
                 token = f"bench{cid:038d}" if status == "completed" else None
                 accepted = status not in ("draft", "cancelled")
-                for a, v in zip(meta, (cid, o["id"], staff, day, status == "completed", item[0]), strict=True):
+                for a, v in zip(
+                    meta, (cid, o["id"], staff, day, status == "completed", item[0]), strict=True
+                ):
                     a.append(int(v))
                 yield (
                     cid, f"{o['code']}-{dstr}-{seq + 5000:04d}", o["id"], o["district_id"], o["bank_id"], staff, reviewer,
@@ -357,7 +367,6 @@ def _cases(rng: random.Random, n: int, org: dict[str, Any], n_audit: int) -> dic
         "rating_token", "created_at",
     )).load(case_rows(), "cases", n)  # fmt: skip
     counts = {"cases": copied}
-    del receipt_seq
 
     # Archive records of completed cases, handed over in one batch per outlet and month (older than a
     # month: received; the last month: pending).
@@ -369,7 +378,7 @@ def _cases(rng: random.Random, n: int, org: dict[str, Any], n_audit: int) -> dic
         d = workdays[day]
         return d.year * 12 + d.month
 
-    for cid, oid, _s, day, done, _i in case_meta():
+    for _cid, oid, _s, day, done, _i in case_meta():
         if done and workdays[day] < last_month:
             batch_ids.setdefault((oid, month_of(day)), 0)
     keys = sorted(batch_ids)
@@ -440,7 +449,6 @@ def _cases(rng: random.Random, n: int, org: dict[str, Any], n_audit: int) -> dic
         "id", "case_id", "token_id", "channel", "outlet_id", "district_id", "bank_id", "staff_id", "item_name",
         "level", "efficiency", "skill", "attitude", "created_at",
     )).load(rating_rows(), "ratings")  # fmt: skip
-    del rated
 
     # Staff look-ups of applicants: one per accepted case in the last 30 days (the snooping rule's input).
     lookup_base = _next_id(PersonLookup)
@@ -599,4 +607,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

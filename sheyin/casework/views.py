@@ -170,7 +170,9 @@ CASE_COLUMNS = [
 
 @permission_required("casework.view")
 def case_list(request: AuthedRequest) -> HttpResponse:
-    qs = apply(selectors.case_search(selectors.cases_for(request.user), request.GET.get("q")), request, CASE_LIST)
+    qs = apply(
+        selectors.case_search(selectors.cases_for(request.user), request.GET.get("q")), request, CASE_LIST
+    )
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("casework.export"):
             raise PermissionDenied
