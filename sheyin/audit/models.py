@@ -55,7 +55,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # The nightly "repeated edits" rule reads one object type's events in a time window.
-            models.Index(fields=["object_type", "at"], include=["action", "object_id"], name="audit_type_at_idx"),
+            models.Index(
+                fields=["object_type", "at"], include=["action", "object_id"], name="audit_type_at_idx"
+            ),
         ]
 
     def __str__(self) -> str:
