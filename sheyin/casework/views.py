@@ -138,8 +138,8 @@ def case_work(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "casework/case_work.html", ctx)
 
 
+# The search box is `selectors.case_search` (exact receipt number or ID number), not a substring scan.
 CASE_LIST = ListSpec(
-    search_fields=("receipt_no", "applicant_masked", "item_name", "core_reference"),
     filters={
         "status": "status",
         "item": "item_code",
@@ -171,7 +171,9 @@ CASE_COLUMNS = [
 @list_view(CASE_LIST)
 @permission_required("casework.view")
 def case_list(request: AuthedRequest) -> HttpResponse:
-    qs = apply(selectors.cases_for(request.user), request, CASE_LIST)
+    qs = apply(
+        selectors.case_search(selectors.cases_for(request.user), request.GET.get("q")), request, CASE_LIST
+    )
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("casework.export"):
             raise PermissionDenied

@@ -174,6 +174,8 @@ class Rating(models.Model):
             models.Index(fields=["outlet", "created_at"], name="rating_outlet_created_idx"),
             models.Index(fields=["district", "created_at"], name="rating_district_created_idx"),
             models.Index(fields=["bank", "created_at"], name="rating_bank_created_idx"),
+            # The city-wide list (newest first) and the statistics' scans of a period.
+            models.Index(fields=["created_at"], name="rating_created_idx"),
         ]
         constraints = [
             *[

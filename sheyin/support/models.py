@@ -131,6 +131,8 @@ class Ticket(models.Model):
             models.Index(fields=["district", "status"], name="ticket_district_status_idx"),
             models.Index(fields=["status", "reply_due"], name="ticket_status_reply_idx"),
             models.Index(fields=["outlet", "status"], name="ticket_outlet_status_idx"),
+            models.Index(fields=["raised_at"], name="ticket_raised_idx"),
+            models.Index(fields=["district", "raised_at"], name="ticket_district_raised_idx"),
         ]
         constraints = [
             models.CheckConstraint(
