@@ -239,7 +239,12 @@ HUEY_LONG = {
 }
 if env.str("REDIS_URL", default=""):
     HUEY = {"huey_class": "huey.RedisHuey", "name": "sheyin", "url": env.str("REDIS_URL"), "immediate": False}
-    HUEY_LONG = {"huey_class": "huey.RedisHuey", "name": "sheyin-long", "url": env.str("REDIS_URL"), "immediate": False}
+    HUEY_LONG = {
+        "huey_class": "huey.RedisHuey",
+        "name": "sheyin-long",
+        "url": env.str("REDIS_URL"),
+        "immediate": False,
+    }
 # A running long job writes a heartbeat this often; one silent for longer than the limit is failed
 # by the stale-job sweep (every minute, on the short queue) and may be cancelled at once.
 SHEYIN_JOB_HEARTBEAT_S = env.float("SHEYIN_JOB_HEARTBEAT_S", default=5.0)

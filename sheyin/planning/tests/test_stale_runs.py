@@ -30,7 +30,9 @@ def started(officer, *, beat_s_ago: float | None, status: str = RunStatus.RUNNIN
     )  # fmt: skip
     now = timezone.now()
     beat = None if beat_s_ago is None else now - timedelta(seconds=beat_s_ago)
-    PlanRun.objects.filter(pk=run.pk).update(status=status, started_at=now - timedelta(minutes=5), heartbeat_at=beat)
+    PlanRun.objects.filter(pk=run.pk).update(
+        status=status, started_at=now - timedelta(minutes=5), heartbeat_at=beat
+    )
     run.refresh_from_db()
     return run
 

@@ -51,7 +51,9 @@ call_command("run_huey_long", workers=2, worker_type="thread")
 
 
 def env_for(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "PYTEST_XDIST_WORKER"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "PYTEST_XDIST_WORKER"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.base",
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -79,7 +81,9 @@ def shell(tmp: Path, code: str) -> Any:
 def row(db: Path, run_id: int) -> dict[str, Any]:
     with sqlite3.connect(db) as con:
         con.row_factory = sqlite3.Row
-        r = con.execute("select status, heartbeat_at, error from planning_planrun where id = ?", (run_id,)).fetchone()
+        r = con.execute(
+            "select status, heartbeat_at, error from planning_planrun where id = ?", (run_id,)
+        ).fetchone()
     return dict(r)
 
 
@@ -111,7 +115,10 @@ def test_a_killed_worker_s_runs_are_failed_within_the_limit_and_can_be_cancelled
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        shell(tmp_path, f"from sheyin.planning.services import _enqueue\n[_enqueue(i) for i in {runs[:2]}]\nprint(1)")
+        shell(
+            tmp_path,
+            f"from sheyin.planning.services import _enqueue\n[_enqueue(i) for i in {runs[:2]}]\nprint(1)",
+        )
         wait_for(lambda: all(row(db, r)["status"] == RunStatus.RUNNING for r in runs[:2]), 60)
         first = row(db, runs[0])["heartbeat_at"]
         wait_for(lambda: row(db, runs[0])["heartbeat_at"] != first, 10)  # the worker beats while it runs
