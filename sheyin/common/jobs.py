@@ -35,7 +35,7 @@ def _build(config: Any) -> Huey:
     backend = load_class(options.pop("huey_class", "huey.RedisHuey"))
     name = options.pop("name", "sheyin-long")
     options.pop("consumer", None)
-    return backend(name, **options)  # type: ignore[no-any-return]
+    return backend(name, **options)
 
 
 LONG_HUEY: Huey = _build(getattr(settings, "HUEY_LONG", {"huey_class": "huey.MemoryHuey", "immediate": True}))
@@ -89,7 +89,9 @@ def heartbeat(model: type[models.Model], pk: int) -> Iterator[None]:
     """
     beat(model, pk)
     interval = heartbeat_interval()
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    in_memory = connection.vendor == "sqlite" and bool(
+        getattr(connection, "is_in_memory_db", lambda: False)()
+    )
     if interval <= 0 or in_memory:
         yield
         return
