@@ -8,10 +8,12 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test install install-test assets translations fonts setup lint typecheck migrations-check pytest browser-deps clean
 
-# The site and a Huey worker (background jobs: plan runs, audit sealing, reminders); Ctrl-C stops both.
+# The site and two Huey workers: the short queue (audit sealing, reminders, every periodic job) and the
+# long queue (site recommendations), so sealing never waits behind a plan; Ctrl-C stops all three.
 run: setup
 	@$(MANAGE) run_huey --workers 1 >var/huey.log 2>&1 & HUEY=$$!; \
-	trap 'kill $$HUEY 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) run_huey_long --workers 1 >var/huey-long.log 2>&1 & HUEY_LONG=$$!; \
+	trap 'kill $$HUEY $$HUEY_LONG 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST)
 
 setup: install assets translations fonts

@@ -231,8 +231,26 @@ HUEY = {
     "filename": str(Path(VAR_DIR) / "huey.sqlite3"),
     "immediate": env.bool("SHEYIN_HUEY_IMMEDIATE", default=False),
 }
+# Long jobs (site recommendations) on their own queue and worker (`manage.py run_huey_long`), so audit
+# sealing and reminders on the short queue never wait behind them (docs/decisions/0127-long-jobs-queue-and-heartbeat.md).
+HUEY_LONG = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "sheyin-long",
+    "filename": str(Path(VAR_DIR) / "huey-long.sqlite3"),
+    "immediate": env.bool("SHEYIN_HUEY_IMMEDIATE", default=False),
+}
 if env.str("REDIS_URL", default=""):
     HUEY = {"huey_class": "huey.RedisHuey", "name": "sheyin", "url": env.str("REDIS_URL"), "immediate": False}
+    HUEY_LONG = {
+        "huey_class": "huey.RedisHuey",
+        "name": "sheyin-long",
+        "url": env.str("REDIS_URL"),
+        "immediate": False,
+    }
+# A running long job writes a heartbeat this often; one silent for longer than the limit is failed
+# by the stale-job sweep (every minute, on the short queue) and may be cancelled at once.
+SHEYIN_JOB_HEARTBEAT_S = env.float("SHEYIN_JOB_HEARTBEAT_S", default=5.0)
+SHEYIN_JOB_STALE_S = env.float("SHEYIN_JOB_STALE_S", default=60.0)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ SHEYIN_DATA_KEY = env.str("SHEYIN_DATA_KEY", default=BUILTIN_DATA_KEY)
 SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default=BUILTIN_INDEX_KEY)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; prod uses argon2
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "sheyin-test", "immediate": True}
+HUEY_LONG = {"huey_class": "huey.MemoryHuey", "name": "sheyin-test-long", "immediate": True}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in-memory

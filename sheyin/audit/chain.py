@@ -3,30 +3,50 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from cryptography.hazmat.primitives import hashes
 from django.db import transaction
+from django.utils import timezone
 
-from sheyin.common.crypto import sm3_hex
+from sheyin.common.crypto import blind_index, sm3_hex
 
-from .models import AuditEvent, ChainHead
+from .models import AuditEvent, ChainCheckpoint, ChainHead
 
 GENESIS = "0" * 64
 BATCH = 2000
 
 
-def canonical(e: AuditEvent) -> bytes:
-    at = e.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = [
-        e.seq, e.pk, at, e.actor_id, e.actor_name, e.role, e.organisation, e.action, e.object_type,
-        e.object_id, e.object_repr, e.outcome, e.reason, e.before, e.after, e.client_address,
-    ]  # fmt: skip
+# The canonical columns, in order (the chain's definition; the verifier reads exactly these).
+FIELDS = (
+    "seq", "pk", "at", "actor_id", "actor_name", "role", "organisation", "action", "object_type",
+    "object_id", "object_repr", "outcome", "reason", "before", "after", "client_address",
+)  # fmt: skip
+
+
+def canonical_values(values: Sequence[Any]) -> bytes:
+    """`values` in FIELDS order; the time is stored as UTC with microseconds."""
+    body = list(values)
+    body[2] = body[2].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def canonical(e: AuditEvent) -> bytes:
+    return canonical_values([getattr(e, f) for f in FIELDS])
 
 
 def link(prev_hash: str, e: AuditEvent) -> str:
     return sm3_hex(prev_hash.encode() + canonical(e))
+
+
+def _sm3(data: bytes) -> str:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
 
 
 def seal_pending() -> int:
@@ -45,8 +65,6 @@ def seal_pending() -> int:
                 e.hash = prev = link(prev, e)
             AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
             head.last_seq, head.last_hash = seq, prev
-            from django.utils import timezone
-
             head.sealed_at = timezone.now()
             head.save()
             sealed += len(batch)
@@ -59,24 +77,95 @@ class Verdict:
     broken_seq: int | None = None
     broken_id: int | None = None
     problem: str = ""
+    start: int = 0  # the checkpoint the walk started from (0: the genesis)
 
     @property
     def ok(self) -> bool:
         return self.broken_seq is None
 
 
-def verify() -> Verdict:
+# --- checkpoints (issue 19.5) ----------------------------------------------------------------------
+
+
+def _checkpoint_key() -> bytes:
+    """A key of its own, derived from the index key (HMAC-SM3 with a purpose label)."""
+    return bytes.fromhex(blind_index("sheyin-audit-checkpoint-v1"))
+
+
+def checkpoint_signature(seq: int, hash_: str, made_at: dt.datetime) -> str:
+    at = made_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return blind_index(f"{seq}|{hash_}|{at}", key=_checkpoint_key())
+
+
+def checkpoint_valid(cp: ChainCheckpoint) -> bool:
+    return hmac.compare_digest(cp.signature, checkpoint_signature(cp.seq, cp.hash, cp.made_at))
+
+
+def write_checkpoint(seq: int, hash_: str) -> ChainCheckpoint | None:
+    if seq < 1 or ChainCheckpoint.objects.filter(seq=seq).exists():
+        return None
+    made_at = timezone.now()
+    return ChainCheckpoint.objects.create(
+        seq=seq, hash=hash_, made_at=made_at, signature=checkpoint_signature(seq, hash_, made_at)
+    )
+
+
+Progress = Callable[[int, int], None]
+
+
+def verify(*, full: bool = False, progress: Progress | None = None, every: int = 100_000) -> Verdict:
+    """Re-hash the chain from the last checkpoint (or from the start with ``full``) and, if it holds,
+    write a new signed checkpoint at its end.
+
+    Incremental: the last checkpoint's signature must hold (a tampered checkpoint is a broken chain),
+    and its event must still carry the checkpointed hash; events after it are re-hashed. ``full`` walks
+    every event from the genesis and checks every stored checkpoint against the chain it passes.
+    """
     prev, expected_seq, checked = GENESIS, 1, 0
-    for e in AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=BATCH):
-        if e.seq != expected_seq:
-            return Verdict(checked, 0, expected_seq, e.pk, f"missing event at sequence {expected_seq}")
-        if e.prev_hash != prev:
-            return Verdict(checked, 0, e.seq, e.pk, "previous-hash link does not match")
-        if link(prev, e) != e.hash:
-            return Verdict(checked, 0, e.seq, e.pk, "event content does not match its hash")
-        prev, expected_seq, checked = e.hash, expected_seq + 1, checked + 1
+    cp = None if full else ChainCheckpoint.objects.order_by("-seq").first()
+    if cp is not None:
+        if not checkpoint_valid(cp):
+            return Verdict(
+                0, 0, cp.seq, None, f"checkpoint at sequence {cp.seq} is not validly signed (tampered?)"
+            )
+        at_cp = AuditEvent.objects.filter(seq=cp.seq).values_list("hash", flat=True).first()
+        if at_cp != cp.hash:
+            return Verdict(
+                0, 0, cp.seq, None, f"event at checkpoint sequence {cp.seq} does not match the checkpoint"
+            )
+        prev, expected_seq = cp.hash, cp.seq + 1
+    start = cp.seq if cp is not None else 0
+    marks = dict(ChainCheckpoint.objects.values_list("seq", "hash")) if full else {}
+    total = AuditEvent.objects.filter(seq__gte=expected_seq).count() if progress else 0
+    rows = (
+        AuditEvent.objects.filter(seq__gte=expected_seq)
+        .order_by("seq")
+        .values_list(*FIELDS, "prev_hash", "hash")
+        .iterator(chunk_size=BATCH)
+    )
+    n = len(FIELDS)
+    for row in rows:
+        seq, pk, stored_prev, stored_hash = row[0], row[1], row[n], row[n + 1]
+        if seq != expected_seq:
+            return Verdict(
+                checked, 0, expected_seq, pk, f"missing event at sequence {expected_seq}", start=start
+            )
+        if stored_prev != prev:
+            return Verdict(checked, 0, seq, pk, "previous-hash link does not match", start=start)
+        if _sm3(prev.encode() + canonical_values(row[:n])) != stored_hash:
+            return Verdict(checked, 0, seq, pk, "event content does not match its hash", start=start)
+        if marks and marks.get(seq, stored_hash) != stored_hash:
+            return Verdict(
+                checked, 0, seq, pk, f"checkpoint at sequence {seq} does not match the chain", start=start
+            )
+        prev, expected_seq, checked = stored_hash, expected_seq + 1, checked + 1
+        if progress and checked % every == 0:
+            progress(checked, total)
     head = ChainHead.objects.filter(pk=1).first()
     if head and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
-        return Verdict(checked, 0, expected_seq, None, "chain head does not match the last event")
+        return Verdict(
+            checked, 0, expected_seq, None, "chain head does not match the last event", start=start
+        )
     unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
-    return Verdict(checked, unsealed)
+    write_checkpoint(expected_seq - 1, prev)
+    return Verdict(checked, unsealed, start=start)

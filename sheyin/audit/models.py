@@ -76,3 +76,27 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_seq} {self.last_hash[:12]}"
+
+
+class ChainCheckpoint(models.Model):
+    """A verified point of the chain: `audit_verify` starts from the last valid one (issue 19.5).
+
+    `signature` is HMAC-SM3 over (seq, hash, made_at) with a key derived from the index key
+    (sheyin.common.keys), so a checkpoint moved forward over a rewritten stretch is detected. Rows are
+    only inserted; a checkpoint signed with a retired key is replaced by `audit_verify --full`.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    made_at = models.DateTimeField(default=timezone.now)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计链校验点")
+        ordering = ["-seq"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_checkpoint_seq_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

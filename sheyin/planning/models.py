@@ -138,15 +138,18 @@ ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.GREEDY_READY)
 FINISHED = (RunStatus.OPTIMAL, RunStatus.TIME_LIMIT, RunStatus.CANCELLED, RunStatus.FAILED)
 
 # The one transition table: (source, target) -> who may make it. "system" is the job (by=None);
-# "user" is a person holding planning.run (only cancelling a run that has not started yet).
+# "user" is a person holding planning.run (only cancelling a run that has not started yet, or one whose
+# worker has stopped beating).
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (RunStatus.QUEUED, RunStatus.RUNNING): frozenset({"system"}),
     (RunStatus.RUNNING, RunStatus.GREEDY_READY): frozenset({"system"}),
     (RunStatus.GREEDY_READY, RunStatus.OPTIMAL): frozenset({"system"}),
     (RunStatus.GREEDY_READY, RunStatus.TIME_LIMIT): frozenset({"system"}),
     (RunStatus.QUEUED, RunStatus.CANCELLED): frozenset({"system", "user"}),
-    (RunStatus.RUNNING, RunStatus.CANCELLED): frozenset({"system"}),
-    (RunStatus.GREEDY_READY, RunStatus.CANCELLED): frozenset({"system"}),
+    # A person cancels a started run directly only when its worker is gone (no heartbeat within the
+    # limit); otherwise the job sees the request and stops itself (services.plan_run_cancel).
+    (RunStatus.RUNNING, RunStatus.CANCELLED): frozenset({"system", "user"}),
+    (RunStatus.GREEDY_READY, RunStatus.CANCELLED): frozenset({"system", "user"}),
     (RunStatus.QUEUED, RunStatus.FAILED): frozenset({"system"}),
     (RunStatus.RUNNING, RunStatus.FAILED): frozenset({"system"}),
     (RunStatus.GREEDY_READY, RunStatus.FAILED): frozenset({"system"}),
@@ -237,6 +240,9 @@ class PlanRun(models.Model):
     timings = models.JSONField(gettext_lazy("各阶段耗时（秒）"), default=dict, blank=True)
     error = models.TextField(gettext_lazy("错误信息"), blank=True)
     cancel_requested = models.BooleanField(gettext_lazy("已请求取消"), default=False)
+    # Written every few seconds by the worker while the job runs (sheyin.common.jobs); a running run
+    # whose heartbeat is older than SHEYIN_JOB_STALE_S has lost its worker and is failed by the sweep.
+    heartbeat_at = models.DateTimeField(gettext_lazy("最近心跳"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("发起人"), null=True,
         on_delete=models.PROTECT, related_name="+",

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -34,13 +35,14 @@ from scipy.spatial import cKDTree
 from sheyin.accounts.permissions import NotAllowed, require, require_scope
 from sheyin.audit.models import Outcome
 from sheyin.audit.services import record, snapshot
-from sheyin.common import geo
+from sheyin.common import geo, jobs
 from sheyin.institutions.models import Agency
 from sheyin.institutions.rules import pair_spacing_m
 
 from . import coverage, demand, layers, optimizer, selectors
 from .models import (
     ACTIVE,
+    FINISHED,
     CandidateImport,
     CandidateSite,
     CandidateSource,
@@ -536,7 +538,8 @@ def _enqueue(run_id: int) -> None:
 
 def plan_run_cancel(*, run: PlanRun, by: Any) -> PlanRun:
     """Ask the job to stop. A run still queued stops at once; a running one within about a second (the
-    solver polls the request from inside HiGHS and between search steps)."""
+    solver polls the request from inside HiGHS and between search steps); a running one whose worker is
+    gone (no heartbeat within the limit) stops at once too, so cancel always takes effect."""
     require(by, "planning.run")
     require_scope(by, run)
     with transaction.atomic():
@@ -547,7 +550,7 @@ def plan_run_cancel(*, run: PlanRun, by: Any) -> PlanRun:
             )
         locked.cancel_requested = True
         fields = ["cancel_requested"]
-        if locked.status == RunStatus.QUEUED:
+        if locked.status == RunStatus.QUEUED or jobs.is_stale(locked.heartbeat_at):
             check_transition(locked.status, RunStatus.CANCELLED, by)
             locked.status = RunStatus.CANCELLED
             locked.finished_at = timezone.now()
@@ -584,6 +587,37 @@ class RunInputs:
     @property
     def committed_counts(self) -> dict[str, int]:
         return dict(Counter(s.status for s in self.committed))
+
+
+STALE_REASON = gettext_noop("计算进程已停止响应（超过%(s)d秒没有心跳），方案已终止，可重新发起。")
+
+
+def plan_runs_fail_stale(*, now: Any = None) -> list[int]:
+    """Fail every started run whose worker stopped beating (killed or restarted): it no longer counts
+    against the active runs of its scope. Run every minute by the short queue's worker."""
+    now = now or timezone.now()
+    cutoff = now - jobs.stale_after()
+    started = PlanRun.objects.filter(status__in=(RunStatus.RUNNING, RunStatus.GREEDY_READY))
+    stale_ids = list(started.filter(heartbeat_at__lt=cutoff).values_list("pk", flat=True)) + list(
+        started.filter(heartbeat_at__isnull=True, started_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    failed: list[int] = []
+    for run_id in stale_ids:
+        with transaction.atomic():
+            run = PlanRun.objects.select_for_update().get(pk=run_id)
+            if run.status not in (RunStatus.RUNNING, RunStatus.GREEDY_READY):
+                continue
+            if run.heartbeat_at is not None and not jobs.is_stale(run.heartbeat_at, now=now):
+                continue  # it beat again meanwhile
+            check_transition(run.status, RunStatus.FAILED, None)
+            run.status, run.finished_at, run.phase = RunStatus.FAILED, now, ""
+            run.error = _(STALE_REASON) % {"s": int(jobs.stale_after().total_seconds())}
+            run.save(update_fields=["status", "finished_at", "phase", "error"])
+            record(
+                action="planning.plan_run.fail", obj=run, outcome=Outcome.FAILURE, reason="stale heartbeat"
+            )
+        failed.append(run_id)
+    return failed
 
 
 def _move(run_id: int, target: str, **fields: Any) -> PlanRun:
@@ -743,7 +777,28 @@ def plan_run_execute(*, run_id: int) -> str:
         run.save(update_fields=["status", "started_at", "progress", "phase"])
 
     def cancelled() -> bool:
-        return PlanRun.objects.filter(pk=run_id, cancel_requested=True).exists()
+        """Polled between steps: a cancel request, or the run ended under the job (failed by the sweep
+        or cancelled while its heartbeat was stale), stops the job."""
+        return (
+            PlanRun.objects.filter(pk=run_id)
+            .filter(Q(cancel_requested=True) | Q(status__in=FINISHED))
+            .exists()
+        )
+
+    with jobs.heartbeat(PlanRun, run_id):
+        return _execute(run, run_id, cancelled)
+
+
+def _finish(run_id: int, target: str, **fields: Any) -> PlanRun | None:
+    """The job's last move, unless the run already ended under it (the sweep or a cancel did it)."""
+    with transaction.atomic():
+        run = PlanRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in ACTIVE:
+            return None
+    return _move(run_id, target, **fields)
+
+
+def _execute(run: PlanRun, run_id: int, cancelled: Callable[[], bool]) -> str:
 
     def reporter(phases: dict[str, tuple[int, str]]) -> Callable[[str, Mapping[str, float]], None]:
         def report(phase: str, figures: Mapping[str, float]) -> None:
@@ -761,19 +816,23 @@ def plan_run_execute(*, run_id: int) -> str:
         greedy = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="greedy",
                                 progress=reporter(QUICK_PHASES), **args)  # fmt: skip
         greedy_result = _result(greedy, run, inp)
+        if cancelled():
+            raise optimizer.PlanCancelled("greedy")
         _move(run_id, RunStatus.GREEDY_READY, greedy_result=greedy_result, bound=greedy.bound, gap=greedy.gap,
               progress=35, phase=gettext_noop("已得快速方案，求解最优中"), timings={"greedy": greedy.timings})  # fmt: skip
         final = optimizer.plan(inp.demand.xy, inp.demand.weight, inp.candidates_xy, method="auto",
                                time_limit_s=float(run.time_limit_s), progress=reporter(EXACT_PHASES), **args)  # fmt: skip
         target = RunStatus.OPTIMAL if final.proven else RunStatus.TIME_LIMIT
+        if cancelled():
+            raise optimizer.PlanCancelled("final")
         done = _move(run_id, target, result=_result(final, run, inp), bound=final.bound, gap=final.gap,
                      progress=100, phase="", finished_at=timezone.now(),
                      timings={"greedy": greedy.timings, "final": final.timings})  # fmt: skip
         record(action="planning.plan_run.finish", obj=done, after={"status": target, "gap": final.gap})
         return str(target)
     except optimizer.PlanCancelled:
-        _move(run_id, RunStatus.CANCELLED, finished_at=timezone.now(), phase="")
-        record(action="planning.plan_run.cancelled", obj=run)
+        if _finish(run_id, RunStatus.CANCELLED, finished_at=timezone.now(), phase="") is not None:
+            record(action="planning.plan_run.cancelled", obj=run)
         return "cancelled"
     except Exception as exc:
         logger.exception("plan run %s failed", run_id)
