@@ -99,10 +99,8 @@ def replica_usable(alias: str = REPLICA_ALIAS, *, now: float | None = None) -> b
     except Exception as exc:
         logger.warning("read replica %s skipped: %s", alias, exc)
         usable = False
-        try:
+        with contextlib.suppress(Exception):  # the connection is already broken
             connections[alias].close()
-        except Exception:  # noqa: S110 — the connection is already broken
-            pass
     _health[alias] = (now, usable)
     return usable
 
