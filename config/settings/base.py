@@ -110,7 +110,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # lag use it (sheyin.common.db_routing); it is skipped while down or more than MAX_LAG seconds behind.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": env.int("SHEYIN_REPLICA_CONNECT_TIMEOUT", default=2)}
+    DATABASES["replica"]["OPTIONS"] = {
+        "connect_timeout": env.int("SHEYIN_REPLICA_CONNECT_TIMEOUT", default=2)
+    }
 DATABASE_ROUTERS = ["sheyin.common.db_routing.ReplicaRouter"]
 SHEYIN_REPLICA_PIN_SECONDS = env.int("SHEYIN_REPLICA_PIN_SECONDS", default=15)
 SHEYIN_REPLICA_MAX_LAG_SECONDS = env.float("SHEYIN_REPLICA_MAX_LAG_SECONDS", default=10.0)
