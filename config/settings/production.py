@@ -1,7 +1,5 @@
 """Production: secrets from the environment, TLS everywhere, no demo accounts."""
 
-from typing import Any
-
 from .base import *  # noqa: F403
 from .base import env
 
@@ -24,7 +22,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
-STORAGES: dict[str, dict[str, Any]] = {
+STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -50,7 +48,7 @@ if env.str("SHEYIN_S3_BUCKET", default=""):
     STORAGES = {
         "default": {
             "BACKEND": "sheyin.common.storage.PrivateS3Storage",
-            "OPTIONS": {
+            "OPTIONS": {  # type: ignore[dict-item]
                 "bucket_name": env.str("SHEYIN_S3_BUCKET"),
                 "endpoint_url": env.str("SHEYIN_S3_ENDPOINT_URL", default="") or None,
                 "region_name": env.str("SHEYIN_S3_REGION", default="") or None,
