@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sheyin.common.middleware.ResponseRulesMiddleware",
+    "sheyin.common.db_routing.ReplicaPinningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +108,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming read replica (docs/operations.md, docs/decisions/0122-reads-that-may-lag.md): only reads that may
+# lag use it (sheyin.common.db_routing); it is skipped while down or more than MAX_LAG seconds behind.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["OPTIONS"] = {
+        "connect_timeout": env.int("SHEYIN_REPLICA_CONNECT_TIMEOUT", default=2)
+    }
+DATABASE_ROUTERS = ["sheyin.common.db_routing.ReplicaRouter"]
+SHEYIN_REPLICA_PIN_SECONDS = env.int("SHEYIN_REPLICA_PIN_SECONDS", default=15)
+SHEYIN_REPLICA_MAX_LAG_SECONDS = env.float("SHEYIN_REPLICA_MAX_LAG_SECONDS", default=10.0)
+SHEYIN_REPLICA_CHECK_SECONDS = env.float("SHEYIN_REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("SHEYIN_CACHE_URL", default="locmemcache://")}

@@ -26,3 +26,36 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- several app hosts (docs/operations.md "Topology") ------------------------------------------------------
+# Shared state on Redis: the cache (rate limits, the terminal's SMS codes, the replica check), sessions
+# (cached_db: read from Redis, kept in the database so a Redis restart logs nobody out) and Huey (base.py).
+# API nonces and stored idempotent answers are in the database already.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("SHEYIN_CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": env.str("SHEYIN_CACHE_PREFIX", default="sheyin"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Uploads and generated documents in an S3-compatible bucket (sheyin.common.storage): private objects,
+# served only through the permission-checked views. Without a bucket, the file system (one host only).
+if env.str("SHEYIN_S3_BUCKET", default=""):
+    STORAGES = {
+        "default": {
+            "BACKEND": "sheyin.common.storage.PrivateS3Storage",
+            "OPTIONS": {  # type: ignore[dict-item]
+                "bucket_name": env.str("SHEYIN_S3_BUCKET"),
+                "endpoint_url": env.str("SHEYIN_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("SHEYIN_S3_REGION", default="") or None,
+                "access_key": env.str("SHEYIN_S3_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env.str("SHEYIN_S3_SECRET_ACCESS_KEY", default="") or None,
+                "location": env.str("SHEYIN_S3_PREFIX", default=""),
+            },
+        },
+        "staticfiles": STORAGES["staticfiles"],
+    }

@@ -17,6 +17,8 @@ HUEY_LONG = {"huey_class": "huey.MemoryHuey", "name": "sheyin-test-long", "immed
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in-memory
+if "replica" in DATABASES:  # ordinary tests read "the replica" from the test database itself
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

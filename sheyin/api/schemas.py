@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.identifiers import PHONE_PATTERN
 from sheyin.common.text import MULTI_LINE, SINGLE_LINE
 
@@ -138,9 +139,11 @@ def page_of(item: type[Schema]) -> type[Schema]:
 
 
 def paginate(qs: QuerySet[Any], page: PageParams) -> dict[str, Any]:
-    return {
-        "total": qs.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": list(qs[page.offset : page.offset + page.limit]),
-    }
+    """One page of a list read; list reads may come from a read replica (docs/decisions/0122-reads-that-may-lag.md)."""
+    with reads_may_lag():
+        return {
+            "total": qs.count(),
+            "limit": page.limit,
+            "offset": page.offset,
+            "items": list(qs[page.offset : page.offset + page.limit]),
+        }

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required, public
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import ListSpec, apply, list_view, paginate
 
@@ -246,6 +247,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("catalogue.view")
+@reads_may_lag()
 def version_export(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(selectors.versions_for(request.user), pk=pk)
     return _xlsx(excel.export_version(version), f"catalogue-v{version.number}.xlsx")

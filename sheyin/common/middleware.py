@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.loader import render_to_string
 
 from .access import rule_of
 from .db import is_busy
@@ -110,6 +111,11 @@ class ResponseRulesMiddleware:
         setattr(request, ACCESS_RULE, rule_of(view_func))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, FileNotFoundError):
+            # A record whose file is not in storage (a partial restore, a lost upload): a 404 that says so,
+            # never a 500 (docs/operations.md, restore drill).
+            logger.error("stored file missing on %s %s: %s", request.method, request.path, exception)
+            return HttpResponse(render_to_string("file_missing.html", request=request), status=404)
         if not is_busy(exception):
             return None
         logger.warning("database busy on %s %s", request.method, request.path)

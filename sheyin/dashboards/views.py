@@ -16,6 +16,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import level_labels
 from sheyin.common import geo
 from sheyin.common.access import login_required
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.listing import Column, xlsx_response
 from sheyin.institutions.selectors import outlets_for
 from sheyin.institutions.workdays import unpublished_years
@@ -44,6 +45,7 @@ def chart_xlsx(chart: charts.Chart, board: charts.Dashboard) -> HttpResponse:
 
 
 @login_required
+@reads_may_lag()
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assignments = list(user.assignments.all())

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import paginate
 
@@ -72,6 +73,7 @@ def _filters(request: AuthedRequest, qs: Any) -> Any:
 
 
 @permission_required("dashboards.view_reports")
+@reads_may_lag()
 def report_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.with_latest_version(_filters(request, selectors.reports_for(request.user)))
     if request.GET.get("all") != "1":
@@ -105,6 +107,7 @@ def _comparison(report: IssuedReport, other: IssuedReport | None) -> list[dict[s
 
 
 @permission_required("dashboards.view_reports")
+@reads_may_lag()
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(selectors.reports_for(request.user), pk=pk)
     others = selectors.comparable_reports(report, request.user).order_by("-period_end", "-version")

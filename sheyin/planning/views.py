@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from sheyin.common import geo
 from sheyin.common.access import permission_required
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import paginate
 from sheyin.institutions.models import Agency, OutletStatus
@@ -593,6 +594,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("planning.view")
+@reads_may_lag()
 def run_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "pdf"):
         raise Http404

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sheyin.common import geo
 from sheyin.common.access import permission_required, public
+from sheyin.common.db_routing import reads_may_lag
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import paginate
 from sheyin.cooperation.selectors import public_outlet_state
@@ -55,6 +56,7 @@ def _catalogue_links() -> dict[str, bool]:
 # --- Home and search --------------------------------------------------------------------------------
 @public
 @require_GET
+@reads_may_lag()
 def home(request: HttpRequest) -> HttpResponse:
     counts = selectors.district_counts()
     notices = selectors.notices()
@@ -70,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     ctx: dict[str, Any] = {"q": q}
@@ -90,6 +93,7 @@ def _item_param(request: HttpRequest) -> selectors.GuideItem | None:
 
 @public
 @require_GET
+@reads_may_lag()
 def outlet_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     district = request.GET.get("district", "").strip()[:6]
@@ -109,6 +113,7 @@ def outlet_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def outlet_points(request: HttpRequest) -> JsonResponse:
     """Map markers for the outlets a list shows: [lon, lat, code, name] (public data only)."""
     qs = selectors.find_outlets(
@@ -122,6 +127,7 @@ def outlet_points(request: HttpRequest) -> JsonResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def nearest(request: HttpRequest) -> HttpResponse:
     form = NearestForm(request.GET if "lon" in request.GET else None)
     item = _item_param(request)
@@ -154,6 +160,7 @@ def nearest(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def outlet_detail(request: HttpRequest, code: str) -> HttpResponse:
     outlet = selectors.outlet_by_code(code)
     if outlet is None:
@@ -199,6 +206,7 @@ def boundaries(request: HttpRequest) -> HttpResponse:
 # --- Service guide ----------------------------------------------------------------------------------
 @public
 @require_GET
+@reads_may_lag()
 def service_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     category = request.GET.get("category", "").strip()[:20]
@@ -231,6 +239,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.guide_item(code)
     if item is None:
@@ -255,6 +264,7 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
 # --- Policy and help (R5.3) -------------------------------------------------------------------------
 @public
 @require_GET
+@reads_may_lag()
 def policy_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "").strip()
     kind = kind if kind in PolicyMaterial.Kind.values else ""
@@ -266,6 +276,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@reads_may_lag()
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     material = get_object_or_404(selectors.published_materials(), pk=pk)
     items = [i for i in (selectors.guide_item(c) for c in material.item_codes) if i is not None]
