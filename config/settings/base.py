@@ -244,7 +244,7 @@ HUEY = {
     "immediate": env.bool("SHEYIN_HUEY_IMMEDIATE", default=False),
 }
 # Long jobs (site recommendations) on their own queue and worker (`manage.py run_huey_long`), so audit
-# sealing and reminders on the short queue never wait behind them (docs/decisions/0127-long-jobs-queue-and-heartbeat.md).
+# sealing and reminders on the short queue never wait behind them (docs/decisions/0125-long-jobs-queue-and-heartbeat.md).
 HUEY_LONG = {
     "huey_class": "huey.SqliteHuey",
     "name": "sheyin-long",

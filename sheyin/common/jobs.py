@@ -1,4 +1,4 @@
-"""Long jobs: their own Huey queue and worker, and a heartbeat (docs/decisions/0127-long-jobs-queue-and-heartbeat.md).
+"""Long jobs: their own Huey queue and worker, and a heartbeat (docs/decisions/0125-long-jobs-queue-and-heartbeat.md).
 
 The short queue (``settings.HUEY``, `manage.py run_huey`) carries audit sealing, reminders and every
 periodic task; a job that may run for minutes (a site recommendation) goes on the long queue

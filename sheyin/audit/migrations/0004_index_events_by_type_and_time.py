@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0002_append_only_triggers'),
+        ('audit', '0003_chain_checkpoint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
