@@ -251,7 +251,7 @@ def _organisations(rng: random.Random, n_outlets: int, n_staff: int) -> dict[str
             .first()
         )
         assert first is not None and first.user is not None
-        User.objects.filter(pk=first.user_id).update(username="bench_staff")
+        User.objects.filter(pk=first.user.pk).update(username="bench_staff")
     staff_by_outlet: dict[int, list[int]] = {}
     for uid, oid in StaffMember.objects.filter(status=StaffStatus.ACTIVE, user__isnull=False).values_list(
         "user_id", "outlet_id"
