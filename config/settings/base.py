@@ -287,7 +287,9 @@ SHEYIN_API_AUTH_FAILURES_PER_MINUTE = env.int("SHEYIN_API_AUTH_FAILURES_PER_MINU
 
 # Lock-out is by account (等保: the account is locked), not by address: a bank's whole network sits behind
 # one NAT address, and locking it would stop every outlet of that bank.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# models.W040: covering indexes (INCLUDE) are for PostgreSQL at scale; on the embedded SQLite default they are
+# plain indexes, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 
 # PDFs embed a Simplified-Chinese TrueType font (subset); see docs/decisions/0003-pdf-cjk-font.md.
 SHEYIN_PDF_FONT = env.str("SHEYIN_PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")

@@ -3,7 +3,7 @@
 Scoped models walked here: CooperationSettings, DocumentTemplate, ChecklistTemplate, ChecklistItem,
 BankApplication, Agreement, AgreementRenewal, RenewalObjection, OutletApplication, ApplicationFile,
 LayoutException, SiteInspection, InspectionResult, InspectionPhoto, Filing, Plaque, Suspension,
-Termination, OpenItem, LifecycleEvent, OutletChangeRequest.
+Termination, OpenItem, LifecycleEvent, OutletChangeRequest, OpeningCheck.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from sheyin.cooperation.models import (
     InspectionResult,
     LayoutException,
     LifecycleEvent,
+    OpeningCheck,
     OpenItem,
     OutletApplication,
     OutletChangeRequest,
@@ -148,7 +149,8 @@ def world(reference):  # type: ignore[no-untyped-def]
             ),
             *t,
         )
-        tag(Plaque.objects.create(number=f"P{o.pk}", outlet=o, agreement=ag, issued_on=today), *t)
+        plaque = tag(Plaque.objects.create(number=f"P{o.pk}", outlet=o, agreement=ag, issued_on=today), *t)
+        tag(OpeningCheck.objects.create(outlet=o, district=d, bank=b, plaque=plaque, due_date=today), *t)
         tag(Suspension.objects.create(outlet=o, reason="暂停", starts_on=today), *t)
         term = tag(
             Termination.objects.create(
@@ -228,6 +230,7 @@ def test_every_scoped_model_of_the_app_is_walked_here() -> None:
             SiteInspection,
             InspectionResult,
             InspectionPhoto,
+            OpeningCheck,
             Filing,
             Plaque,
             Suspension,

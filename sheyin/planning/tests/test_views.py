@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from sheyin.accounts.roles import Role
@@ -194,11 +195,14 @@ def test_a_run_left_in_the_queue_says_the_worker_may_be_down(client, world) -> N
 
 def test_the_cancel_button_goes_through_the_service(client, world) -> None:  # type: ignore[no-untyped-def]
     client.force_login(user_with_role(Role.DISTRICT_OFFICER, agency=world["home"]))
-    run = plan_run(world["home"], status=RunStatus.RUNNING)
+    # a run whose worker is alive (a fresh heartbeat): the job stops it at its next phase
+    run = plan_run(
+        world["home"], status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     assert client.get(reverse("planning:run_cancel", args=[run.pk])).status_code == 405
     client.post(reverse("planning:run_cancel", args=[run.pk]))
     run.refresh_from_db()
-    assert run.cancel_requested and run.status == RunStatus.RUNNING  # the job stops it at its next phase
+    assert run.cancel_requested and run.status == RunStatus.RUNNING
 
 
 def test_the_run_form_starts_a_run_that_the_job_completes(

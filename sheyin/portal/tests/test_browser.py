@@ -17,6 +17,7 @@ from sheyin.institutions.tests.factories import BankFactory, OutletFactory, dist
 from sheyin.portal import coords, selectors, services
 from sheyin.portal.demo import leaflet_pdf
 from sheyin.portal.tests.factories import notice
+from sheyin.staffing.tests.factories import StaffFactory, active_grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +30,8 @@ AXE = "vendor/axe-core/axe.min.js"
 def site(reference, media):  # type: ignore[no-untyped-def]
     bank = BankFactory(short_name="工商银行")
     outlets = [OutletFactory(bank=bank, district=district(c)) for c in ("110105",) * 6 + ("110108",) * 4]
+    for o in outlets:
+        active_grant(StaffFactory(outlet=o))  # R9.1: their windows are staffed
     leaflet = services.material_create(
         data={"title": "社银合作网点服务指南", "summary": "在网点能办什么", "kind": "leaflet",
               "file": SimpleUploadedFile("a.pdf", leaflet_pdf("社银合作网点服务指南", [("说明", ["一行"])]))},

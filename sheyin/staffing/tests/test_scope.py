@@ -3,6 +3,8 @@ outlet staff only themselves; pages 404 outside the scope."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -19,6 +21,7 @@ from sheyin.staffing.models import (
     ExamAttempt,
     PermissionGrant,
     Question,
+    SecurityEducation,
     StaffEvent,
     StaffingSettings,
     StaffMember,
@@ -42,7 +45,8 @@ pytestmark = pytest.mark.django_db
 
 NAMES = {"home": "本行本区甲", "home_bank_other_district": "本行他区乙", "other_bank_home_district": "他行本区丙",
          "other": "他行他区丁"}  # fmt: skip
-SCOPED = [StaffMember, StaffEvent, Enrolment, ExamAttempt, ConfidentialityAgreement, PermissionGrant]
+SCOPED = [StaffMember, StaffEvent, Enrolment, ExamAttempt, ConfidentialityAgreement, PermissionGrant,
+          SecurityEducation]  # fmt: skip
 
 
 @pytest.fixture
@@ -63,6 +67,9 @@ def world(reference):  # type: ignore[no-untyped-def]
         signed(s)
         active_grant(s)
         StaffEvent.objects.create(staff=s, kind="roster", text="登记")
+        today = dt.date.today()
+        SecurityEducation.objects.create(staff=s, held_on=today, valid_until=today + dt.timedelta(days=365),
+                                         topic="保密教育", recorded_by=user_with_role(Role.OUTLET_MANAGER, outlet=outlet))  # fmt: skip
         staff[key] = s
     users = {}
     for role in Role:
