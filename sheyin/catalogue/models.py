@@ -177,7 +177,7 @@ class ServiceItem(models.Model):
     )
     risk = models.CharField(_("风险等级"), max_length=8, choices=Risk.choices, default=Risk.LOW)
     needs_card_machine = models.BooleanField(
-        _("需使用制卡机"), default=False, help_text=_("需第三代社保卡制卡机的事项只能在人工窗口办理（R2.3）")
+        _("需使用制卡机"), default=False, help_text=_("需第三代社保卡制卡机的事项只能在人工窗口办理")
     )
     guide = models.TextField(_("办事指南"), blank=True, help_text=_("经过安全过滤的富文本"))
 

@@ -86,5 +86,5 @@ def item_errors(data: dict[str, Any]) -> dict[str, str]:
             "n": MAX_TIME_LIMIT
         }
     if data.get("needs_card_machine") and Channel.COUNTER not in channels:
-        errors["channels"] = _("需使用制卡机的事项必须包含人工窗口渠道（制卡机设在人工窗口，R2.3）。")
+        errors["channels"] = _("需使用制卡机的事项必须包含人工窗口渠道（制卡机设在人工窗口）。")
     return errors

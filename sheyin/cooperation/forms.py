@@ -200,7 +200,7 @@ class TerminationForm(BootstrapMixin, forms.Form):
             (Termination.Ground.VIOLATION, Termination.Ground.VIOLATION.label),
             (Termination.Ground.FAILED_APPRAISAL, Termination.Ground.FAILED_APPRAISAL.label),
         ],
-        help_text=_("单方解除必选（R6.3）"),
+        help_text=_("单方解除必选"),
     )
     reason = _text(_("终止理由"), rows=3)
     notice_date = forms.DateField(

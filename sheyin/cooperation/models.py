@@ -53,10 +53,10 @@ class CooperationSettings(models.Model):
 
     term_years = models.PositiveSmallIntegerField(_("协议期限（年）"), default=3)
     renewal_objection_days = models.PositiveSmallIntegerField(
-        _("续期异议提前天数"), default=30, help_text=_("协议期满前至少多少日提出异议方可不续期（R6.1）")
+        _("续期异议提前天数"), default=30, help_text=_("协议期满前至少多少日提出异议方可不续期")
     )
     filing_deadline_workdays = models.PositiveSmallIntegerField(
-        _("备案期限（工作日）"), default=10, help_text=_("区级协议签订后多少个工作日内报市级备案（R4.4）")
+        _("备案期限（工作日）"), default=10, help_text=_("区级协议签订后多少个工作日内报市级备案")
     )
     expiry_warning_days = models.PositiveSmallIntegerField(
         _("到期提醒提前天数"), default=60, help_text=_("协议列表标出即将到期的协议")
@@ -157,7 +157,7 @@ class ChecklistItem(models.Model):
     class Group(models.TextChoices):
         SIGNAGE = "signage", _("有标识")
         ZONES = "zones", _("功能分区")
-        MODES = "modes", _("服务方式（R3.1）")
+        MODES = "modes", _("服务方式")
         NETWORK = "network", _("有网络、有系统")
         STAFF = "staff", _("有人员")
         RULES = "rules", _("有制度")
@@ -800,9 +800,9 @@ class Termination(TimeStampedModel):
     """Ending an outlet's cooperation (R6.2–R6.4), or a bank's municipal agreement with all its outlets."""
 
     class Kind(models.TextChoices):
-        NEGOTIATED = "negotiated", _("协商解除（R6.2）")
-        UNILATERAL = "unilateral", _("经办机构单方解除（R6.3）")
-        EXPIRED = "expired", _("期满不续（R6.1）")
+        NEGOTIATED = "negotiated", _("协商解除")
+        UNILATERAL = "unilateral", _("经办机构单方解除")
+        EXPIRED = "expired", _("期满不续")
         BANK_ENDED = "bank_ended", _("市级协议终止")
 
     class Ground(models.TextChoices):

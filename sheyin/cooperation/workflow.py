@@ -215,7 +215,7 @@ def layout_violated(obj: Any, ctx: dict[str, Any]) -> str | None:
 
 def has_municipal_agreement(obj: Any, ctx: dict[str, Any]) -> str | None:
     if not ctx.get("municipal_agreement"):
-        return _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点（R4.2）。")
+        return _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点。")
     return None
 
 
@@ -231,7 +231,7 @@ def inspection_passed(obj: Any, ctx: dict[str, Any]) -> str | None:
         return _("尚无已完成的现场检查，不能验收。")
     failed = ctx.get("failed_must") or []
     if failed:
-        return _("现场检查有必备项不符合（%(items)s），不能验收；请决定整改后复查或不予通过（R3.2）。") % {
+        return _("现场检查有必备项不符合（%(items)s），不能验收；请决定整改后复查或不予通过。") % {
             "items": "、".join(failed)
         }
     return None
@@ -241,7 +241,7 @@ def layout_ok(obj: Any, ctx: dict[str, Any]) -> str | None:
     violations = ctx.get("layout_violations") or []
     if violations and not ctx.get("layout_exception_approved"):
         return _(
-            "网点位置不符合最小间距要求（%(items)s），须由区级经办机构说明理由并经市级经办机构批准后方可验收（R8.4）。"
+            "网点位置不符合最小间距要求（%(items)s），须由区级经办机构说明理由并经市级经办机构批准后方可验收。"
         ) % {"items": "；".join(violations)}
     return None
 
@@ -255,7 +255,7 @@ def all_answered(obj: Any, ctx: dict[str, Any]) -> str | None:
     if ctx.get("must_na"):
         return _("必备项不能选“不适用”：%(items)s。") % {"items": "、".join(ctx["must_na"])}
     if ctx.get("modes_missing"):
-        return _("检查表必须涵盖三种服务方式（R3.1），缺少：%(modes)s。") % {
+        return _("检查表必须涵盖三种服务方式，缺少：%(modes)s。") % {
             "modes": "、".join(ctx["modes_missing"])
         }
     return None
@@ -263,7 +263,7 @@ def all_answered(obj: Any, ctx: dict[str, Any]) -> str | None:
 
 def filing_approved(obj: Any, ctx: dict[str, Any]) -> str | None:
     if not ctx.get("filing_approved"):
-        return _("区级协议尚未完成市级备案，不能颁发标牌（R4.4）。")
+        return _("区级协议尚未完成市级备案，不能颁发标牌。")
     return None
 
 

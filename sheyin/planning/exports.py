@@ -266,9 +266,9 @@ def layout_pdf(layout: Layout, *, run: PlanRun | None = None, author: str = "") 
         r = rules[layout.codes[0]]
         story.append(_p(
             f"覆盖半径 {int(r.radius_m):,} 米；网点最小间距 {int(r.min_outlet_m):,} 米；距社保经办机构最小距离 "
-            f"{int(r.min_office_m):,} 米（R8.4，由市级中心按区设定）。", "small"))  # fmt: skip
+            f"{int(r.min_office_m):,} 米（由市级中心按区设定）。", "small"))  # fmt: skip
     else:
-        story.append(_p("各区按本区设定的覆盖半径和最小距离计算（R8.4，由市级中心按区设定）。", "small"))
+        story.append(_p("各区按本区设定的覆盖半径和最小距离计算（由市级中心按区设定）。", "small"))
     story.append(_p(f"需求模型：{demand_model_name(layout)}。{EXISTING_DEFINITION}", "small"))
     best = (run.best_result or {}) if run is not None else {}
     sites = best.get("sites", []) if run is not None else []
@@ -306,7 +306,7 @@ def layout_pdf(layout: Layout, *, run: PlanRun | None = None, author: str = "") 
         story.append(_table(rows, [12 * mm, 62 * mm, 20 * mm, 24 * mm, 22 * mm, 24 * mm]))
 
     n = 3 if run is not None else 2
-    story += [Spacer(1, 4 * mm), _p(f"{'一二三四五'[n - 1]}、网点间距违规（R8.4）", "h2")]
+    story += [Spacer(1, 4 * mm), _p(f"{'一二三四五'[n - 1]}、网点间距违规", "h2")]
     if a.violations:
         rows = [["类型", "网点", "相邻网点／经办机构", "距离（米）", "最小距离（米）"]] + [
             [

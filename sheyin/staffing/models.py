@@ -280,7 +280,7 @@ class Course(TimeStampedModel):
     certifies = models.BooleanField(
         _("上岗考核课程"),
         default=True,
-        help_text=_("该课程考试合格可作为业务授权条件（R9.1）；专项测试等不计入"),
+        help_text=_("该课程考试合格可作为业务授权条件；专项测试等不计入"),
     )
     active = models.BooleanField(_("启用"), default=True)
 

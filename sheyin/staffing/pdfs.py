@@ -88,7 +88,7 @@ def certificate_pdf(attempt: ExamAttempt, verify_url: str) -> bytes:
     qr = _Picture(qr_image(verify_url, scale=3), 32 * mm, 32 * mm)
     foot = Table(
         [[
-            [_p("本证书证明持证人已完成社银合作网点经办人员上岗培训并通过考核（《社银合作管理办法》R9.1）。"
+            [_p("本证书证明持证人已按《社银合作管理办法》完成社银合作网点经办人员上岗培训并通过考核。"
                 "业务权限以区级社保经办机构审批授权为准。"), Spacer(1, 3 * mm), _p(RULE, "small"),
              Spacer(1, 3 * mm), _p(f"扫描二维码或访问 {verify_url} 核验证书真伪。", "small")],
             qr,

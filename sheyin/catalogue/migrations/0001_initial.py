@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('legal_basis', models.TextField(blank=True, verbose_name='设定依据')),
                 ('time_limit_days', models.PositiveSmallIntegerField(default=0, help_text='0 表示即时办结', verbose_name='承诺时限（工作日）')),
                 ('risk', models.CharField(choices=[('low', '低'), ('medium', '中'), ('high', '高')], default='low', max_length=8, verbose_name='风险等级')),
-                ('needs_card_machine', models.BooleanField(default=False, help_text='需第三代社保卡制卡机的事项只能在人工窗口办理（R2.3）', verbose_name='需使用制卡机')),
+                ('needs_card_machine', models.BooleanField(default=False, help_text='需第三代社保卡制卡机的事项只能在人工窗口办理', verbose_name='需使用制卡机')),
                 ('guide', models.TextField(blank=True, help_text='经过安全过滤的富文本', verbose_name='办事指南')),
                 ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='catalogue.catalogueversion', verbose_name='版本')),
             ],

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(max_length=10, verbose_name='编号')),
-                ('group', models.CharField(choices=[('signage', '有标识'), ('zones', '功能分区'), ('modes', '服务方式（R3.1）'), ('network', '有网络、有系统'), ('staff', '有人员'), ('rules', '有制度'), ('ability', '能办事')], max_length=10, verbose_name='分组')),
+                ('group', models.CharField(choices=[('signage', '有标识'), ('zones', '功能分区'), ('modes', '服务方式'), ('network', '有网络、有系统'), ('staff', '有人员'), ('rules', '有制度'), ('ability', '能办事')], max_length=10, verbose_name='分组')),
                 ('mode', models.CharField(blank=True, choices=[('', '—'), ('terminal', '自助终端'), ('online', '网厅自助'), ('counter', '人工窗口')], default='', max_length=10, verbose_name='服务方式')),
                 ('level', models.CharField(choices=[('must', '必备'), ('should', '建议')], default='must', max_length=6, verbose_name='要求')),
                 ('text', models.CharField(max_length=300, verbose_name='检查内容')),
@@ -86,8 +86,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('term_years', models.PositiveSmallIntegerField(default=3, verbose_name='协议期限（年）')),
-                ('renewal_objection_days', models.PositiveSmallIntegerField(default=30, help_text='协议期满前至少多少日提出异议方可不续期（R6.1）', verbose_name='续期异议提前天数')),
-                ('filing_deadline_workdays', models.PositiveSmallIntegerField(default=10, help_text='区级协议签订后多少个工作日内报市级备案（R4.4）', verbose_name='备案期限（工作日）')),
+                ('renewal_objection_days', models.PositiveSmallIntegerField(default=30, help_text='协议期满前至少多少日提出异议方可不续期', verbose_name='续期异议提前天数')),
+                ('filing_deadline_workdays', models.PositiveSmallIntegerField(default=10, help_text='区级协议签订后多少个工作日内报市级备案', verbose_name='备案期限（工作日）')),
                 ('expiry_warning_days', models.PositiveSmallIntegerField(default=60, help_text='协议列表标出即将到期的协议', verbose_name='到期提醒提前天数')),
                 ('layout_nearest_count', models.PositiveSmallIntegerField(default=8, help_text='布局核查地图上显示的最近网点和经办机构数量', verbose_name='布局核查显示最近点数')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
@@ -393,7 +393,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('kind', models.CharField(choices=[('negotiated', '协商解除（R6.2）'), ('unilateral', '经办机构单方解除（R6.3）'), ('expired', '期满不续（R6.1）'), ('bank_ended', '市级协议终止')], max_length=12, verbose_name='终止方式')),
+                ('kind', models.CharField(choices=[('negotiated', '协商解除'), ('unilateral', '经办机构单方解除'), ('expired', '期满不续'), ('bank_ended', '市级协议终止')], max_length=12, verbose_name='终止方式')),
                 ('ground', models.CharField(blank=True, choices=[('', '—'), ('violation', '违规并造成不良影响'), ('failed_appraisal', '考核不合格')], default='', max_length=20, verbose_name='单方解除事由')),
                 ('status', models.CharField(choices=[('proposed', '待确认'), ('scheduled', '待生效'), ('effective', '已生效（事项跟踪中）'), ('closed', '已办结'), ('cancelled', '已撤销')], default='proposed', max_length=10, verbose_name='状态')),
                 ('reason', models.TextField(verbose_name='终止理由')),

@@ -300,7 +300,7 @@ def agreements_renew_due(*, today: dt.date | None = None, by: Any = None) -> Ren
 def _expire(ag: Agreement, today: dt.date, by: Any) -> None:
     """An objected agreement ends at its term: the outlet (or the bank with all its outlets) ends with it."""
     effective = ag.end_date + dt.timedelta(days=1) if ag.end_date else today
-    reason = _("协议期满，一方已提出不续期异议（R6.1）。")
+    reason = _("协议期满，一方已提出不续期异议。")
     if ag.kind == Agreement.Kind.MUNICIPAL:
         parent = schedule_bank_end(ag, Termination.Kind.EXPIRED, reason, min(effective, today), by)
         execute_termination(parent, by, today, system=True)

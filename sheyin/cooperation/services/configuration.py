@@ -149,7 +149,7 @@ def _checklist_errors(items: list[dict[str, Any]]) -> dict[str, str]:
         if m.value not in musts
     ]
     if missing and "items" not in errors:
-        errors["items"] = _("检查表必须为三种服务方式各设至少一个必备项（R3.1），缺少：%(m)s。") % {
+        errors["items"] = _("检查表必须为三种服务方式各设至少一个必备项，缺少：%(m)s。") % {
             "m": "、".join(missing)
         }
     return errors

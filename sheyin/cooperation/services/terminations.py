@@ -83,11 +83,11 @@ def termination_propose(
         errors["kind"] = _("请选择终止方式。")
     if kind == Termination.Kind.UNILATERAL:
         if bank_side:
-            errors["kind"] = _("银行不能单方解除，请提出协商解除（R6.2）。")
+            errors["kind"] = _("银行不能单方解除，请提出协商解除。")
         if ground not in (Termination.Ground.VIOLATION, Termination.Ground.FAILED_APPRAISAL):
-            errors["ground"] = _("单方解除须选择事由：违规并造成不良影响，或考核不合格（R6.3）。")
+            errors["ground"] = _("单方解除须选择事由：违规并造成不良影响，或考核不合格。")
         if notice_date is None:
-            errors["notice_date"] = _("单方解除须填写书面通知日期（R6.3）。")
+            errors["notice_date"] = _("单方解除须填写书面通知日期。")
     else:
         ground = ""
     if not reason.strip():

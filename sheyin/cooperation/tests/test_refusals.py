@@ -308,7 +308,7 @@ def test_a_unilateral_termination_needs_a_ground_and_a_notice_and_is_not_for_ban
             by=p.district_officer,
         )
     assert "单方解除须选择事由" in str(err.value) and "单方解除须填写书面通知日期（R6.3）" in str(err.value)
-    with pytest.raises(ValidationError, match=re.escape("银行不能单方解除，请提出协商解除（R6.2）")):
+    with pytest.raises(ValidationError, match=re.escape("银行不能单方解除，请提出协商解除")):
         services.termination_propose(
             outlet=outlet,
             kind=Termination.Kind.UNILATERAL,

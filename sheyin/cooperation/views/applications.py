@@ -88,7 +88,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     if selectors.municipal_agreement_of(bank) is None:
         messages.error(
-            request, _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点（R4.2）。")
+            request, _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点。")
         )
         return redirect("cooperation:application_list")
     planned = (

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('exam_question_count', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='每次考试抽题数')),
                 ('exam_minutes', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(240)], verbose_name='考试时限（分钟）')),
                 ('has_exam', models.BooleanField(default=True, verbose_name='设置考试')),
-                ('certifies', models.BooleanField(default=True, help_text='该课程考试合格可作为业务授权条件（R9.1）；专项测试等不计入', verbose_name='上岗考核课程')),
+                ('certifies', models.BooleanField(default=True, help_text='该课程考试合格可作为业务授权条件；专项测试等不计入', verbose_name='上岗考核课程')),
                 ('active', models.BooleanField(default=True, verbose_name='启用')),
                 ('district', models.ForeignKey(blank=True, help_text='留空表示市级统一课程', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.agency', verbose_name='组织单位')),
             ],
