@@ -136,7 +136,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "sheyin.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": env.int("SHEYIN_PASSWORD_MIN_LENGTH", default=8)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from .roles import LEVEL, THREE_ADMINS, Level, Role
 
@@ -41,8 +42,10 @@ class User(AbstractUser):
     def role_summary(self) -> tuple[str, str]:
         """The user's roles and organisations, as words for the audit trail."""
         rows = list(self.assignments.select_related("agency", "bank", "outlet"))
+        with override("zh-hans"):  # stored in one language; pages re-render it in the viewer's
+            roles = "、".join(str(Role(a.role).label) for a in rows)
         return (
-            "、".join(str(Role(a.role).label) for a in rows),
+            roles,
             "、".join(a.organisation_name for a in rows),
         )
 

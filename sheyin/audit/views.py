@@ -12,7 +12,8 @@ from sheyin.common.access import permission_required
 from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from .chain import verify
-from .models import Outcome
+from .labels import action_label, object_type_label, role_label
+from .models import AuditEvent, Outcome
 from .selectors import events_for
 
 EVENT_LIST = ListSpec(
@@ -23,10 +24,10 @@ EVENT_LIST = ListSpec(
 COLUMNS = [
     Column(gettext_lazy("时间"), lambda e: e.at),
     Column(gettext_lazy("操作人账号"), lambda e: e.actor_name),
-    Column(gettext_lazy("角色"), lambda e: e.role),
+    Column(gettext_lazy("角色"), lambda e: role_label(e.role)),
     Column(gettext_lazy("机构"), lambda e: e.organisation),
-    Column(gettext_lazy("操作"), lambda e: e.action),
-    Column(gettext_lazy("对象类型"), lambda e: e.object_type),
+    Column(gettext_lazy("操作"), lambda e: action_label(e.action, e.object_type)),
+    Column(gettext_lazy("对象类型"), lambda e: object_type_label(e.object_type)),
     Column(gettext_lazy("对象编号"), lambda e: e.object_id),
     Column(gettext_lazy("对象"), lambda e: e.object_repr),
     Column(gettext_lazy("结果"), lambda e: e.get_outcome_display()),
@@ -35,6 +36,14 @@ COLUMNS = [
     Column(gettext_lazy("链序号"), lambda e: e.seq),
     Column(gettext_lazy("哈希"), lambda e: e.hash),
 ]
+
+
+def _words(event: AuditEvent) -> AuditEvent:
+    """The event's codes as words in the viewer's language (the stored row is not touched)."""
+    event.action_words = action_label(event.action, event.object_type)  # type: ignore[attr-defined]
+    event.object_words = object_type_label(event.object_type)  # type: ignore[attr-defined]
+    event.role_words = role_label(event.role)  # type: ignore[attr-defined]
+    return event
 
 
 def _date(value: str) -> dt.date | None:
@@ -55,18 +64,22 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(at__date__lte=end)
     if request.GET.get("export") == "xlsx":
         return xlsx_response("audit", _("审计日志"), COLUMNS, qs.iterator(chunk_size=2000))
-    actions = events_for(request.user).values_list("action", flat=True).distinct().order_by("action")
+    codes = events_for(request.user).values_list("action", flat=True).distinct().order_by("action")
+    actions = sorted(((a, action_label(a)) for a in codes), key=lambda pair: pair[1])
+    page_obj = paginate(qs, request, per_page=30)
+    for event in page_obj.object_list:
+        _words(event)
     return render(
         request,
         "audit/event_list.html",
-        {"page_obj": paginate(qs, request, per_page=30), "actions": actions, "outcomes": Outcome.choices},
+        {"page_obj": page_obj, "actions": actions, "outcomes": Outcome.choices},
     )
 
 
 @permission_required("audit.view")
 def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(events_for(request.user), pk=pk)
-    return render(request, "audit/event_detail.html", {"event": event})
+    return render(request, "audit/event_detail.html", {"event": _words(event)})
 
 
 @permission_required("audit.view")

@@ -255,9 +255,7 @@ def all_answered(obj: Any, ctx: dict[str, Any]) -> str | None:
     if ctx.get("must_na"):
         return _("必备项不能选“不适用”：%(items)s。") % {"items": "、".join(ctx["must_na"])}
     if ctx.get("modes_missing"):
-        return _("检查表必须涵盖三种服务方式，缺少：%(modes)s。") % {
-            "modes": "、".join(ctx["modes_missing"])
-        }
+        return _("检查表必须涵盖三种服务方式，缺少：%(modes)s。") % {"modes": "、".join(ctx["modes_missing"])}
     return None
 
 

@@ -44,7 +44,7 @@ def test_it_refuses_an_outlet_application_without_a_municipal_agreement(referenc
     p = People()  # a prospect bank: no municipal agreement (R4.2)
     with pytest.raises(
         TransitionError,
-        match=re.escape("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点（R4.2）"),
+        match=re.escape("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点"),
     ):
         services.outlet_application_create(
             bank=p.bank, data=application_data(), files=files(), by=p.bank_admin
@@ -130,7 +130,7 @@ def test_it_refuses_acceptance_inside_the_minimum_distance_without_an_approved_j
     assert app.layout_result["violations"][0]["name"] == "第一网点"
     with pytest.raises(
         TransitionError,
-        match=r"网点位置不符合最小间距要求.*须由区级经办机构说明理由并经市级经办机构批准后方可验收（R8.4）",
+        match=r"网点位置不符合最小间距要求.*须由区级经办机构说明理由并经市级经办机构批准后方可验收",
     ):
         services.outlet_application_accept(application=app, by=p.district_admin)
     exc = services.layout_exception_request(
@@ -196,7 +196,7 @@ def test_a_rejected_filing_is_kept_and_filed_again(reference) -> None:  # type: 
 def test_it_refuses_a_plaque_before_filing(reference) -> None:  # type: ignore[no-untyped-def]
     p = cooperating()
     ag = signed(p)
-    with pytest.raises(TransitionError, match=re.escape("区级协议尚未完成市级备案，不能颁发标牌（R4.4）")):
+    with pytest.raises(TransitionError, match=re.escape("区级协议尚未完成市级备案，不能颁发标牌")):
         services.plaque_issue(outlet=ag.outlet, by=p.district_officer)
     services.filing_submit(agreement=ag, by=p.district_officer)  # submitted is not yet filed
     with pytest.raises(TransitionError, match="区级协议尚未完成市级备案"):
@@ -307,7 +307,7 @@ def test_a_unilateral_termination_needs_a_ground_and_a_notice_and_is_not_for_ban
             effective_date=timezone.localdate(),
             by=p.district_officer,
         )
-    assert "单方解除须选择事由" in str(err.value) and "单方解除须填写书面通知日期（R6.3）" in str(err.value)
+    assert "单方解除须选择事由" in str(err.value) and "单方解除须填写书面通知日期" in str(err.value)
     with pytest.raises(ValidationError, match=re.escape("银行不能单方解除，请提出协商解除")):
         services.termination_propose(
             outlet=outlet,

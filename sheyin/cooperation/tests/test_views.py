@@ -245,7 +245,7 @@ def test_the_municipal_center_edits_numbers_templates_and_the_checklist(referenc
         for k, v in it.items():
             form[f"items-{i}-{k}"] = v
     resp = admin.post(reverse("cooperation:checklist_edit", args=[draft.pk]), form)
-    assert "三种服务方式各设至少一个必备项（R3.1），缺少：自助终端" in _text(resp)
+    assert "三种服务方式各设至少一个必备项，缺少：自助终端" in _text(resp)
 
 
 def test_list_pages_filter_search_export_and_flag_overdue_filings(reference) -> None:  # type: ignore[no-untyped-def]

@@ -87,9 +87,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
     if bank is None:
         raise Http404
     if selectors.municipal_agreement_of(bank) is None:
-        messages.error(
-            request, _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点。")
-        )
+        messages.error(request, _("该银行尚未与市级社保经办机构签订有效的合作协议，不能申请设立合作网点。"))
         return redirect("cooperation:application_list")
     planned = (
         planning.open_planned_sites_for(request.user)
