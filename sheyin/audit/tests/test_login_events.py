@@ -58,7 +58,7 @@ def test_the_audit_page_filters_and_exports(client, reference) -> None:  # type:
     record(action="bank.update", object_type="institutions.bank", object_id="2")
     client.force_login(user_with_role(Role.AUDIT_ADMIN, agency=municipal()))
     body = client.get(reverse("audit:list"), {"action": "bank.update"}).content.decode()
-    assert "bank.update" in body and "institutions.outlet 1" not in body
+    assert "银行：修改" in body and "合作网点 #1" not in body and "institutions.bank" not in body
     resp = client.get(reverse("audit:list"), {"action": "outlet.update", "export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
-    assert [r[4] for r in rows[1:]] == ["outlet.update"]
+    assert [(r[4], r[5]) for r in rows[1:]] == [("合作网点：修改", "合作网点")]
