@@ -12,7 +12,9 @@ from sheyin.institutions.tests.factories import municipal
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_menu_folds_marks_the_current_page_and_filters_by_search(page, live_server, login_as, reference) -> None:  # type: ignore[no-untyped-def]
+def test_the_menu_folds_marks_the_current_page_and_filters_by_search(
+    page, live_server, login_as, reference
+) -> None:  # type: ignore[no-untyped-def]
     admin = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
     login_as(admin.username, PASSWORD)
     page.goto(live_server.url + "/cooperation/applications/")
@@ -48,7 +50,9 @@ def test_the_menu_folds_marks_the_current_page_and_filters_by_search(page, live_
     assert menu.locator("[aria-current=page]").inner_text().strip() == "网点标牌"
 
 
-def test_every_workbench_page_has_a_help_link_to_its_guide_section(page, live_server, login_as, reference) -> None:  # type: ignore[no-untyped-def]
+def test_every_workbench_page_has_a_help_link_to_its_guide_section(
+    page, live_server, login_as, reference
+) -> None:  # type: ignore[no-untyped-def]
     admin = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
     login_as(admin.username, PASSWORD)
     page.goto(live_server.url + "/cooperation/agreements/")
