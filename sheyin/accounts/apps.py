@@ -10,11 +10,14 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from sheyin.common import listing
         from sheyin.common.nav import NavItem, register
+        from sheyin.common.shell import register_header_extra
 
         from . import checks, signals  # noqa: F401
+        from .help import help_link
         from .scope import scoped
 
         listing.register_scoper(scoped)
+        register_header_extra(help_link)
 
         register(
             NavItem(

@@ -10,7 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from sheyin.common.forms import apply_errors
 from sheyin.common.listing import ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import outlets_for
 
+from . import help as guides
 from . import services
 from .forms import ActivateForm, BootstrapMixin, LoginForm, ReasonForm, RoleAssignForm, UserCreateForm
 from .middleware import LOGIN_AT
@@ -403,3 +404,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES):
         services.user_language_set(user=user, language=language, by=user)
     return response
+
+
+@login_required
+def help_guide(request: HttpRequest, name: str = "") -> HttpResponse:
+    """A user guide rendered in the workbench; without a name, the guide of the user's role."""
+    if not name:
+        return redirect("accounts:help_guide", guides.role_guide(request.user))
+    shown = guides.guide(name)
+    if shown is None:
+        raise Http404
+    tabs = list(guides.TABS.items())
+    return render(request, "accounts/help.html", {"guide": shown, "tabs": tabs})

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from .nav import menu_for
+from .nav import menu_groups
 from .shell import header_extras
 
 
@@ -17,7 +17,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "list_query": getattr(request, "list_query", None),
     }
     if user is not None and user.is_authenticated:
-        ctx["nav_menu"] = menu_for(user)
+        ctx["nav_groups"] = menu_groups(user, request.path)
         ctx["idle_seconds"] = settings.SESSION_COOKIE_AGE
         ctx.update(header_extras(request))
     return ctx

@@ -42,22 +42,6 @@ def register(*items: NavItem) -> None:
             _ITEMS.append(item)
 
 
-def menu_for(user) -> list[tuple[str, list[dict[str, str]]]]:
-    """The sections and entries this user may open, in order."""
-    sections: dict[str, list[dict[str, str]]] = {}
-    for item in sorted(_ITEMS, key=lambda i: i.order):
-        if item.perm and not user.has_perm(item.perm):
-            continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        sections.setdefault(str(item.section), []).append(
-            {"label": str(item.label), "url": url, "icon": item.icon, "url_name": item.url_name}
-        )
-    return list(sections.items())
-
-
 def _key(section: str | Promise) -> str:
     with translation.override("zh-hans"):
         return f"g{zlib.crc32(str(section).encode()):08x}"

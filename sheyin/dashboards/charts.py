@@ -429,8 +429,9 @@ def appraisal(f: Figures) -> tuple[Chart, Chart]:
         "appraisal-grades", _("考核等级分布") + (f"（{label}）" if label else ""), "pie", [_("等级"), _("网点数")],
         rows if any(r[1] for r in rows) else [], {"data": [{"name": r[0], "value": r[1]} for r in rows]},
     )  # fmt: skip
-    ranked = list(qs.select_related("outlet").order_by("-score", "outlet__code")[:10])
-    bottom = list(qs.select_related("outlet").order_by("score", "-outlet__code")[:5])
+    scored = qs.filter(score__isnull=False).select_related("outlet")  # 数据不足: no score, no rank
+    ranked = list(scored.order_by("-score", "outlet__code")[:10])
+    bottom = list(scored.order_by("score", "-outlet__code")[:5])
     bottom = [a for a in reversed(bottom) if a.pk not in {r.pk for r in ranked}]
     shown = ranked + bottom
     rank_rows = [[a.outlet.name, float(a.score), str(a.get_grade_display()), a.rank_district or "—", a.rank_city or "—"]
