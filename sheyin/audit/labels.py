@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext_lazy
 
 from sheyin.accounts.roles import Role
+
+
+def _(message: str) -> Promise:
+    """The audit trail's own words: a context keeps them from replacing the same Chinese words elsewhere
+    (the first app's catalogue wins for a shared msgid, and "批准" here is "approved", not a button's "Approve")."""
+    return pgettext_lazy("audit", message)
+
 
 # Whole actions whose words are not "object: verb".
 ACTIONS: dict[str, Promise] = {

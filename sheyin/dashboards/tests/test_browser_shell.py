@@ -39,7 +39,7 @@ def test_the_audit_admin_sees_the_chain_status_and_filters(page, live_server, lo
     seal_pending()
     page.goto(live_server.url + "/audit/?action=auth.login")
     page.wait_for_selector("[data-testid=chain-ok]")
-    assert "auth.login" in page.locator("tbody").inner_text()
+    assert "登录" in page.locator("tbody").inner_text()  # the action in words, not its code
 
 
 def test_switching_to_english_translates_the_shell(page, live_server, login_as, reference) -> None:  # type: ignore[no-untyped-def]
