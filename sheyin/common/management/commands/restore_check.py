@@ -312,8 +312,8 @@ def recovery_point(restored: Restored, backup: Backup, report: Report) -> None:
     event = restored.one("SELECT MAX(at), COUNT(*) FROM audit_auditevent")
     head = restored.one("SELECT last_seq, sealed_at FROM audit_chainhead WHERE id = 1")
     checkpoint = restored.one("SELECT seq, made_at FROM audit_chaincheckpoint ORDER BY seq DESC LIMIT 1")
-    report.say(f"backup:   taken {_when(dt.datetime.fromisoformat(backup.taken_at))}")
-    report.say("recovery point:")
+    report.say("recovery point (as restored, before audit_verify adds its checkpoint):")
+    report.say(f"  backup taken         {_when(dt.datetime.fromisoformat(backup.taken_at))}")
     report.say(
         f"  latest audit event   {_when(event[0] if event else None)}  ({event[1] if event else 0:,} events)"
     )
@@ -366,8 +366,8 @@ class Command(BaseCommand):
             restored = Restored(backup, url, target)
             compare_counts(backup.counts, restored.counts(), report)  # before audit_verify adds a checkpoint
             compare_files(backup.files, hashes_in(restored_media), report)
+            recovery_point(restored, backup, report)  # the checkpoint the backup holds, not the drill's
             verify_audit(url, bool(options["full"]), report)
-            recovery_point(restored, backup, report)
         finally:
             if not options["keep"]:
                 drop_database(backup, target)
