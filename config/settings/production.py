@@ -30,7 +30,8 @@ STORAGES = {
 # --- several app hosts (docs/operations.md "Topology") ------------------------------------------------------
 # Shared state on Redis: the cache (rate limits, the terminal's SMS codes, the replica check), sessions
 # (cached_db: read from Redis, kept in the database so a Redis restart logs nobody out) and Huey (base.py).
-# API nonces and stored idempotent answers are in the database already.
+# API nonces, stored idempotent answers and the login lock-out (django-axes' database handler) are in the
+# database, which every host shares (sheyin/common/tests/test_two_hosts.py shows all of it across two hosts).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {

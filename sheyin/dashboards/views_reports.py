@@ -138,13 +138,11 @@ def report_download(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404
     report = get_object_or_404(selectors.reports_for(request.user), pk=pk)
-    try:
+    try:  # a file missing from storage: FileNotFoundError, answered 404 "文件暂不可用" by common.middleware
         data = services.report_file_verified(report, fmt)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("dashboards:report_detail", pk=report.pk)
-    except FileNotFoundError:
-        raise Http404 from None
     resp = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     stem = f"report-{report.kind}-{report.district.code if report.district else 'city'}-{report.period_start:%Y%m%d}"
     resp["Content-Disposition"] = f'attachment; filename="{stem}-v{report.version}.{fmt}"'

@@ -294,10 +294,9 @@ def material_file(request: HttpRequest, pk: int) -> HttpResponseBase:
         if not request.user.has_perm("portal.manage_materials"):
             raise Http404
         material = get_object_or_404(selectors.materials_for(request.user), pk=pk)
-    try:
-        fh = material.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    # A file missing from storage (a partial restore) raises FileNotFoundError: common.middleware answers
+    # 404 "文件暂不可用" with its explanation, as for every stored file.
+    fh = material.file.open("rb")
     size = material.file.size
     etag = f'"m{material.pk}-{size}-{int(material.updated_at.timestamp())}"'
     ext = files.EXTENSIONS.get(material.file_type, "")
