@@ -17,6 +17,16 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache: a cached read (the portal's public data, rate-limit counters)
+    must not outlive the test whose rolled-back rows it shows."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def reference(db):  # type: ignore[no-untyped-def]
     """The municipal center and the 16 district agencies, as `make run` loads them."""

@@ -14,6 +14,9 @@ class PortalConfig(AppConfig):
         from .permissions import PERMISSIONS
 
         register_permissions(PERMISSIONS)
+        from . import cache
+
+        cache.connect()  # cached public reads are dropped on every write of what they show
         section = _("公众服务")
         register(
             NavItem(

@@ -15,6 +15,7 @@ from typing import Any
 
 import nh3
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from sheyin.accounts.scope import scoped
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
 from sheyin.staffing.selectors import staffed_outlets
 
+from . import cache as public_cache
 from . import nearest
 from .models import PolicyMaterial
 from .workflow import Status
@@ -227,7 +229,32 @@ def _guide_item(obj: Any) -> GuideItem:
 
 
 def catalogue_in_force() -> CatalogueInForce | None:
-    """The catalogue version in force, or None while the catalogue app has not landed or published one."""
+    """The catalogue version in force, or None while the catalogue app has not landed or published one.
+    Cached (`portal.cache`) until a catalogue write or the next version's effective moment."""
+    return public_cache.cached("catalogue", _catalogue_in_force_now)
+
+
+def _catalogue_in_force_now() -> tuple[CatalogueInForce | None, Any]:
+    return _catalogue_in_force_uncached(), _next_catalogue_switch()
+
+
+def _next_catalogue_switch() -> Any:
+    """When a published version takes effect later: the cached catalogue must not outlive that moment."""
+    try:
+        models = importlib.import_module("sheyin.catalogue.models")
+    except ImportError:
+        return None
+    return (
+        models.CatalogueVersion.objects.filter(
+            status=models.Status.PUBLISHED, effective_from__gt=timezone.now()
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+
+
+def _catalogue_in_force_uncached() -> CatalogueInForce | None:
     try:
         selectors = importlib.import_module("sheyin.catalogue.selectors")
     except ImportError:
@@ -352,3 +379,33 @@ def notice_kinds() -> list[tuple[str, str]]:
     except ImportError:
         return []
     return [(str(v), str(label)) for v, label in models.PublicNotice.Kind.choices]
+
+
+# --- The home page's public reads, cached (`portal.cache`) ------------------------------------------
+def home_data() -> dict[str, Any]:
+    """Outlets per district, the four latest notices, the three latest materials: until the next write or
+    the next notice dated in the future."""
+    return public_cache.cached("home", _home_data_now)
+
+
+def _home_data_now() -> tuple[dict[str, Any], Any]:
+    notice_qs = notices()
+    data = {
+        "district_counts": district_counts(),
+        "latest_notices": list(notice_qs[:4]) if notice_qs is not None else [],
+        "latest_materials": list(published_materials()[:3]),
+    }
+    return data, _next_notice_at()
+
+
+def _next_notice_at() -> Any:
+    try:
+        models = importlib.import_module("sheyin.notices.models")
+    except ImportError:
+        return None
+    return (
+        models.PublicNotice.objects.filter(published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )

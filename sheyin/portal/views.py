@@ -58,13 +58,10 @@ def _catalogue_links() -> dict[str, bool]:
 @require_GET
 @reads_may_lag()
 def home(request: HttpRequest) -> HttpResponse:
-    counts = selectors.district_counts()
-    notices = selectors.notices()
+    data = selectors.home_data()
     ctx = {
-        "district_counts": counts,
-        "outlet_total": sum(c["n"] for c in counts),
-        "latest_notices": list(notices[:4]) if notices is not None else [],
-        "latest_materials": list(selectors.published_materials()[:3]),
+        **data,
+        "outlet_total": sum(c["n"] for c in data["district_counts"]),
         "catalogue": selectors.catalogue_in_force(),
     }
     return render(request, "portal/home.html", ctx)

@@ -41,3 +41,55 @@ def test_generated_names_are_unique_per_run_and_droppable_only_once_created() ->
         assert pgdb.may_drop(name)
     finally:
         pgdb._created.discard(name)
+
+
+def test_the_load_benchmarks_anchor_views_are_not_in_the_products_urls() -> None:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    from sheyin.bench import load_urls
+
+    product = get_resolver("config.urls")
+    for name in ("bench_json", "bench_rw"):
+        assert reverse(name, urlconf="sheyin.bench.load_urls").startswith(f"/{load_urls.ANCHOR_PREFIX}")
+        with pytest.raises(NoReverseMatch):
+            reverse(name, urlconf="config.urls")
+    assert not any(load_urls.ANCHOR_PREFIX in str(p.pattern) for p in product.url_patterns)
+    assert "sheyin.bench" not in Path(BENCH.parent.parent / "config" / "urls.py").read_text(encoding="utf-8")
+
+
+class _Process:
+    def send_signal(self, sig: int) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
+def test_the_load_benchmark_drops_the_database_it_created_and_never_one_it_reused(monkeypatch) -> None:
+    from sheyin.bench import load
+
+    created: list[str] = []
+    dropped: list[str] = []
+    monkeypatch.setattr(load.pgdb, "create_database", created.append)
+    monkeypatch.setattr(load.pgdb, "drop_database", dropped.append)
+    monkeypatch.setattr(load.pgdb, "exists", lambda name: True)
+    monkeypatch.setattr(load.subprocess, "Popen", lambda *a, **k: _Process())
+    monkeypatch.setattr(load, "_wait_port", lambda port: None)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(load.subprocess, "run", fail)  # the build fails: what it created is dropped
+    with pytest.raises(RuntimeError):
+        load.main(["--cases", "10"])
+    assert len(created) == 1 and pgdb.GENERATED.fullmatch(created[0])
+    assert dropped == created
+
+    created.clear()
+    dropped.clear()
+    monkeypatch.setattr(load, "prepare", fail)  # a reused data set: never dropped
+    for key in ("SHEYIN_SECRET_KEY", "SHEYIN_DATA_KEY", "SHEYIN_INDEX_KEY"):
+        monkeypatch.setenv(key, "x")
+    with pytest.raises(RuntimeError):
+        load.main(["--db", "sheyin_bench_kept"])
+    assert created == [] and dropped == []
