@@ -484,3 +484,15 @@ def acceptance_context(app: OutletApplication, result: layout.LayoutResult | Non
         # an approved exception covers the violations it named; a new neighbour needs a new approval
         "layout_exception_approved": bool(approved) and violation_keys(result) <= covered,
     }
+
+
+def application_step_context(app: OutletApplication) -> dict[str, Any]:
+    """The facts the application's guards read, gathered as the services gather them (for the page to
+    offer only the steps the server will take)."""
+    ctx: dict[str, Any] = {
+        "municipal_agreement": municipal_agreement_of(app.bank),
+        "missing": missing_items(app),
+    }
+    if app.status == "inspected":
+        ctx.update(acceptance_context(app))
+    return ctx
