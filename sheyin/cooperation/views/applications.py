@@ -21,7 +21,7 @@ from .. import layout, selectors, services
 from ..forms import DecisionForm, JustificationForm, OutletApplicationForm, ReasonForm
 from ..models import ApplicationFile, LayoutException, OutletApplication
 from ..workflow import OUTLET_APPLICATION, ExceptionStatus, OutletApplicationStatus, waiting_for
-from .common import form_errors_message, run, run_step, steps_for
+from .common import form_errors_message, run, run_step, steps_for, waiting_unless_mine
 from .site import site_picker_config
 
 LIST = ListSpec(
@@ -188,7 +188,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "o": app.outlet,
             "acts": acts,
             "blocked": blocked,
-            "waiting": waiting_for(OUTLET_APPLICATION, app.status),
+            "waiting": waiting_unless_mine(waiting_for(OUTLET_APPLICATION, app.status), acts),
             "checks": checks,
             "complete": all(ok for _l, ok in checks),
             "files": app.files.all(),

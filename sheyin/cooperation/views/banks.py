@@ -19,7 +19,7 @@ from sheyin.institutions.models import Bank
 from .. import selectors, services
 from ..forms import BankApplicationForm, OptionalReasonForm, ReasonForm
 from ..workflow import BANK_APPLICATION, BankApplicationStatus, waiting_for
-from .common import run, run_step, steps_for
+from .common import run, run_step, steps_for, waiting_unless_mine
 
 LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name"),
@@ -118,7 +118,7 @@ def bank_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "app": app,
             "acts": acts,
             "blocked": blocked,
-            "waiting": waiting_for(BANK_APPLICATION, app.status),
+            "waiting": waiting_unless_mine(waiting_for(BANK_APPLICATION, app.status), acts),
             "agreement": agreement,
             "events": events,
             "reason_form": ReasonForm(),

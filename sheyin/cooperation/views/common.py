@@ -49,6 +49,11 @@ def steps_for(
     return acts, blocked
 
 
+def waiting_unless_mine(waiting: str, acts: dict[str, Transition]) -> str:
+    """Name who acts next unless this user holds a step forward (withdrawing or cancelling is not one)."""
+    return "" if set(acts) - {"withdraw", "cancel"} else waiting
+
+
 def run_step(request: HttpRequest, steps: dict[str, Any], action: str, obj: Any) -> None:
     """One named lifecycle step from a table `{action: (service(obj, reason, user), success message)}`."""
     step = steps.get(action)

@@ -16,7 +16,7 @@ from .. import selectors, services
 from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
 from ..models import Termination
 from ..workflow import TERMINATION, OpenItemStatus, TerminationStatus, waiting_for
-from .common import form_errors_message, roles_of, run, run_step, steps_for
+from .common import form_errors_message, roles_of, run, run_step, steps_for, waiting_unless_mine
 
 LIST = ListSpec(
     search_fields=("outlet__name", "outlet__code", "bank__short_name", "reason"),
@@ -123,7 +123,7 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview_count": sum(len(rows) for _label, rows in preview) if preview else 0,
             "acts": acts,
             "blocked": blocked,
-            "waiting": waiting_for(TERMINATION, t.status),
+            "waiting": waiting_unless_mine(waiting_for(TERMINATION, t.status), acts),
             "items": items,
             "children": t.children.select_related("outlet", "district").order_by("outlet__code")
             if not t.outlet_id
