@@ -588,6 +588,7 @@ EVENT_LABELS: dict[str, Any] = {
     "agreement.sign": gettext_lazy("协议签署生效"),
     "agreement.renew": gettext_lazy("协议自动续期"),
     "agreement.object": gettext_lazy("登记续期异议"),
+    "agreement.objection_withdraw": gettext_lazy("撤回续期异议"),
     "agreement.expire": gettext_lazy("协议期满终止"),
     "agreement.terminate": gettext_lazy("协议解除"),
     "agreement.cancel": gettext_lazy("协议作废"),
