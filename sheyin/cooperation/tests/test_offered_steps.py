@@ -35,6 +35,7 @@ def test_acceptance_refused_by_a_failed_must_item_is_not_offered_and_says_why(re
     accept = reverse("cooperation:application_action", args=[app.pk, "accept"])
     assert f'action="{accept}"' not in body
     assert 'data-testid="blocked-step"' in body and "必备项不符合" in body
+    assert "R3.2" not in body  # the refusal is shown in the user's words, without the rule number
     # the steps the server does allow stay offered
     assert f'action="{reverse("cooperation:application_action", args=[app.pk, "rectify"])}"' in body
     # and the server refuses what is not offered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,9 @@ from ..workflow import Lifecycle, Transition
 
 def roles_of(user: Any) -> set[str]:
     return {a.role for a in assignments_of(user)}
+
+
+_RULE_CITE = re.compile(r"[（(]R\d+(?:\.\d+)*[）)]")
 
 
 def actions(
@@ -43,6 +47,7 @@ def steps_for(
                 lc.run_guards(tr, obj, by=user, ctx=ctx)
             except (ValidationError, PermissionDenied) as exc:
                 why = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                why = _RULE_CITE.sub("", why)  # some refusals still cite a rule number; pages show none
                 blocked.append((lc.action_label(tr.action, tr), why))
                 continue
         acts[tr.action] = tr
