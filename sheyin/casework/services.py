@@ -36,7 +36,7 @@ from sheyin.coresystem.adapter import CaseSubmission, get_core
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 from sheyin.ratings import services as rating_services
 
 from .models import (
@@ -327,6 +327,7 @@ def case_submit(*, case: Case, by: Any) -> Case:
             raise superseded
         if not _has_grant(by, Channel.COUNTER, locked.item_category):
             raise ValidationError(_("您的业务授权已失效或不包括该类事项，不能提交。"))
+        todos_done(urls=[reverse("casework:case_work", args=[locked.pk])])  # a returned case submitted again
         if locked.high_risk:
             t = find(CASE_TRANSITIONS, "request_review", locked.status, by, CaseStatus)
             guards(CASE_TRANSITIONS, t, locked, by)
@@ -363,6 +364,9 @@ def case_review(*, case: Case, approve: bool, reason: str = "", by: Any) -> Case
             if superseded is not None:
                 raise superseded
         guards(CASE_TRANSITIONS, t, locked, by, reason=reason)
+        todos_done(
+            urls=[reverse("casework:case_detail", args=[locked.pk])]
+        )  # reviewed, by whichever colleague
         CaseReview.objects.create(case=locked, reviewer=by, reason=reason.strip(),
                                   decision=CaseReview.Decision.APPROVED if approve else CaseReview.Decision.RETURNED)  # fmt: skip
         if not approve:
@@ -612,6 +616,7 @@ def _answer(rec_: ArchiveRecord, action: str, by: Any, note: str = "") -> Archiv
             b.status, b.closed_at = bt.target, timezone.now()
             b.save(update_fields=["status", "closed_at"])
             record(action="handover.close", obj=b)
+            todos_done(urls=[reverse("casework:handover_detail", args=[b.pk])])  # every record answered
     return rec
 
 

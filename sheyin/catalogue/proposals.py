@@ -28,7 +28,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.audit.services import record, snapshot
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from .choices import Audience, Category
 from .models import CHANNEL_SETS, CatalogueVersion, ProposalEvent, ServiceProposal, canonical_channels
@@ -184,6 +184,9 @@ def _step(proposal: ServiceProposal, action: str, by: Any) -> tuple[ServicePropo
     t = proposal_check(action, locked, by)
     before = locked.status
     locked.status = t.target
+    todos_done(
+        urls=[_url(locked)]
+    )  # the step this proposal waited for is taken; the next one's to-dos follow
     return locked, before
 
 

@@ -59,7 +59,9 @@ class CooperationSettings(models.Model):
         _("备案期限（工作日）"), default=10, help_text=_("区级协议签订后多少个工作日内报市级备案")
     )
     expiry_warning_days = models.PositiveSmallIntegerField(
-        _("到期提醒提前天数"), default=60, help_text=_("协议列表标出即将到期的协议")
+        _("到期提醒提前天数"),
+        default=60,
+        help_text=_("协议期满前多少日提醒双方（附异议截止日期），协议列表同时标出即将到期的协议"),
     )
     layout_nearest_count = models.PositiveSmallIntegerField(
         _("布局核查显示最近点数"), default=8, help_text=_("布局核查地图上显示的最近网点和经办机构数量")
@@ -306,6 +308,8 @@ class Agreement(TimeStampedModel):
     agency_signed_on = models.DateField(_("经办机构签署日期"), null=True, blank=True)
     start_date = models.DateField(_("生效日期"), null=True, blank=True)
     end_date = models.DateField(_("到期日期"), null=True, blank=True)
+    # The end date the parties were last reminded of (once per term: the reminder job is idempotent).
+    renewal_reminded_for = models.DateField(_("已提醒的到期日期"), null=True, blank=True)
     signed_by = models.ForeignKey(
         USER, verbose_name=_("签署登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -397,6 +401,12 @@ class RenewalObjection(models.Model):
     recorded_by = models.ForeignKey(
         USER, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The party that raised it may withdraw it before the term ends; the agreement then renews (R6.1).
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        USER, verbose_name=_("撤回人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdraw_reason = models.CharField(_("撤回理由"), max_length=300, blank=True)
 
     SCOPE = AgreementRenewal.SCOPE
 
@@ -406,7 +416,9 @@ class RenewalObjection(models.Model):
         ordering = ["-recorded_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agreement", "term_end", "party"], name="coop_one_objection_per_party"
+                fields=["agreement", "term_end", "party"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="coop_one_standing_objection_per_party",
             )
         ]
 

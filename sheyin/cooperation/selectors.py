@@ -33,6 +33,7 @@ from .models import (
     OutletApplication,
     OutletChangeRequest,
     Plaque,
+    RenewalObjection,
     SiteInspection,
     Suspension,
     Termination,
@@ -484,3 +485,33 @@ def acceptance_context(app: OutletApplication, result: layout.LayoutResult | Non
         # an approved exception covers the violations it named; a new neighbour needs a new approval
         "layout_exception_approved": bool(approved) and violation_keys(result) <= covered,
     }
+
+
+def application_step_context(app: OutletApplication) -> dict[str, Any]:
+    """The facts the application's guards read, gathered as the services gather them (for the page to
+    offer only the steps the server will take)."""
+    ctx: dict[str, Any] = {
+        "municipal_agreement": municipal_agreement_of(app.bank),
+        "missing": missing_items(app),
+    }
+    if app.status == "inspected":
+        ctx.update(acceptance_context(app))
+    return ctx
+
+
+def objections_for(user: Any) -> QuerySet[RenewalObjection]:
+    return scoped(RenewalObjection.objects.select_related("agreement"), user)
+
+
+def renewal_party_of(user: Any, agreement: Agreement) -> str:
+    """The side this user may object (and withdraw an objection) for on this agreement, or ""."""
+    from sheyin.accounts.scope import assignments_of
+
+    roles = {str(a.role) for a in assignments_of(user)}
+    if "bank_admin" in roles and not roles & {"municipal_admin", "district_admin"}:
+        return RenewalObjection.Party.BANK
+    if (agreement.kind == Agreement.Kind.MUNICIPAL and "municipal_admin" in roles) or (
+        agreement.kind == Agreement.Kind.DISTRICT and "district_admin" in roles
+    ):
+        return RenewalObjection.Party.AGENCY
+    return ""

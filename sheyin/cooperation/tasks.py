@@ -20,6 +20,12 @@ def renew_agreements() -> dict[str, int]:
     return {"renewed": len(report.renewed), "expired": len(report.expired)}
 
 
+@db_periodic_task(crontab(hour=8, minute=10))
+def renewal_reminders() -> int:
+    """R6.1: both sides are reminded, once per term, of an agreement that expires soon."""
+    return services.agreements_renewal_reminders()
+
+
 @db_periodic_task(crontab(hour=1, minute=10))
 def execute_terminations() -> int:
     """R6.4: terminations scheduled for a date take effect on/after it; open items are re-asked."""

@@ -28,6 +28,7 @@ urlpatterns = [
     path("agreements/<int:pk>/pdf/", agreements.agreement_pdf_view, name="agreement_pdf"),
     path("agreements/<int:pk>/sign/", agreements.agreement_sign, name="agreement_sign"),
     path("agreements/<int:pk>/object/", agreements.agreement_object, name="agreement_object"),
+    path("objections/<int:pk>/withdraw/", agreements.objection_withdraw, name="objection_withdraw"),
     path("agreements/<int:pk>/file/", agreements.filing_submit, name="filing_submit"),
     path("agreements/<int:pk>/end-bank/", agreements.bank_terminate, name="bank_terminate"),
     path("filings/<int:pk>/check/", agreements.filing_check, name="filing_check"),

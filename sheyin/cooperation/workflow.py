@@ -523,6 +523,41 @@ CHECKLIST = _lifecycle(
     ),
 )
 
+# Who acts next, shown to a user who has no step to take now (a page names the next actor instead of
+# offering a button the server would refuse).
+WAITING: dict[str, dict[str, Any]] = {
+    "bank_application": {
+        "draft": gettext_lazy("等待银行提交申请。"),
+        "returned": gettext_lazy("等待银行补正后重新提交。"),
+        "submitted": gettext_lazy("等待市社保经办机构审核。"),
+        "reviewed": gettext_lazy("等待市社保经办机构审批（审批须由审核人以外的人员办理）。"),
+    },
+    "outlet_application": {
+        "draft": gettext_lazy("等待银行提交申请。"),
+        "returned": gettext_lazy("等待银行补正后重新提交。"),
+        "submitted": gettext_lazy("等待区社保经办机构审核受理。"),
+        "reviewing": gettext_lazy("等待区社保经办机构现场检查。"),
+        "rectifying": gettext_lazy("等待网点整改后，区社保经办机构复查。"),
+        "inspected": gettext_lazy("等待区社保经办机构作出验收决定。"),
+    },
+    "termination": {
+        "proposed": gettext_lazy("等待区社保经办机构确认或批准。"),
+        "scheduled": gettext_lazy("等待生效日期到达后执行终止。"),
+        "effective": gettext_lazy("等待未结事项全部办结。"),
+    },
+    "outlet": {
+        "applying": gettext_lazy("等待区社保经办机构验收。"),
+        "accepted": gettext_lazy("等待区级协议签署并经市社保经办机构备案后颁发标牌。"),
+    },
+}
+
+
+def waiting_for(lc: Lifecycle, status: str) -> str:
+    """Who acts next from this status, in the user's words ("" when nobody is waited for)."""
+    text = WAITING.get(lc.name, {}).get(str(status))
+    return str(text) if text else ""
+
+
 LIFECYCLES = (
     CHECKLIST,
     BANK_APPLICATION,
@@ -551,6 +586,7 @@ EVENT_LABELS: dict[str, Any] = {
     "agreement.sign": gettext_lazy("协议签署生效"),
     "agreement.renew": gettext_lazy("协议自动续期"),
     "agreement.object": gettext_lazy("登记续期异议"),
+    "agreement.objection_withdraw": gettext_lazy("撤回续期异议"),
     "agreement.expire": gettext_lazy("协议期满终止"),
     "agreement.terminate": gettext_lazy("协议解除"),
     "agreement.cancel": gettext_lazy("协议作废"),

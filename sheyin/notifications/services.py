@@ -35,6 +35,21 @@ def notify(
     return len(rows)
 
 
+def todos_done(*, urls: Iterable[str], users: Iterable[Any] | None = None) -> int:
+    """The step a to-do asks for has been taken: close every open to-do that points at one of these pages
+    (for these users only, when given). Called by the service that takes the step, inside its transaction,
+    before it sends the to-dos of the next step. A closed to-do also counts as read."""
+    keys = [u[:300] for u in urls if u]
+    if not keys:
+        return 0
+    qs = Notification.objects.filter(kind=Notification.Kind.TASK, done_at__isnull=True, url__in=keys)
+    if users is not None:
+        qs = qs.filter(user__in=[getattr(u, "pk", u) for u in users])
+    now = timezone.now()
+    n = qs.filter(read_at__isnull=True).update(done_at=now, read_at=now)
+    return n + qs.update(done_at=now)
+
+
 def deliver_secret(*, user: Any, title: str, body: str) -> None:
     """A message for the addressee's eyes only (an activation code), through every configured sender's
     `send_secret`, after the commit. Nothing of the body is stored here or logged."""

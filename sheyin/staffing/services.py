@@ -33,7 +33,7 @@ from sheyin.common.masking import mask_id_number, mask_phone
 from sheyin.common.uploads import check_upload
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from . import scoring, selectors
 from .models import (
@@ -388,10 +388,15 @@ def transfer_propose(*, staff: StaffMember, to_outlet: Outlet, note: str, by: An
     _notify_later(
         _users(Role.OUTLET_MANAGER, outlet=to_outlet),
         _("待接收的人员调动：%(name)s") % {"name": staff.name},
-        url=reverse("staffing:transfer_list"),
+        url=_transfer_page(t),
         kind=Notification.Kind.TASK,
     )
     return t
+
+
+def _transfer_page(t: Transfer) -> str:
+    """Where a transfer is decided: the list, at this transfer (one to-do per transfer)."""
+    return f"{reverse('staffing:transfer_list')}#transfer-{t.pk}"
 
 
 def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> Transfer:
@@ -415,6 +420,9 @@ def transfer_decide(*, transfer: Transfer, action: str, note: str, by: Any) -> T
         t_locked.decided_at = timezone.now()
         t_locked.decision_note = (note or "").strip()[:300]
         t_locked.save()
+        todos_done(
+            urls=[_transfer_page(t_locked)]
+        )  # decided or withdrawn: the receiving side's to-do is done
         staff = StaffMember.objects.select_for_update().get(pk=t_locked.staff_id)
         record(
             action=f"transfer.{action}",
@@ -1141,6 +1149,7 @@ def grant_decide(*, grant: PermissionGrant, action: str, note: str, by: Any) -> 
             step(GRANT_TRANSITIONS, action, locked, by, {"note": note})
         except TransitionError as exc:
             raise _transition_error(exc) from exc
+        todos_done(urls=[reverse("staffing:grant_detail", args=[locked.pk])])  # decided or withdrawn
         if t.action == "approve":
             cfg = StaffingSettings.current()
             today = timezone.localdate()

@@ -40,7 +40,7 @@ from sheyin.accounts.roles import Role
 from sheyin.audit.services import record
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from .models import (
     Appraisal,
@@ -358,6 +358,7 @@ def formal_talk_record(*, talk: FormalTalk, held_at: dt.datetime | None, attende
         t.save()
         record(action="formal_talk.record", by=by, obj=t,
                after={"held_at": held_at, "commitment_due": commitment_due})  # fmt: skip
+        todos_done(urls=[reverse("supervision:talk_detail", args=[t.pk])])  # "the district will talk to you"
         notify(users=_bank_side(t.appraisal), kind=Notification.Kind.TASK,
                title=_("约谈记录：%(o)s，请按承诺落实整改") % {"o": t.outlet}, body=t.commitments,
                url=reverse("supervision:talk_detail", args=[t.pk]))  # fmt: skip
@@ -397,6 +398,7 @@ def formal_talk_follow_up(*, talk: FormalTalk, fulfilled: bool | None, note: str
             after={"fulfilled": fulfilled},
             reason=t.follow_up_note,
         )
+        todos_done(urls=[reverse("supervision:talk_detail", args=[t.pk])])  # the commitments are checked
         if not fulfilled:
             f = _create_finding(outlet=t.outlet, source=Finding.Source.APPRAISAL, severity=Finding.Severity.HIGH,
                                 title=_("约谈承诺未落实（%(p)s考核）") % {"p": t.appraisal.period_name},

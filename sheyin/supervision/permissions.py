@@ -11,7 +11,8 @@ _OUTLET = {Role.OUTLET_MANAGER, Role.OUTLET_STAFF}
 PERMISSIONS: dict[str, set[Role]] = {
     "supervision.view_findings": _OUTLET | {Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,
     "supervision.manage_findings": _DISTRICT | _MUNICIPAL,
-    "supervision.answer_rectification": {Role.OUTLET_MANAGER},
+    # The outlet or its bank reports the fix (R9.4); the district verifies.
+    "supervision.answer_rectification": {Role.OUTLET_MANAGER, Role.BANK_ADMIN},
     "supervision.view_rules": _DISTRICT | _MUNICIPAL,
     "supervision.edit_rules": {Role.MUNICIPAL_ADMIN},
     "supervision.view_inspections": {Role.OUTLET_MANAGER, Role.BANK_ADMIN} | _DISTRICT | _MUNICIPAL,

@@ -30,7 +30,7 @@ from sheyin.common.uploads import DOCUMENTS, IMAGES, check_upload
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.workdays import add_working_days, is_workday
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from .models import (
     AnalysisRule,
@@ -200,6 +200,7 @@ def finding_dismiss(*, finding: Finding, reason: str, by: Any) -> Finding:
         f.note, f.closed_at = reason.strip()[:300], timezone.now()
         f.save(update_fields=["status", "note", "closed_at"])
         record(action="finding.dismiss", by=by, obj=f, reason=f.note)
+        todos_done(urls=[reverse("supervision:finding_detail", args=[f.pk])])
     return f
 
 
@@ -222,10 +223,18 @@ def rectification_order(
                                          due_date=due)  # fmt: skip
         record(action="rectification.order", by=by, obj=r, after={"finding": f.number, "due_date": due})
         url = reverse("supervision:rectification_detail", args=[r.pk])
-        notify(users=_users_with([Role.OUTLET_MANAGER], outlet_id=f.outlet_id),
+        todos_done(urls=[reverse("supervision:finding_detail", args=[f.pk])])
+        notify(users=_answerers(r),
                title=_("整改通知：%(t)s（期限%(d)s）") % {"t": f.title, "d": due}, url=url,
                kind=Notification.Kind.TASK)  # fmt: skip
     return r
+
+
+def _answerers(r: Rectification) -> list[Any]:
+    """Who may report the fix: the outlet's manager and the bank's admins (R9.4)."""
+    return _users_with([Role.OUTLET_MANAGER], outlet_id=r.outlet_id) + _users_with(
+        [Role.BANK_ADMIN], bank_id=r.bank_id
+    )
 
 
 def rectification_answer(*, rectification: Rectification, answer: str, evidence: list[UploadedFile] | None = None,
@@ -241,6 +250,7 @@ def rectification_answer(*, rectification: Rectification, answer: str, evidence:
         r.status = find(RECTIFICATION_TRANSITIONS, "answer", r.status, by, RectificationStatus).target
         r.answer, r.answered_by, r.answered_at = answer.strip(), by, timezone.now()
         r.save()
+        todos_done(urls=[reverse("supervision:rectification_detail", args=[r.pk])])  # the order is answered
         # Each answer is a round of its own: a reopened order keeps what was reported before.
         rnd = RectificationRound.objects.create(rectification=r, number=r.round_set.count() + 1, answer=r.answer,
                                                 answered_by=by, answered_at=r.answered_at, due_date=r.due_date)  # fmt: skip
@@ -295,6 +305,7 @@ def rectification_verify(*, rectification: Rectification, accept: bool, note: st
             r.due_date = add_working_days(today, SupervisionSettings.current().rectification_working_days)
             r.escalated_at = None
         r.save()
+        todos_done(urls=[reverse("supervision:rectification_detail", args=[r.pk])])  # the answer is verified
         record(
             action="rectification.close" if accept else "rectification.reopen",
             by=by,
@@ -302,9 +313,9 @@ def rectification_verify(*, rectification: Rectification, accept: bool, note: st
             reason=r.verify_note,
         )
         if not accept:
-            notify(users=_users_with([Role.OUTLET_MANAGER], outlet_id=r.outlet_id),
+            notify(users=_answerers(r),
                    title=_("整改未通过核验，请继续整改（期限%(d)s）") % {"d": r.due_date},
-                   url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.ALERT)  # fmt: skip
+                   url=reverse("supervision:rectification_detail", args=[r.pk]), kind=Notification.Kind.TASK)  # fmt: skip
     return r
 
 

@@ -70,7 +70,8 @@ FINDING_TRANSITIONS = Lifecycle("finding", FindingStatus, (
 ), messages=_MESSAGES)  # fmt: skip
 
 RECTIFICATION_TRANSITIONS = Lifecycle("rectification", RectificationStatus, (
-    T("answer", [RectificationStatus.ORDERED], RectificationStatus.ANSWERED, OUTLET),
+    # The outlet manager or the bank's admin reports the fix with its evidence.
+    T("answer", [RectificationStatus.ORDERED], RectificationStatus.ANSWERED, OUTLET | {Role.BANK_ADMIN}),
     T("close", [RectificationStatus.ANSWERED], RectificationStatus.CLOSED, AGENCY),
     # Verification failed: the order goes back to the outlet with a new deadline.
     T("reopen", [RectificationStatus.ANSWERED], RectificationStatus.ORDERED, AGENCY),

@@ -28,7 +28,7 @@ from sheyin.common.uploads import DOCUMENTS, check_upload
 from sheyin.institutions.models import Outlet
 from sheyin.institutions.workdays import add_working_days
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from .models import (
     Category,
@@ -185,6 +185,7 @@ def ticket_reply(*, ticket: Ticket, body: str, by: Any) -> Ticket:
             ticket=t, kind=TicketMessage.Kind.AGENCY, author=by, body=body.strip(), at=now
         )
         t = TICKET.apply(t, "reply", by=by, changes={"first_reply_at": t.first_reply_at or now})
+        todos_done(urls=[_url(t.pk)])  # the new ticket is answered, by whoever in the district answered it
         notify(
             users=[t.raised_by] if t.raised_by else [],
             title=_("您的问题已答复：%(t)s") % {"t": t.title},
@@ -218,6 +219,7 @@ def ticket_close(*, ticket: Ticket, resolution: str, by: Any) -> Ticket:
     with transaction.atomic():
         t = TICKET.apply(ticket, "close", by=by, changes={"resolution": resolution.strip()},
                          reason=resolution.strip())  # fmt: skip
+        todos_done(urls=[_url(t.pk)])
     return t
 
 

@@ -15,6 +15,8 @@ from .agreements import (  # noqa: F401  (re-exported)
     agreement_object,
     agreement_sign,
     agreements_renew_due,
+    agreements_renewal_reminders,
+    renewal_objection_withdraw,
 )
 from .alerts import (  # noqa: F401  (re-exported)
     filing_deadline_alerts,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheyin.accounts.permissions import NotAllowed, require, require_scope
@@ -41,6 +42,7 @@ from .base import (
     DA,
     DO,
     MA,
+    MO,
     apply_transition,
     audit_step,
     local_today,
@@ -186,18 +188,8 @@ def agreement_object(
     require(by, "cooperation.object_renewal")
     require_scope(by, agreement)
     reason = require_reason(reason)
-    roles = roles_of(by)
     if by is not None:
-        party = (
-            RenewalObjection.Party.BANK
-            if roles & {BA} and not roles & {MA, DA}
-            else RenewalObjection.Party.AGENCY
-        )
-        if party == RenewalObjection.Party.AGENCY and (
-            (agreement.kind == Agreement.Kind.MUNICIPAL and MA not in roles)
-            or (agreement.kind == Agreement.Kind.DISTRICT and DA not in roles)
-        ):
-            raise NotAllowed(_("只能对本机构签订的协议提出续期异议。"))
+        party = _party_of(by, agreement)
     today = today or local_today()
     settings = selectors.current_settings()
     with transaction.atomic():
@@ -210,7 +202,7 @@ def agreement_object(
                 _("续期异议须在协议期满%(days)d日前提出（本期到期%(end)s，异议截止%(deadline)s）。")
                 % {"days": settings.renewal_objection_days, "end": ag.end_date, "deadline": deadline}
             )
-        if ag.objections.filter(term_end=ag.end_date, party=party).exists():
+        if ag.objections.filter(term_end=ag.end_date, party=party, withdrawn_at__isnull=True).exists():
             raise TransitionError(_("该方已对本期续期提出过异议。"))
         obj = RenewalObjection.objects.create(
             agreement=ag, party=party, reason=reason, term_end=ag.end_date, recorded_by=by
@@ -227,18 +219,117 @@ def agreement_object(
         audit_step(
             "agreement.object", by=by, obj=ag, reason=reason, after={"party": party, "term_end": ag.end_date}
         )
-        other = (
-            people([BA], bank=ag.bank)
-            if party == RenewalObjection.Party.AGENCY
-            else (people([DA], agency=ag.agency) if ag.outlet_id else people([MA]))
-        )
         tell(
-            other,
+            _other_side(ag, party),
             _("协议 %(n)s 到期不续期的异议已登记") % {"n": ag.number},
             page_url("agreement_detail", ag.pk),
             Notification.Kind.ALERT,
         )
     return obj
+
+
+def _party_of(by: Any, agreement: Agreement) -> str:
+    """The side `by` speaks for on this agreement: the bank, or the agency that signed it."""
+    roles = roles_of(by)
+    party = (
+        RenewalObjection.Party.BANK
+        if roles & {BA} and not roles & {MA, DA}
+        else RenewalObjection.Party.AGENCY
+    )
+    if party == RenewalObjection.Party.AGENCY and (
+        (agreement.kind == Agreement.Kind.MUNICIPAL and MA not in roles)
+        or (agreement.kind == Agreement.Kind.DISTRICT and DA not in roles)
+    ):
+        raise NotAllowed(_("只能对本机构签订的协议提出续期异议。"))
+    return party
+
+
+def _other_side(ag: Agreement, party: str) -> Any:
+    return (
+        people([BA], bank=ag.bank)
+        if party == RenewalObjection.Party.AGENCY
+        else (people([DA], agency=ag.agency) if ag.outlet_id else people([MA]))
+    )
+
+
+def _both_sides(ag: Agreement) -> Any:
+    return people([BA], bank=ag.bank) | (
+        people([DA, DO], agency=ag.agency) if ag.outlet_id else people([MA, MO])
+    )
+
+
+def renewal_objection_withdraw(
+    *, objection: RenewalObjection, reason: str = "", by: Any, today: dt.date | None = None
+) -> RenewalObjection:
+    """The side that raised an objection to renewal withdraws it, before the term ends. With no objection
+    standing, the agreement renews for the same term when it expires (R6.1)."""
+    require(by, "cooperation.object_renewal")
+    require_scope(by, objection.agreement)
+    today = today or local_today()
+    with transaction.atomic():
+        o = RenewalObjection.objects.select_for_update().select_related("agreement").get(pk=objection.pk)
+        ag = Agreement.objects.select_for_update().get(pk=o.agreement_id)
+        if _party_of(by, ag) != o.party:
+            raise NotAllowed(_("只有提出异议的一方可以撤回该异议。"))
+        if o.withdrawn_at is not None:
+            raise TransitionError(_("该异议已撤回。"))
+        if ag.status != AgreementStatus.ACTIVE or ag.end_date != o.term_end or today > o.term_end:
+            raise TransitionError(_("协议本期已届满，异议不能再撤回。"))
+        o.withdrawn_at, o.withdrawn_by, o.withdraw_reason = timezone.now(), by, (reason or "").strip()[:300]
+        o.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+        standing = ag.objections.filter(term_end=ag.end_date, withdrawn_at__isnull=True).exists()
+        timeline_event(
+            "agreement.objection_withdraw",
+            by=by,
+            outlet=ag.outlet,
+            bank=ag.bank,
+            district=ag.agency if ag.outlet_id else None,
+            obj=ag,
+            detail=o.withdraw_reason,
+        )
+        audit_step(
+            "agreement.objection_withdraw",
+            by=by,
+            obj=ag,
+            reason=o.withdraw_reason,
+            before={"objection": o.pk, "party": o.party},
+            after={"renews": not standing},
+        )
+        tell(
+            _other_side(ag, o.party),
+            _("协议 %(n)s 的不续期异议已撤回%(then)s")
+            % {"n": ag.number, "then": "" if standing else _("，期满将按原期限自动续期")},
+            page_url("agreement_detail", ag.pk),
+            Notification.Kind.INFO,
+        )
+    return o
+
+
+def agreements_renewal_reminders(*, today: dt.date | None = None) -> int:
+    """Remind both sides of an agreement that expires within the configured number of days (once per
+    term): when it ends, and until when an objection stops the automatic renewal (R6.1). Idempotent."""
+    today = today or local_today()
+    settings = selectors.current_settings()
+    horizon = today + dt.timedelta(days=settings.expiry_warning_days)
+    sent = 0
+    due = Agreement.objects.filter(status=AgreementStatus.ACTIVE, end_date__gte=today, end_date__lte=horizon)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            ag = Agreement.objects.select_for_update(of=("self",)).select_related("bank", "agency").get(pk=pk)
+            if ag.end_date is None or ag.renewal_reminded_for == ag.end_date:
+                continue
+            deadline = ag.end_date - dt.timedelta(days=settings.renewal_objection_days)
+            ag.renewal_reminded_for = ag.end_date
+            ag.save(update_fields=["renewal_reminded_for"])
+            audit_step("agreement.renewal_reminder", obj=ag, by=None, after={"end_date": ag.end_date})
+            title = (
+                _("协议 %(n)s 将于%(e)s到期：无异议将按原期限自动续期，不续期须于%(d)s前提出异议")
+                if today <= deadline
+                else _("协议 %(n)s 将于%(e)s到期，期满将按原期限自动续期（异议期限已过）")
+            ) % {"n": ag.number, "e": ag.end_date, "d": deadline}
+            tell(_both_sides(ag), title, page_url("agreement_detail", ag.pk), Notification.Kind.DEADLINE)
+            sent += 1
+    return sent
 
 
 @dataclass
@@ -267,7 +358,14 @@ def agreements_renew_due(*, today: dt.date | None = None, by: Any = None) -> Ren
             )
             if ag.status != AgreementStatus.ACTIVE or ag.end_date is None or ag.end_date >= today:
                 continue  # done meanwhile
-            if ag.objections.filter(term_end=ag.end_date).exists():
+            if ag.objections.filter(term_end=ag.end_date, withdrawn_at__isnull=True).exists():
+                tell(
+                    _both_sides(ag),
+                    _("协议 %(n)s 已于%(e)s期满，因一方提出不续期异议而终止")
+                    % {"n": ag.number, "e": ag.end_date},
+                    page_url("agreement_detail", ag.pk),
+                    Notification.Kind.INFO,
+                )
                 _expire(ag, today, by)
                 report.expired.append(ag.number)
                 continue
@@ -293,6 +391,12 @@ def agreements_renew_due(*, today: dt.date | None = None, by: Any = None) -> Ren
                 audit_step(
                     "agreement.renew", by=by, obj=ag, before={"end_date": previous}, after={"end_date": end}
                 )
+            tell(
+                _both_sides(ag),
+                _("协议 %(n)s 期满无异议，已按原期限自动续期至%(e)s") % {"n": ag.number, "e": ag.end_date},
+                page_url("agreement_detail", ag.pk),
+                Notification.Kind.INFO,
+            )
             report.renewed.append(ag.number)
     return report
 

@@ -302,7 +302,8 @@ def _app_step(
                 people([BA], bank=app.bank),
                 _("网点设立申请 %(n)s：%(what)s") % {"n": app.number, "what": app.get_status_display()},
                 url,
-                Notification.Kind.INFO,
+                # a return asks the bank to correct and submit again: a to-do that its resubmission closes
+                Notification.Kind.TASK if action == "return" else Notification.Kind.INFO,
             )
             if action == "rectify":
                 tell(

@@ -18,7 +18,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.audit.services import record
 from sheyin.institutions.models import Agency, Bank, Outlet
 from sheyin.notifications.models import Notification
-from sheyin.notifications.services import notify
+from sheyin.notifications.services import notify, todos_done
 
 from ..models import (
     LifecycleEvent,
@@ -58,6 +58,44 @@ def apply_transition(
         roles = roles_of(by)
     tr = lc.check(obj, action, by=by, roles=roles, ctx=ctx)
     obj.status = tr.target
+    close_todos(obj)
+
+
+def task_pages(obj: Any) -> list[str]:
+    """The pages where the steps on `obj` are taken: a to-do about `obj` points at one of them."""
+    from ..models import (
+        Agreement,
+        BankApplication,
+        Filing,
+        LayoutException,
+        OutletApplication,
+        OutletChangeRequest,
+        SiteInspection,
+        Termination,
+    )
+
+    if isinstance(obj, OutletApplication):
+        return [page_url("application_detail", obj.pk)]
+    if isinstance(obj, SiteInspection | LayoutException):
+        return [page_url("application_detail", obj.application_id)]
+    if isinstance(obj, Agreement):
+        return [page_url("agreement_detail", obj.pk)]
+    if isinstance(obj, Filing):
+        return [page_url("agreement_detail", obj.agreement_id)]
+    if isinstance(obj, BankApplication):
+        return [page_url("bank_application_detail", obj.pk)]
+    if isinstance(obj, Termination):
+        return [page_url("termination_detail", obj.pk)]
+    if isinstance(obj, OutletChangeRequest):
+        return [page_url("change_request_detail", obj.pk)]
+    if isinstance(obj, Outlet):
+        return [page_url("outlet_lifecycle", obj.pk)]
+    return []
+
+
+def close_todos(obj: Any, *extra: str) -> int:
+    """A step on `obj` has been taken: the to-dos that asked for it are done (before the next step's go out)."""
+    return todos_done(urls=[*task_pages(obj), *extra])
 
 
 def timeline_event(

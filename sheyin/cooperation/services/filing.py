@@ -37,6 +37,7 @@ from .base import (
     OM,
     apply_transition,
     audit_step,
+    close_todos,
     local_today,
     page_url,
     people,
@@ -127,6 +128,7 @@ def plaque_issue(*, outlet: Outlet, by: Any) -> Plaque:
         apply_transition(OUTLET, o, "open", by, {"filing_approved": filed})
         o.save(update_fields=["status", "updated_at"])
         assert ag is not None  # guaranteed by the filing guard
+        close_todos(ag)  # the district's "filed, issue the plaque" to-do
         plaque = Plaque.objects.create(
             number=allocate(Plaque, "number", f"BJSY{today.year}", 5),
             outlet=o,

@@ -23,7 +23,7 @@ from sheyin.notifications.services import notify
 from .. import selectors
 from ..models import OpeningCheck, Plaque
 from ..workflow import PlaqueStatus, TransitionError
-from .base import BA, DA, DO, OM, audit_step, local_today, page_url, people, tell, timeline_event
+from .base import BA, DA, DO, OM, audit_step, close_todos, local_today, page_url, people, tell, timeline_event
 
 # The opening check's items: (code, text). S1 and P1 come from Annex 1 (moved out of the pre-opening
 # inspection); W1 is the dedicated social-insurance window the outlet keeps (R7.3).
@@ -141,6 +141,7 @@ def opening_check_record(
             )
             check.rectification = sup.rectification_order(finding=finding, requirement=note, by=by)
         check.save()
+        close_todos(o, page_url("opening_check", o.pk))
         detail = _("通过") if not failed else _("不通过：%(c)s") % {"c": "、".join(failed)}
         timeline_event("opening_check.record", by=by, outlet=o, obj=check, detail=detail)
         audit_step(

@@ -122,7 +122,8 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "filings": filings,
             "live_filing": live_filing,
             "renewals": ag.renewals.all(),
-            "objections": ag.objections.select_related("recorded_by"),
+            "objections": ag.objections.select_related("recorded_by", "withdrawn_by"),
+            "my_party": selectors.renewal_party_of(user, ag),
             "can_sign": ag.status == AgreementStatus.DRAFT and user.has_perm(sign_perm),
             "sign_form": AgreementSignForm(initial={"agency_signed_on": today, "bank_signed_on": today}),
             "can_file": ag.kind == Agreement.Kind.DISTRICT
@@ -200,6 +201,20 @@ def agreement_object(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form_errors_message(request, form)
     return redirect("cooperation:agreement_detail", pk=pk)
+
+
+@require_POST
+@permission_required("cooperation.object_renewal")
+def objection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    o = get_object_or_404(selectors.objections_for(request.user), pk=pk)
+    run(
+        request,
+        lambda: services.renewal_objection_withdraw(
+            objection=o, reason=request.POST.get("reason", ""), by=request.user
+        ),
+        _("不续期异议已撤回。"),
+    )
+    return redirect("cooperation:agreement_detail", pk=o.agreement_id)
 
 
 @require_POST

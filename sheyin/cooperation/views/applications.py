@@ -20,8 +20,8 @@ from sheyin.planning import selectors as planning
 from .. import layout, selectors, services
 from ..forms import DecisionForm, JustificationForm, OutletApplicationForm, ReasonForm
 from ..models import ApplicationFile, LayoutException, OutletApplication
-from ..workflow import OUTLET_APPLICATION, ExceptionStatus, OutletApplicationStatus
-from .common import actions, form_errors_message, run, run_step
+from ..workflow import OUTLET_APPLICATION, ExceptionStatus, OutletApplicationStatus, waiting_for
+from .common import form_errors_message, run, run_step, steps_for, waiting_unless_mine
 from .site import site_picker_config
 
 LIST = ListSpec(
@@ -173,10 +173,10 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(selectors.applications_for(request.user), pk=pk)
     result = layout.LayoutResult.from_json(app.layout_result) if app.layout_result else None
-    acceptance = (
-        selectors.acceptance_context(app) if app.status == OutletApplicationStatus.INSPECTED else None
-    )
+    step_ctx = selectors.application_step_context(app)
+    acceptance = step_ctx if app.status == OutletApplicationStatus.INSPECTED else None
     user = request.user
+    acts, blocked = steps_for(OUTLET_APPLICATION, app.status, user, obj=app, ctx=step_ctx)
     checks = selectors.completeness_checks(app)
     return render(
         request,
@@ -184,7 +184,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "app": app,
             "o": app.outlet,
-            "acts": actions(OUTLET_APPLICATION, app.status, user),
+            "acts": acts,
+            "blocked": blocked,
+            "waiting": waiting_unless_mine(waiting_for(OUTLET_APPLICATION, app.status), acts),
             "checks": checks,
             "complete": all(ok for _l, ok in checks),
             "files": app.files.all(),

@@ -18,8 +18,8 @@ from sheyin.institutions.models import Bank
 
 from .. import selectors, services
 from ..forms import BankApplicationForm, OptionalReasonForm, ReasonForm
-from ..workflow import BANK_APPLICATION, BankApplicationStatus
-from .common import actions, run, run_step
+from ..workflow import BANK_APPLICATION, BankApplicationStatus, waiting_for
+from .common import run, run_step, steps_for, waiting_unless_mine
 
 LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name"),
@@ -110,12 +110,15 @@ def bank_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = selectors.events_for(request.user).filter(
         object_type="cooperation.bankapplication", object_id=str(app.pk)
     )
+    acts, blocked = steps_for(BANK_APPLICATION, app.status, request.user, obj=app, ctx={})
     return render(
         request,
         "cooperation/bank_application_detail.html",
         {
             "app": app,
-            "acts": actions(BANK_APPLICATION, app.status, request.user),
+            "acts": acts,
+            "blocked": blocked,
+            "waiting": waiting_unless_mine(waiting_for(BANK_APPLICATION, app.status), acts),
             "agreement": agreement,
             "events": events,
             "reason_form": ReasonForm(),

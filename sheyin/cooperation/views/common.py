@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,42 @@ def roles_of(user: Any) -> set[str]:
     return {a.role for a in assignments_of(user)}
 
 
-def actions(lc: Lifecycle, status: str, user: Any) -> dict[str, Transition]:
-    """The steps this user's roles may take from this status (guards are checked when they act)."""
-    return {tr.action: tr for tr in lc.allowed_by_role(status, roles_of(user))}
+_RULE_CITE = re.compile(r"[（(]R\d+(?:\.\d+)*[）)]")
+
+
+def actions(
+    lc: Lifecycle, status: str, user: Any, *, obj: Any = None, ctx: dict[str, Any] | None = None
+) -> dict[str, Transition]:
+    """The steps this user may take now. With `obj`, every guard runs too, on the same facts (`ctx`) the
+    service gathers, so the page offers no step the server would refuse (see `blocked` for the why)."""
+    acts, _blocked = steps_for(lc, status, user, obj=obj, ctx=ctx)
+    return acts
+
+
+def steps_for(
+    lc: Lifecycle, status: str, user: Any, *, obj: Any = None, ctx: dict[str, Any] | None = None
+) -> tuple[dict[str, Transition], list[tuple[str, str]]]:
+    """(steps offered, [(step, why not)]) for the steps this user's roles hold but a guard refuses now."""
+    acts: dict[str, Transition] = {}
+    blocked: list[tuple[str, str]] = []
+    for tr in lc.allowed_by_role(status, roles_of(user)):
+        if tr.action in acts:
+            continue
+        if obj is not None:
+            try:
+                lc.run_guards(tr, obj, by=user, ctx=ctx)
+            except (ValidationError, PermissionDenied) as exc:
+                why = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                why = _RULE_CITE.sub("", why)  # some refusals still cite a rule number; pages show none
+                blocked.append((lc.action_label(tr.action, tr), why))
+                continue
+        acts[tr.action] = tr
+    return acts, blocked
+
+
+def waiting_unless_mine(waiting: str, acts: dict[str, Transition]) -> str:
+    """Name who acts next unless this user holds a step forward (withdrawing or cancelling is not one)."""
+    return "" if set(acts) - {"withdraw", "cancel"} else waiting
 
 
 def run_step(request: HttpRequest, steps: dict[str, Any], action: str, obj: Any) -> None:

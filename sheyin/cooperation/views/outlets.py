@@ -41,7 +41,7 @@ def outlet_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "o": outlet,
             "events": events,
-            "acts": actions(OUTLET, outlet.status, user),
+            "acts": actions(OUTLET, outlet.status, user, obj=outlet, ctx={}),
             "applications": selectors.applications_for(user).filter(outlet=outlet).order_by("-created_at"),
             "inspections": selectors.inspections_for(user).filter(outlet=outlet).order_by("-round"),
             "agreement": agreement

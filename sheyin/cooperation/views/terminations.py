@@ -15,8 +15,8 @@ from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, 
 from .. import selectors, services
 from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
 from ..models import Termination
-from ..workflow import TERMINATION, OpenItemStatus, TerminationStatus
-from .common import actions, form_errors_message, roles_of, run, run_step
+from ..workflow import TERMINATION, OpenItemStatus, TerminationStatus, waiting_for
+from .common import form_errors_message, roles_of, run, run_step, steps_for, waiting_unless_mine
 
 LIST = ListSpec(
     search_fields=("outlet__name", "outlet__code", "bank__short_name", "reason"),
@@ -105,6 +105,15 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = None
     if t.outlet_id and t.status in (TerminationStatus.PROPOSED, TerminationStatus.SCHEDULED):
         preview = _grouped(selectors.open_items_preview(t.outlet))
+    # the facts the services check: both sides' confirmation is the service's own step, the date and the
+    # open items are the record's
+    step_ctx = {
+        "agency_confirming": True,
+        "bank_confirming": True,
+        "today": timezone.localdate(),
+        "open_items": t.open_items.filter(status=OpenItemStatus.OPEN).count(),
+    }
+    acts, blocked = steps_for(TERMINATION, t.status, user, obj=t, ctx=step_ctx)
     return render(
         request,
         "cooperation/termination_detail.html",
@@ -112,7 +121,9 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "t": t,
             "preview": preview,
             "preview_count": sum(len(rows) for _label, rows in preview) if preview else 0,
-            "acts": actions(TERMINATION, t.status, user),
+            "acts": acts,
+            "blocked": blocked,
+            "waiting": waiting_unless_mine(waiting_for(TERMINATION, t.status), acts),
             "items": items,
             "children": t.children.select_related("outlet", "district").order_by("outlet__code")
             if not t.outlet_id

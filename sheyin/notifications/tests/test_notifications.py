@@ -72,3 +72,18 @@ def test_the_default_sender_logs_without_the_title(caplog, django_capture_on_com
         notify(users=[me], title="张三的身份证号")
     assert f"user={me.pk}" in caplog.text
     assert "张三" not in caplog.text
+
+
+def test_a_done_task_closes_every_open_to_do_at_its_page_and_nothing_else() -> None:
+    from sheyin.notifications.services import todos_done
+
+    a, b = user(), user()
+    notify(users=[a, b], title="请审核", url="/x/1/", kind=Notification.Kind.TASK)
+    notify(users=[a], title="请审核另一件", url="/x/2/", kind=Notification.Kind.TASK)
+    notify(users=[a], title="通知", url="/x/1/")  # not a to-do: left as it is
+    assert todos_done(urls=["/x/1/"]) == 2
+    done = Notification.objects.filter(done_at__isnull=False)
+    assert {n.user_id for n in done} == {a.pk, b.pk} and all(n.read_at for n in done)
+    assert Notification.objects.get(url="/x/2/").done_at is None
+    assert Notification.objects.get(kind="info").done_at is None
+    assert todos_done(urls=["/x/1/"]) == 0  # idempotent
