@@ -8,7 +8,11 @@ verbose name, and the roles re-rendered in the viewer's language whatever langua
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.functional import Promise
 from django.utils.translation import override, pgettext_lazy
 
@@ -274,6 +278,46 @@ def object_type_label(object_type: str) -> str:
     except (LookupError, ValueError):
         return ""
     return str(model._meta.verbose_name)
+
+
+def _field(model: Any, key: str) -> Any:
+    for name in (key, key.removesuffix("_id")):
+        try:
+            return model._meta.get_field(name)
+        except (FieldDoesNotExist, AttributeError):
+            continue
+    return None
+
+
+def _value_words(field: Any, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if not isinstance(value, (dict, list)) and value in choices:
+        return str(choices[value])
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def change_rows(object_type: str, before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """The changed facts as (field words, before, after) rows: a field of the object's model reads as its
+    verbose name and a choice as its label; a key the model does not have (a service's own detail) stays as
+    it was recorded. Rows appear in the order recorded, before's keys first."""
+    before = before if isinstance(before, dict) else ({} if before is None else {"": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"": after})
+    try:
+        model = apps.get_model(object_type) if object_type else None
+    except (LookupError, ValueError):
+        model = None
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        field = _field(model, key) if model is not None and key else None
+        words = str(field.verbose_name) if field is not None else key
+        rows.append((words, _value_words(field, before.get(key)), _value_words(field, after.get(key))))
+    return rows
 
 
 def _role_words() -> dict[str, Role]:

@@ -12,7 +12,7 @@ from sheyin.common.access import permission_required
 from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
 from .chain import verify
-from .labels import action_label, object_type_label, role_label
+from .labels import action_label, change_rows, object_type_label, role_label
 from .models import AuditEvent, Outcome
 from .selectors import events_for
 
@@ -43,6 +43,7 @@ def _words(event: AuditEvent) -> AuditEvent:
     event.action_words = action_label(event.action, event.object_type)  # type: ignore[attr-defined]
     event.object_words = object_type_label(event.object_type)  # type: ignore[attr-defined]
     event.role_words = role_label(event.role)  # type: ignore[attr-defined]
+    event.change_rows = change_rows(event.object_type, event.before, event.after)  # type: ignore[attr-defined]
     return event
 
 
