@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.common.net import client_address
 from sheyin.institutions import selectors as inst
 
@@ -100,8 +100,13 @@ def rate_done(request: HttpRequest) -> HttpResponse:
 # --- Staff: ratings ------------------------------------------------------------------------------
 RATING_LIST = ListSpec(
     search_fields=("outlet__name", "item_name", "comment"),
-    filters={"level": "level", "channel": "channel", "district": "district_id", "bank": "bank_id"},
+    filters={
+        "level": "level",
+        "channel": "channel",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("-created_at", "-id"),
+    sorts={"created": "created_at"},
 )
 RATING_COLUMNS = [
     Column(gettext_lazy("评价时间"), lambda r: r.created_at),
@@ -139,8 +144,9 @@ def rating_list(request: AuthedRequest) -> HttpResponse:
 # --- Staff: bad-review handling ------------------------------------------------------------------
 BAD_LIST = ListSpec(
     search_fields=("outlet__name", "rating__comment", "rating__item_name"),
-    filters={"status": "status", "district": "district_id", "bank": "bank_id"},
+    filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("due_date", "-id"),
+    sorts={"due": "due_date", "opened": "opened_at"},
 )
 BAD_COLUMNS = [
     Column(gettext_lazy("产生时间"), lambda b: b.opened_at),

@@ -17,7 +17,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
@@ -78,8 +78,14 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 INSPECTION_SPEC = ListSpec(
     search_fields=("outlet__name", "outlet__code"),
-    filters={"status": "status", "reason": "reason"},
+    filters={
+        "status": "status",
+        "reason": "reason",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("scheduled_date", "id"),
+    sorts={"scheduled": "scheduled_date"},
+    empty_hint=_("没有符合条件的检查。可放宽查询条件，或在检查计划中安排检查。"),
 )
 
 

@@ -16,7 +16,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.common.access import permission_required
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.models import Agency, Outlet
 
 from . import selectors, services
@@ -36,8 +36,15 @@ from .workflow import TicketStatus, may_close
 
 TICKET_SPEC = ListSpec(
     search_fields=("number", "title", "description", "outlet__name"),
-    filters={"status": "status", "category": "category", "escalation": "escalation"},
+    filters={
+        "status": "status",
+        "category": "category",
+        "escalation": "escalation",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("-raised_at", "-id"),
+    sorts={"raised": "raised_at", "reply_due": "reply_due", "close_due": "close_due"},
+    empty_hint=_("没有符合条件的问题工单。可放宽查询条件；网点遇到问题时通过“反馈问题”提出。"),
 )
 TICKET_COLUMNS = [
     Column(_("工单号"), lambda t: t.number), Column(_("网点"), lambda t: t.outlet.name),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.selectors import districts
 
 from .. import selectors, services
@@ -25,7 +25,11 @@ from .common import form_errors_message, roles_of, run
 
 LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name", "outlet__name", "outlet__code"),
-    filters={"kind": "kind", "status": "status", "bank": "bank_id", "district": "agency_id"},
+    filters={
+        "kind": "kind",
+        "status": "status",
+        **scope_filters("outlet", district="agency_id", bank="bank_id"),
+    },
     order_by=("-created_at", "-id"),
 )
 COLUMNS = [
