@@ -97,7 +97,7 @@ RECTIFICATION_COLUMNS = [
 def rectification_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.rectifications(request.user), request, RECTIFICATION_SPEC)
     if request.GET.get("export") == "xlsx":
-        return export_response(request, filename="rectifications", title=_("整改"), columns=RECTIFICATION_COLUMNS,
+        return export_response(request, filename="rectifications", title=_("整改记录"), columns=RECTIFICATION_COLUMNS,
                                qs=qs.select_related("outlet", "finding"))  # fmt: skip
     return render(request, "supervision/rectification_list.html",
                   {"page_obj": paginate(qs, request), "statuses": RectificationStatus.choices})  # fmt: skip

@@ -44,7 +44,7 @@ TICKET_SPEC = ListSpec(
     },
     order_by=("-raised_at", "-id"),
     sorts={"raised": "raised_at", "reply_due": "reply_due", "close_due": "close_due"},
-    empty_hint=_("没有符合条件的问题工单。可放宽查询条件；网点遇到问题时通过“反馈问题”提出。"),
+    empty_hint=_("没有符合条件的问题工单。可放宽查询条件；网点遇到问题时通过“提出问题”提出。"),
 )
 TICKET_COLUMNS = [
     Column(_("工单号"), lambda t: t.number), Column(_("网点"), lambda t: t.outlet.name),
