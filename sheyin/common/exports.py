@@ -8,6 +8,9 @@ silently cut file.
 The job runs the list's own view again, as the user who asked, with the same query: the access rule of the
 view, its data scope, its filters and its export permission are the list's, with no second description
 of them to drift apart. Only the user who asked may see or download a job.
+
+Every export is audited (issue 18 item 6): ``list.export`` with the list, its filters and the number of rows
+written (by the job's owner when a job writes it), and ``list.export_job`` when a job is queued.
 """
 
 from __future__ import annotations
@@ -54,22 +57,55 @@ class JobHandle:
         ExportJob.objects.filter(pk=self.job_id).update(done=n, heartbeat_at=timezone.now())
 
 
+def _filters(request: HttpRequest) -> dict[str, list[str]]:
+    return {k: v for k, v in request.GET.lists() if k not in ("export", "page")}
+
+
+def _audit(request: HttpRequest, action: str, *, title: str, after: dict[str, Any]) -> None:
+    """The audit event of an export; the audit app sits above common, hence the late import."""
+    from sheyin.audit.services import record
+
+    record(action=action, by=request.user, object_type="list", object_id=request.path[:100],
+           after={"title": title, "filters": _filters(request), **after})  # fmt: skip
+
+
 def export_response(
-    request: HttpRequest, *, filename: str, title: Any, columns: Sequence[Column], qs: QuerySet
+    request: HttpRequest,
+    *,
+    filename: str,
+    title: Any,
+    columns: Sequence[Column],
+    qs: QuerySet | Sequence[Any],
 ) -> HttpResponse:
-    """The list's Excel file, or (above the threshold) a queued job and a redirect to its page."""
+    """The list's Excel file, or (above the threshold) a queued job and a redirect to its page.
+
+    `qs` is the list's scoped, filtered queryset, or the rows of a computed list (a ranking) as a sequence."""
     handle: JobHandle | None = getattr(request, JOB_ATTR, None)
+    objects: Any = qs.iterator(chunk_size=2000) if isinstance(qs, QuerySet) else qs
     if handle is None:
         limit = job_threshold()
-        if qs[: limit + 1].count() > limit:
+        size = qs[: limit + 1].count() if isinstance(qs, QuerySet) else len(qs)
+        if size > limit:
             job = export_job_start(request, title=str(title))
             messages.info(request, _("导出的数据较多，已转为后台导出。完成后可在本页下载。"))
             return redirect("exports:job", pk=job.pk)
-        rows = rows_of(columns, qs.iterator(chunk_size=2000))
+        progress = None
     else:
-        handle.total(qs.count())
-        rows = rows_of(columns, qs.iterator(chunk_size=2000), progress=handle.progress)
-    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows)
+        handle.total(qs.count() if isinstance(qs, QuerySet) else len(qs))
+        progress = handle.progress
+    written = 0
+
+    def counted(rows: Any) -> Any:
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    body = xlsx_bytes(
+        str(title), [str(c.label) for c in columns], counted(rows_of(columns, objects, progress))
+    )
+    _audit(request, "list.export", title=str(title),
+           after={"rows": written, "job": handle.job_id if handle else None})  # fmt: skip
     when = stamp()
     return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 
@@ -83,6 +119,7 @@ def export_job_start(request: HttpRequest, *, title: str) -> ExportJob:
         path=request.path[:300],
         query=params.urlencode(),
     )
+    _audit(request, "list.export_job", title=job.title, after={"job": job.pk})
     from .tasks import run_export_job
 
     transaction.on_commit(lambda: run_export_job(job.pk))
