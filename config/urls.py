@@ -25,6 +25,7 @@ urlpatterns = [
     path("support/", include("sheyin.support.urls")),
     path("supervision/", include("sheyin.supervision.urls")),
     path("ratings/", include("sheyin.ratings.urls")),
+    path("exports/", include("sheyin.common.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
 ]

@@ -14,13 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import login_required, permission_required, public
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, list_view, paginate
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import outlets_for
 
 from . import help as guides
@@ -100,10 +102,22 @@ USER_LIST = ListSpec(
 )
 
 
+USER_COLUMNS = [
+    Column(gettext_lazy("账号"), lambda u: u.username), Column(gettext_lazy("姓名"), lambda u: u.display_name),
+    Column(gettext_lazy("角色"), lambda u: "；".join(str(a.get_role_display()) for a in u.assignments.all())),
+    Column(gettext_lazy("所属机构"), lambda u: "；".join(str(a.agency or a.bank or a.outlet or "") for a in u.assignments.all())),
+    Column(gettext_lazy("状态"), lambda u: gettext_lazy("启用") if u.is_active else gettext_lazy("停用")),
+    Column(gettext_lazy("最近登录"), lambda u: u.last_login),
+]  # fmt: skip
+
+
 @list_view(USER_LIST)
 @permission_required("accounts.view_users")
 def user_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(users_for(request.user), request, USER_LIST).distinct()
+    if request.GET.get("export") == "xlsx":
+        return export_response(request, filename="users", title=_("用户"), columns=USER_COLUMNS,
+                               qs=qs.prefetch_related("assignments__agency", "assignments__bank", "assignments__outlet"))  # fmt: skip
     from .roles import Role
 
     return render(

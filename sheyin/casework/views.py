@@ -20,9 +20,11 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.roles import Role
 from sheyin.common.access import permission_required, public
+from sheyin.common.batch import report, run_batch, selected_ids
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
@@ -143,11 +145,13 @@ CASE_LIST = ListSpec(
     filters={
         "status": "status",
         "item": "item_code",
-        "outlet": "outlet_id",
+        **scope_filters("outlet"),
         "from": "called_at__date__gte",
         "to": "called_at__date__lte",
     },
     order_by=("-called_at", "-id"),
+    sorts={"called": "called_at", "receipt": "receipt_no"},
+    empty_hint=gettext_lazy("请放宽日期范围、所在区、银行或网点等查询条件；按受理编号查找须输入完整编号。"),
 )
 CASE_COLUMNS = [
     Column(gettext_lazy("受理编号"), lambda c: c.receipt_no),
@@ -177,7 +181,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("casework.export"):
             raise PermissionDenied
-        return xlsx_response("cases", _("受理记录"), CASE_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(request, filename="cases", title=_("受理记录"), columns=CASE_COLUMNS, qs=qs)
     ctx = {"page_obj": paginate(qs, request), "statuses": CaseStatus.choices}
     return render(request, "casework/_case_rows.html" if request.htmx else "casework/case_list.html", ctx)
 
@@ -392,8 +396,8 @@ def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-HANDOVER_LIST = ListSpec(search_fields=("number", "outlet__name"), filters={"status": "status", "outlet": "outlet_id"},
-                         order_by=("-created_at", "-id"))  # fmt: skip
+HANDOVER_LIST = ListSpec(search_fields=("number", "outlet__name"), filters={"status": "status", **scope_filters("outlet")},
+                         order_by=("-created_at", "-id"), sorts={"created": "created_at", "number": "number"})  # fmt: skip
 
 
 def _can_see_handovers(user: Any) -> bool:
@@ -421,6 +425,15 @@ HANDOVER_COLUMNS = [
 def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.handovers_for(request.user), pk=pk)
     flag_form = FlagForm(request.POST if request.POST.get("action") == "flag" else None)
+    if request.method == "POST" and request.POST.get("batch") == "receive":
+        # Batch confirmation: each ticked record through archive_confirm, audited per record.
+        if not request.user.has_perm("casework.confirm_handover"):
+            raise PermissionDenied
+        result = run_batch(selected_ids(request), batch.records.select_related("case"),
+                           lambda r: services.archive_confirm(record_=r, by=request.user),
+                           label=lambda r: r.case.receipt_no)  # fmt: skip
+        report(request, result, _("确认接收"))
+        return redirect("casework:handover_detail", pk=pk)
     if request.method == "POST":
         action = request.POST.get("action")
         rec = None
@@ -454,6 +467,9 @@ def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "batch": batch, "records": records, "flag_form": flag_form,
         "can_confirm": request.user.has_perm("casework.confirm_handover"),
         "can_handover": request.user.has_perm("casework.handover"),
+        "batch_confirm": request.user.has_perm("casework.confirm_handover")
+        and any(r.status == "sent" for r in records),
+        "batch_actions": [("receive", _("批量确认接收"), "success")],
     })  # fmt: skip
 
 

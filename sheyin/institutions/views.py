@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
 
@@ -46,7 +47,9 @@ def outlet_list(request: AuthedRequest) -> HttpResponse:
         if not request.user.has_perm("institutions.export"):
             messages.error(request, _("您没有导出权限。"))
             return redirect(request.path)
-        return xlsx_response("outlets", _("合作网点"), OUTLET_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(
+            request, filename="outlets", title=_("合作网点"), columns=OUTLET_COLUMNS, qs=qs
+        )
     ctx = {
         "page_obj": paginate(qs, request),
         "districts": selectors.districts(),

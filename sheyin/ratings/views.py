@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.common.net import client_address
 from sheyin.institutions import selectors as inst
 
@@ -100,8 +101,13 @@ def rate_done(request: HttpRequest) -> HttpResponse:
 # --- Staff: ratings ------------------------------------------------------------------------------
 RATING_LIST = ListSpec(
     search_fields=("outlet__name", "item_name", "comment"),
-    filters={"level": "level", "channel": "channel", "district": "district_id", "bank": "bank_id"},
+    filters={
+        "level": "level",
+        "channel": "channel",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("-created_at", "-id"),
+    sorts={"created": "created_at"},
 )
 RATING_COLUMNS = [
     Column(gettext_lazy("评价时间"), lambda r: r.created_at),
@@ -139,8 +145,9 @@ def rating_list(request: AuthedRequest) -> HttpResponse:
 # --- Staff: bad-review handling ------------------------------------------------------------------
 BAD_LIST = ListSpec(
     search_fields=("outlet__name", "rating__comment", "rating__item_name"),
-    filters={"status": "status", "district": "district_id", "bank": "bank_id"},
+    filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("due_date", "-id"),
+    sorts={"due": "due_date", "opened": "opened_at"},
 )
 BAD_COLUMNS = [
     Column(gettext_lazy("产生时间"), lambda b: b.opened_at),
@@ -308,6 +315,14 @@ def statistics_view(request: AuthedRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+RANKING_COLUMNS = [
+    Column(gettext_lazy("全市排名"), lambda r: r["city_rank"]), Column(gettext_lazy("区内排名"), lambda r: r["district_rank"]),
+    Column(gettext_lazy("网点"), lambda r: r["outlet"].name), Column(gettext_lazy("所在区"), lambda r: r["outlet"].district.name),
+    Column(gettext_lazy("满意率"), lambda r: r["satisfaction_rate_pct"]), Column(gettext_lazy("评价数"), lambda r: r["ratings"]),
+    Column(gettext_lazy("差评数"), lambda r: r["bad"]), Column(gettext_lazy("差评整改率"), lambda r: r["rectification_rate_pct"]),
+]  # fmt: skip
+
+
 @permission_required("ratings.view_statistics")
 def ranking(request: AuthedRequest) -> HttpResponse:
     month = _month(request.GET.get("month"))
@@ -316,6 +331,11 @@ def ranking(request: AuthedRequest) -> HttpResponse:
     for r in rows:
         r["satisfaction_rate_pct"] = _pct(r["satisfaction_rate"])
         r["rectification_rate_pct"] = _pct(r["rectification_rate"])
+    if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("ratings.export"):
+            raise PermissionDenied
+        return export_response(request, filename="ranking", title=_("网点月度排名"), columns=RANKING_COLUMNS,
+                               qs=rows)  # fmt: skip
     return render(request, "ratings/ranking.html", {"rows": rows, "month": month, **_filter_options()})
 
 

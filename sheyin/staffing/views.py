@@ -22,9 +22,11 @@ from sheyin.accounts.models import User
 from sheyin.accounts.roles import LEVEL, Level, Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required, public
+from sheyin.common.batch import report, run_batch, selected_ids
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.models import Agency, OutletStatus
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
 
@@ -87,11 +89,9 @@ def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
 STAFF_LIST = ListSpec(
     search_fields=("name", "employee_no", "outlet__name"),
     filters={
-        "outlet": "outlet_id",
         "post": "post",
         "status": "status",
-        "district": "district_id",
-        "bank": "bank_id",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("outlet__code", "name"),
 )
@@ -750,9 +750,10 @@ def agreement_file(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 GRANT_LIST = ListSpec(
     search_fields=("staff__name", "staff__employee_no", "outlet__name"),
-    filters={"status": "status", "outlet": "outlet_id", "channel": "channels__contains",
+    filters={"status": "status", **scope_filters("outlet"), "channel": "channels__contains",
              "category": "categories__contains"},
-    order_by=("-created_at",),
+    order_by=("-created_at", "-id"),
+    sorts={"created": "created_at", "until": "valid_until"},
 )  # fmt: skip
 GRANT_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda g: g.staff.name),
@@ -770,19 +771,31 @@ GRANT_COLUMNS = [
 @list_view(GRANT_LIST)
 @permission_required("staffing.view")
 def grant_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("batch") in ("approve", "reject"):
+        # Batch decision: each ticked grant through grant_decide (maker-checker, scope, audit per grant).
+        action = request.POST["batch"]
+        result = run_batch(selected_ids(request), selectors.grants_for(request.user).select_related("staff"),
+                           lambda g: services.grant_decide(grant=g, action=action,
+                                                           note=request.POST.get("note", ""), by=request.user),
+                           label=lambda g: g.staff.name)  # fmt: skip
+        report(request, result, _("批准") if action == "approve" else _("驳回"))
+        return redirect(request.get_full_path())
     qs = apply(selectors.grants_for(request.user), request, GRANT_LIST)
     if request.GET.get("expiring") == "1":
         today = timezone.localdate()
         qs = qs.filter(status=GrantStatus.ACTIVE, valid_until__lte=today + dt.timedelta(
             days=selectors.rules().reminder_days))  # fmt: skip
     if request.GET.get("export") == "xlsx" and request.user.has_perm("staffing.export"):
-        return xlsx_response("grants", _("业务权限"), GRANT_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(request, filename="grants", title=_("业务权限"), columns=GRANT_COLUMNS, qs=qs)
     from sheyin.catalogue.choices import Category, Channel
 
     pending = selectors.grants_for(request.user).filter(status=GrantStatus.PROPOSED).count()
     return render(request, "staffing/grant_list.html", {
         "page_obj": paginate(qs, request), "statuses": GrantStatus.choices, "channels": Channel.choices,
-        "categories": Category.choices, "pending": pending})  # fmt: skip
+        "categories": Category.choices, "pending": pending,
+        "batch_decide": request.user.has_perm("staffing.approve_grant") and pending > 0,
+        "batch_actions": [("approve", _("批量批准"), "success"), ("reject", _("批量驳回"), "outline-danger")],
+        "batch_reason": _("审批意见（驳回必填）")})  # fmt: skip
 
 
 @permission_required("staffing.propose_grant")

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 
 from . import selectors, services
 from .appraisal import appraisal_compute
@@ -25,7 +26,7 @@ from .models import Appraisal, Finding, SupervisionSettings
 from .workflow import FindingStatus, RectificationStatus
 
 FINDING_SPEC = ListSpec(search_fields=("number", "title", "outlet__name"),
-                        filters={"status": "status", "source": "source"}, order_by=("-found_at", "-id"))  # fmt: skip
+                        filters={"status": "status", "source": "source", **scope_filters("outlet", district="district_id", bank="bank_id")}, order_by=("-found_at", "-id"))  # fmt: skip
 FINDING_COLUMNS = [
     Column(_("编号"), lambda f: f.number), Column(_("网点"), lambda f: f.outlet.name),
     Column(_("来源"), lambda f: f.get_source_display()), Column(_("标题"), lambda f: f.title),
@@ -77,15 +78,27 @@ def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 RECTIFICATION_SPEC = ListSpec(
     search_fields=("finding__title", "outlet__name"),
-    filters={"status": "status"},
+    filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("-ordered_at", "-id"),
+    sorts={"ordered": "ordered_at", "due": "due_date"},
+    empty_hint=_("没有符合条件的整改。整改由检查或数据分析发现的问题下达。"),
 )
+
+
+RECTIFICATION_COLUMNS = [
+    Column(_("网点"), lambda r: r.outlet.name), Column(_("问题"), lambda r: r.finding.title),
+    Column(_("整改要求"), lambda r: r.requirement), Column(_("下达时间"), lambda r: r.ordered_at),
+    Column(_("整改期限"), lambda r: r.due_date), Column(_("状态"), lambda r: r.get_status_display()),
+]  # fmt: skip
 
 
 @list_view(RECTIFICATION_SPEC)
 @permission_required("supervision.view_findings")
 def rectification_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.rectifications(request.user), request, RECTIFICATION_SPEC)
+    if request.GET.get("export") == "xlsx":
+        return export_response(request, filename="rectifications", title=_("整改记录"), columns=RECTIFICATION_COLUMNS,
+                               qs=qs.select_related("outlet", "finding"))  # fmt: skip
     return render(request, "supervision/rectification_list.html",
                   {"page_obj": paginate(qs, request), "statuses": RectificationStatus.choices})  # fmt: skip
 
@@ -114,9 +127,24 @@ def rectification_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 APPRAISAL_SPEC = ListSpec(
     search_fields=("outlet__name",),
-    filters={"year": "year", "quarter": "quarter", "grade": "grade"},
+    filters={
+        "year": "year",
+        "quarter": "quarter",
+        "grade": "grade",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("-year", "-quarter", "rank_city"),
+    empty_hint=_("没有符合条件的考核结果。市级经办机构按季度计算考核后，结果显示在这里。"),
 )
+
+
+APPRAISAL_COLUMNS = [
+    Column(_("年度"), lambda a: a.year), Column(_("季度"), lambda a: a.quarter or _("全年")),
+    Column(_("网点"), lambda a: a.outlet.name), Column(_("所在区"), lambda a: a.district.name),
+    Column(_("银行"), lambda a: a.bank.name), Column(_("总分"), lambda a: a.score),
+    Column(_("等级"), lambda a: a.get_grade_display()), Column(_("区内排名"), lambda a: a.rank_district),
+    Column(_("全市排名"), lambda a: a.rank_city),
+]  # fmt: skip
 
 
 @list_view(APPRAISAL_SPEC)
@@ -142,6 +170,9 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC).order_by(
         "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
     )
+    if request.GET.get("export") == "xlsx":
+        return export_response(request, filename="appraisals", title=_("考核结果"), columns=APPRAISAL_COLUMNS,
+                               qs=qs.select_related("outlet", "district", "bank"))  # fmt: skip
     return render(request, "supervision/appraisal_list.html", {
         "page_obj": paginate(qs, request), "grades": Appraisal.Grade.choices,
         "proposals": selectors.proposals(request.user).filter(status="proposed"),

@@ -11,14 +11,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of
 from sheyin.catalogue.selectors import proposals_by_action
 from sheyin.common.access import permission_required
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import ListSpec, apply, list_view, paginate
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.models import Agency, Bank
 
 from . import selectors, services
@@ -119,10 +121,20 @@ CONSULTATION_SPEC = ListSpec(
 )
 
 
+CONSULTATION_COLUMNS = [
+    Column(gettext_lazy("会商时间"), lambda c: c.held_at), Column(gettext_lazy("会商主题"), lambda c: c.title),
+    Column(gettext_lazy("组织机构"), lambda c: c.agency.name), Column(gettext_lazy("参会银行"), lambda c: c.bank.name if c.bank else ""),
+    Column(gettext_lazy("参会人员"), lambda c: c.attendees), Column(gettext_lazy("议定事项"), lambda c: c.decisions),
+]  # fmt: skip
+
+
 @list_view(CONSULTATION_SPEC)
 @permission_required("supervision.view_consultations")
 def consultation_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.consultations(request.user), request, CONSULTATION_SPEC)
+    if request.GET.get("export") == "xlsx":
+        return export_response(request, filename="consultations", title=_("会商记录"), columns=CONSULTATION_COLUMNS,
+                               qs=qs.select_related("agency", "bank"))  # fmt: skip
     return render(request, "supervision/consultation_list.html", {"page_obj": paginate(qs, request)})
 
 

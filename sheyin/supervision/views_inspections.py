@@ -7,17 +7,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
@@ -47,6 +50,13 @@ PLAN_SPEC = ListSpec(
 )
 
 
+PLAN_COLUMNS = [
+    Column(gettext_lazy("区经办机构"), lambda p: p.district.name), Column(gettext_lazy("年度"), lambda p: p.year),
+    Column(gettext_lazy("季度"), lambda p: p.quarter), Column(gettext_lazy("检查数"), lambda p: p.n),
+    Column(gettext_lazy("已完成"), lambda p: p.n_done), Column(gettext_lazy("编制时间"), lambda p: p.created_at),
+]  # fmt: skip
+
+
 @list_view(PLAN_SPEC)
 @permission_required("supervision.view_inspections")
 def plan_list(request: AuthedRequest) -> HttpResponse:
@@ -69,6 +79,12 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, _("检查计划已编制：每个运营中网点本季度至少检查一次。"))
                 return redirect("supervision:plan_detail", pk=plan.pk)
     qs = apply(selectors.plans(request.user), request, PLAN_SPEC)
+    if request.GET.get("export") == "xlsx":
+        counted = qs.select_related("district").annotate(
+            n=Count("inspections"), n_done=Count("inspections", filter=Q(inspections__status=InspectionStatus.DONE))
+        )  # fmt: skip
+        return export_response(request, filename="inspection-plans", title=_("检查计划"), columns=PLAN_COLUMNS,
+                               qs=counted)  # fmt: skip
     page = paginate(qs, request)
     rows = [
         (p, p.inspections.count(), p.inspections.filter(status=InspectionStatus.DONE).count()) for p in page
@@ -78,8 +94,14 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 INSPECTION_SPEC = ListSpec(
     search_fields=("outlet__name", "outlet__code"),
-    filters={"status": "status", "reason": "reason"},
+    filters={
+        "status": "status",
+        "reason": "reason",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("scheduled_date", "id"),
+    sorts={"scheduled": "scheduled_date"},
+    empty_hint=_("没有符合条件的检查。可放宽查询条件，或在检查计划中安排检查。"),
 )
 
 

@@ -15,6 +15,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "support.raise_for_outlet": {Role.BANK_ADMIN},
     "support.answer": _DISTRICT | _MUNICIPAL,
     "support.manage_contacts": {Role.DISTRICT_ADMIN} | _MUNICIPAL,
+    # Handing tickets to another officer (one at a time or in a batch from the list).
+    "support.assign": {Role.DISTRICT_ADMIN} | _MUNICIPAL,
     "support.log_guidance": {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER} | _MUNICIPAL,
     "support.publish_faq": {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER} | _MUNICIPAL,
     "support.edit_settings": _MUNICIPAL - {Role.MUNICIPAL_OFFICER},

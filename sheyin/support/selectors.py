@@ -43,3 +43,24 @@ def tickets_due(start: Any, end: Any) -> QuerySet[Any]:
         .annotate(n=Count("id"), ok=Count("id", filter=Q(closed_at__date__lte=F("close_due"))))
         .order_by()
     )
+
+
+def assignees_for(user: Any) -> QuerySet[Any]:
+    """Whom `user` may hand tickets to: active officers of their own district, or for the municipal center
+    every district's officers and its own staff (the service checks each ticket's district again)."""
+    from django.contrib.auth import get_user_model
+
+    from sheyin.accounts.models import RoleAssignment
+    from sheyin.accounts.roles import Role
+    from sheyin.accounts.scope import assignments_of
+
+    district_roles = [Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR]
+    municipal_roles = [Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER]
+    mine = list(assignments_of(user))
+    if any(a.role in municipal_roles for a in mine):
+        wanted = Q(role__in=district_roles) | Q(role__in=municipal_roles)
+    else:
+        own = [a.agency_id for a in mine if a.agency_id and a.role in district_roles]
+        wanted = Q(role__in=district_roles, agency_id__in=own)
+    ids = RoleAssignment.objects.filter(wanted).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username")

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.common.access import permission_required
+from sheyin.common.batch import report, run_batch, selected_ids
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.models import Agency, Outlet
 
 from . import selectors, services
@@ -36,8 +38,15 @@ from .workflow import TicketStatus, may_close
 
 TICKET_SPEC = ListSpec(
     search_fields=("number", "title", "description", "outlet__name"),
-    filters={"status": "status", "category": "category", "escalation": "escalation"},
+    filters={
+        "status": "status",
+        "category": "category",
+        "escalation": "escalation",
+        **scope_filters("outlet", district="district_id", bank="bank_id"),
+    },
     order_by=("-raised_at", "-id"),
+    sorts={"raised": "raised_at", "reply_due": "reply_due", "close_due": "close_due"},
+    empty_hint=_("没有符合条件的问题工单。可放宽查询条件；网点遇到问题时通过“提出问题”提出。"),
 )
 TICKET_COLUMNS = [
     Column(_("工单号"), lambda t: t.number), Column(_("网点"), lambda t: t.outlet.name),
@@ -56,12 +65,35 @@ def _error(request: AuthedRequest, exc: ValidationError) -> None:
 @list_view(TICKET_SPEC)
 @permission_required("support.view")
 def ticket_list(request: AuthedRequest) -> HttpResponse:
+    can_assign = request.user.has_perm("support.assign")
+    if request.method == "POST" and request.POST.get("batch") == "assign":
+        # Batch assignment: each ticked ticket through ticket_assign (scope, permission, audit per ticket).
+        if not can_assign:
+            raise PermissionDenied
+        assignee = selectors.assignees_for(request.user).filter(pk=request.POST.get("target") or 0).first()
+        if assignee is None:
+            messages.error(request, _("请选择指派给谁。"))
+        else:
+            result = run_batch(selected_ids(request), selectors.tickets(request.user),
+                               lambda t: services.ticket_assign(ticket=t, assignee=assignee, by=request.user),
+                               label=lambda t: t.number)  # fmt: skip
+            report(request, result, _("指派"))
+        return redirect(request.get_full_path())
     qs = apply(selectors.tickets(request.user), request, TICKET_SPEC)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("tickets", _("问题工单"), TICKET_COLUMNS, qs)
-    return render(request, "support/ticket_list.html", {
-        "page_obj": paginate(qs, request), "statuses": TicketStatus.choices, "categories": Category.choices,
-    })  # fmt: skip
+        return export_response(request, filename="tickets", title=_("问题工单"), columns=TICKET_COLUMNS,
+                               qs=qs.select_related("outlet"))  # fmt: skip
+    ctx: dict[str, Any] = {
+        "page_obj": paginate(qs.select_related("outlet", "assignee"), request),
+        "statuses": TicketStatus.choices, "categories": Category.choices,
+    }  # fmt: skip
+    if can_assign:
+        ctx.update({
+            "batch_assign": True, "batch_actions": [("assign", _("批量指派"), "primary")],
+            "batch_choices": [(u.pk, u.display_name or u.username) for u in selectors.assignees_for(request.user)],
+            "batch_choices_label": _("指派给"),
+        })  # fmt: skip
+    return render(request, "support/ticket_list.html", ctx)
 
 
 @permission_required("support.raise")

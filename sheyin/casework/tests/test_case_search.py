@@ -86,6 +86,7 @@ def test_the_case_list_pages_in_a_bounded_number_of_queries(  # type: ignore[no-
         w.applicant = person(n)
         services.case_submit(case=accepted(w, WINDOW_ITEM), by=w.staff)
     client.force_login(w.manager)
-    with django_assert_max_num_queries(15):
+    # a constant cost besides the rows: the district/bank/outlet filters ask how many records the scope offers
+    with django_assert_max_num_queries(18):
         page = client.get(reverse("casework:case_list"))
     assert page.status_code == 200

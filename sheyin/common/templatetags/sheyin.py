@@ -23,17 +23,43 @@ register.filter("mask_phone", mask_phone)
 register.filter("mask_name", mask_name)
 
 
-@register.filter
-def status_class(value: str) -> str:
-    return {
+STATUS_CLASS = {
         "operating": "success", "active": "success", "success": "success", "accepted": "info",
         "applying": "warning", "suspended": "secondary", "terminated": "dark", "ended": "dark",
         "failure": "danger", "denied": "danger", "prospect": "light",
         "completed": "success", "approved": "success", "done": "success", "closed": "success",
         "awaiting_review": "warning", "pending": "warning", "submitted": "warning", "open": "warning",
         "overdue": "danger", "rejected": "danger", "returned": "danger", "draft": "info",
-        "cancelled": "secondary", "withdrawn": "secondary",
-    }.get(str(value), "secondary")  # fmt: skip
+        "cancelled": "secondary", "withdrawn": "secondary", "proposed": "warning",
+        "queued": "info", "running": "warning", "failed": "danger", "confirmed": "success",
+        "assigned": "info", "in_progress": "warning", "resolved": "success", "filed": "success",
+        "revoked": "dark", "expired": "secondary", "signed": "success", "handed_over": "info",
+}  # fmt: skip
+# Bootstrap's light and warning badges need dark text (colour contrast, WCAG 2.1 AA).
+DARK_TEXT = {"light", "warning", "info"}
+
+
+@register.filter
+def status_class(value: str) -> str:
+    """The one status → colour map of every list and page (issue 18 item 3)."""
+    return STATUS_CLASS.get(str(value), "secondary")
+
+
+@register.simple_tag
+def status_tag(value: Any, label: Any = "") -> str:
+    """A status badge in the colour of `status_class`: `{% status_tag obj.status obj.get_status_display %}`."""
+    from django.utils.html import format_html
+
+    colour = status_class(str(value))
+    return format_html('<span class="badge text-bg-{}">{}</span>', colour, label or value)
+
+
+@register.inclusion_tag("includes/scope_filters.html", takes_context=True)
+def scope_filters(context: dict[str, Any]) -> dict[str, Any]:
+    """The district, bank and outlet selects of a list's filter form, only those the user's scope makes
+    meaningful (more than one record to choose from); options are the records of the scope."""
+    lq = context.get("list_query")
+    return {"fields": lq.scope_fields if lq is not None else []}
 
 
 @register.simple_tag(takes_context=True)

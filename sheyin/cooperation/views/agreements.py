@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.batch import report, run_batch, selected_ids
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
 from sheyin.institutions.selectors import districts
 
 from .. import selectors, services
@@ -25,7 +27,11 @@ from .common import form_errors_message, roles_of, run
 
 LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name", "outlet__name", "outlet__code"),
-    filters={"kind": "kind", "status": "status", "bank": "bank_id", "district": "agency_id"},
+    filters={
+        "kind": "kind",
+        "status": "status",
+        **scope_filters("outlet", district="agency_id", bank="bank_id"),
+    },
     order_by=("-created_at", "-id"),
 )
 COLUMNS = [
@@ -71,6 +77,22 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 def filing_list(request: HttpRequest) -> HttpResponse:
     """Signed district agreements with their filing deadline (10 working days by default) and status."""
     today = timezone.localdate()
+    can_check = request.user.has_perm("cooperation.check_filing")
+    if request.method == "POST" and request.POST.get("batch") in ("approve", "reject"):
+        # Batch check: each ticked filing through filing_check (maker-checker, scope, audit per filing).
+        if not can_check:
+            raise PermissionDenied
+        approve = request.POST["batch"] == "approve"
+        result = run_batch(
+            selected_ids(request),
+            selectors.filings_for(request.user).filter(status=FilingStatus.SUBMITTED),
+            lambda f: services.filing_check(
+                filing=f, approve=approve, reason=request.POST.get("note", ""), by=request.user
+            ),
+            label=lambda f: f.agreement.number,
+        )
+        report(request, result, _("通过") if approve else _("退回"))
+        return redirect(request.get_full_path())
     qs = apply(selectors.filing_queue_for(request.user), request, LIST)
     state = request.GET.get("state", "")
     if state == "pending":
@@ -94,6 +116,12 @@ def filing_list(request: HttpRequest) -> HttpResponse:
                 selectors.filing_queue_for(request.user), today
             ).count(),
             "pending_count": selectors.filing_pending(selectors.filing_queue_for(request.user)).count(),
+            "batch_check": can_check and any(f and f.status == FilingStatus.SUBMITTED for _a, _o, f in rows),
+            "batch_actions": [
+                ("approve", _("批量通过"), "success"),
+                ("reject", _("批量退回"), "outline-danger"),
+            ],
+            "batch_reason": _("审核意见（退回必填）"),
         },
     )
 

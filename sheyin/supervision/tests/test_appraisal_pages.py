@@ -38,7 +38,7 @@ def test_the_list_marks_insufficient_data_without_a_rank(client, world) -> None:
     html = client.get(reverse("supervision:appraisal_list"), {"grade": "insufficient"}).content.decode()
     a = Appraisal.objects.get(outlet=world["idle"])
     assert "数据不足" in html and reverse("supervision:appraisal_detail", args=[a.pk]) in html
-    assert world["bad"].name not in html
+    assert world["bad"].name not in html.split("<tbody", 1)[1]  # the outlet filter still offers it
     html = client.get(reverse("supervision:appraisal_list")).content.decode()
     assert "不合格" in html and "期间结束后才能正式考核" in html
 

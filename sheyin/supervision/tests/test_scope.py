@@ -99,3 +99,55 @@ def test_every_role_sees_exactly_its_scope(reference) -> None:
         if (rules > 0) != (level in (Level.ALL, Level.DISTRICT)):
             wrong.append(f"{role} AnalysisRule: saw {rules}")
     assert not wrong, wrong
+
+
+EXPORTS = {  # list → what names the row's owner in the file
+    "supervision:rectification_list": "outlet",
+    "supervision:appraisal_list": "outlet",
+    "supervision:plan_list": "district",
+    "supervision:consultation_list": "district",
+}
+
+
+def test_the_new_exports_hold_only_the_rows_of_the_scope(client, reference) -> None:  # type: ignore[no-untyped-def]
+    """Rectification, appraisal, plan and consultation exports (issue 18 item 3) for every role."""
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    load()
+    worlds = {}
+    for key, code in (("home", "110105"), ("other", "110108")):
+        o = outlet(code)
+        worlds[key] = {"o": o, "objs": build(o, people(o))}
+    home, other = worlds["home"]["o"], worlds["other"]["o"]
+    checked, wrong = 0, []
+    for role in Role:
+        level = LEVEL[role]
+        if level == Level.ALL:
+            user = user_with_role(role, agency=municipal())
+        elif level == Level.DISTRICT:
+            user = user_with_role(role, agency=home.district)
+        elif level == Level.BANK:
+            user = user_with_role(role, bank=home.bank)
+        else:
+            user = user_with_role(role, outlet=home)
+        client.force_login(user)
+        for name, owner in EXPORTS.items():
+            resp = client.get(
+                reverse(name), {"export": "xlsx", "year": 2025} if "appraisal" in name else {"export": "xlsx"}
+            )
+            if resp.status_code == 403:
+                continue
+            assert resp.status_code == 200, (role, name, resp.status_code)
+            checked += 1
+            ws = load_workbook(io.BytesIO(resp.content)).active
+            text = " ".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+            foreign = other.name if owner == "outlet" else other.district.name
+            if level != Level.ALL and foreign in text:
+                wrong.append(f"{role} {name}: {foreign}")
+            own = home.name if owner == "outlet" else home.district.name
+            if level in (Level.ALL, Level.DISTRICT) and own not in text:
+                wrong.append(f"{role} {name}: missing {own}")
+    assert checked >= 8 and not wrong, wrong
