@@ -8,11 +8,14 @@ verbose name, and the roles re-rendered in the viewer's language whatever langua
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import override, pgettext_lazy
 
@@ -280,6 +283,9 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name)
 
 
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _field(model: Any, key: str) -> Any:
     for name in (key, key.removesuffix("_id")):
         try:
@@ -299,6 +305,12 @@ def _value_words(field: Any, value: Any) -> str:
         return str(_("是") if value else _("否"))
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        # a time recorded in UTC (JSON) reads in the local time the rest of the page uses
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (
+            timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(moment) else value
+        )
     return str(value)
 
 

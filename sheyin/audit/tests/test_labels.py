@@ -53,3 +53,8 @@ def test_the_event_page_shows_the_changed_fields_in_words(client, reference) -> 
     ).content.decode()
     assert "合作状态" in body and "未合作" in body and "合作中" in body
     assert '"status"' not in body and "prospect" not in body
+
+
+def test_a_recorded_utc_time_reads_as_local_time() -> None:
+    rows = change_rows("", None, {"published_at": "2026-12-06T21:11:33.594Z"})
+    assert rows == [("published_at", "—", "2026-12-07 05:11:33")]  # Beijing time, UTC+8
