@@ -59,10 +59,14 @@ browser-deps: fonts
 	@command -v pdftoppm >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) poppler-utils)
 	@command -v msgfmt >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) gettext)
 
-# Debian's nginx for `python -m sheyin.bench load --hosts 2` (the balancer in front of two gunicorn
-# instances); not needed by the tests or the site. The benchmark starts its own nginx with a generated
+# What `python -m sheyin.bench load` needs: Locust in the venv (the `bench` extra), Redis, and Debian's
+# nginx for `--hosts 2` (the balancer in front of two gunicorn instances); not needed by the tests or the site. The benchmark starts its own nginx with a generated
 # configuration in a temporary folder, never the system's service.
-bench-deps:
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[bench]"
+	touch $@
+
+bench-deps: $(VENV)/.installed-bench
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || ($(SUDO) apt-get update -qq && $(APT) nginx-light)
 	@command -v redis-server >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) redis-server)
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import grp
+import importlib.util
 import os
 import pwd
 import secrets
@@ -243,8 +244,10 @@ def run_locust(endpoint: str, hosts: list[str], users: int, duration: int, env: 
            "-r", str(users), "-t", f"{duration}s", "--csv", str(prefix), "--only-summary",
            "--loglevel", "ERROR", "--stop-timeout", "5"]  # fmt: skip
     run_env = {**env, "LOAD_ENDPOINT": endpoint, "LOAD_HOSTS": ",".join(hosts)}
-    subprocess.run(cmd, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   cwd=ROOT, timeout=duration + 120)  # fmt: skip
+    log = Path(f"{prefix}_locust.log")
+    with log.open("wb") as err:
+        subprocess.run(cmd, env=run_env, stdout=subprocess.DEVNULL, stderr=err, check=False, cwd=ROOT,
+                       timeout=duration + 120)  # fmt: skip
     row: dict[str, Any] = {"endpoint": endpoint, "rps": 0.0, "p50": 0.0, "p99": 0.0, "n": 0, "errors": 0,
                            "error": ""}  # fmt: skip
     stats = Path(f"{prefix}_stats.csv")
@@ -260,6 +263,10 @@ def run_locust(endpoint: str, hosts: list[str], users: int, duration: int, env: 
             first = next(csv.DictReader(f), None)
             if first:
                 row["error"] = first.get("Error", "")[:80]
+    if not row["n"]:
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        row["error"] = (lines[-1] if lines else "Locust measured nothing")[:120]
+        _log(f"load: {endpoint}: no request measured: {row['error']}")
     return row
 
 
@@ -280,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     if not shutil.which("redis-server"):
-        print("load: redis-server is needed (Debian package redis-server)", file=sys.stderr)
+        print("load: redis-server is needed: run `make bench-deps` (Debian's redis-server)", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("locust") is None:
+        print("load: Locust is not installed: run `make bench-deps` (the `bench` extra)", file=sys.stderr)
         return 2
 
     env = dict(os.environ)
@@ -395,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'endpoint':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
     for r in rows:
         print(f"{r['endpoint']:<16} {r['rps']:8.1f} {r['p50']:8.0f} {r['p99']:8.0f} {r['n']:9d} {r['errors']:7d}"
-              + (f"  {r['error']}" if r["errors"] else ""))  # fmt: skip
+              + (f"  {r['error']}" if r["errors"] or not r["n"] else ""))  # fmt: skip
     by = {r["endpoint"]: r for r in rows}
     bare_json, bare_rw = by["bare_json"]["rps"], by["bare_rw"]["rps"]
     product = [r for r in rows if r["endpoint"] not in ANCHORS]
@@ -403,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = worst["rps"] / bare_rw if bare_rw else 0.0
     print(f"load: bare_json_rps={bare_json:.0f} bare_rw_rps={bare_rw:.0f} min_ratio={ratio:.2f} "
           f"worst={worst['endpoint']}", flush=True)  # fmt: skip
-    return 0
+    return 1 if any(not r["n"] for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import runpy
 import subprocess
 
@@ -71,3 +72,20 @@ def test_two_hosts_without_nginx_are_refused_naming_make_bench_deps(monkeypatch,
     monkeypatch.setattr(load.pgdb, "create_database", no_database)
     assert load.main(["--hosts", "2"]) == 2
     assert "make bench-deps" in capsys.readouterr().err
+
+
+def test_the_benchmark_without_locust_is_refused_naming_make_bench_deps(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(load.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "locust" else find_spec(name)
+    )
+
+    def no_database(name: str) -> None:
+        raise AssertionError("no database may be created")
+
+    monkeypatch.setattr(load.pgdb, "create_database", no_database)
+    assert load.main(["--hosts", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Locust" in err
+    assert "make bench-deps" in err
