@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test assets translations fonts setup lint typecheck migrations-check pytest browser-deps clean
+.PHONY: run test install install-test assets translations fonts setup lint typecheck migrations-check pytest browser-deps bench-deps clean
 
 # The site and two Huey workers: the short queue (audit sealing, reminders, every periodic job) and the
 # long queue (site recommendations), so sealing never waits behind a plan; Ctrl-C stops all three.
@@ -58,6 +58,17 @@ browser-deps: fonts
 	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) chromium)
 	@command -v pdftoppm >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) poppler-utils)
 	@command -v msgfmt >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) gettext)
+
+# What `python -m sheyin.bench load` needs: Locust in the venv (the `bench` extra), Redis, and Debian's
+# nginx for `--hosts 2` (the balancer in front of two gunicorn instances); not needed by the tests or the site. The benchmark starts its own nginx with a generated
+# configuration in a temporary folder, never the system's service.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[bench]"
+	touch $@
+
+bench-deps: $(VENV)/.installed-bench
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || ($(SUDO) apt-get update -qq && $(APT) nginx-light)
+	@command -v redis-server >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(APT) redis-server)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

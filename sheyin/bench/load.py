@@ -12,9 +12,12 @@
    as in production (`REDIS_URL`), stopped at the end.
 3. `--hosts` gunicorn instances, each `gunicorn -c config/gunicorn.conf.py` (sync workers, `--preload`,
    `--workers` each) with `sheyin.bench.load_settings`: the production settings plus two anchor views
-   in the benchmark's own URLconf (`sheyin.bench.load_urls`, never in the product's URLs). With two hosts
-   there is no balancer process on this machine (nginx is not installed): the load generator spreads its
-   users over the hosts round-robin, which is what a round-robin balancer does, without its cost.
+   in the benchmark's own URLconf (`sheyin.bench.load_urls`, never in the product's URLs).
+   With `--hosts 2`, Debian's nginx (`make bench-deps`) balances the two instances, as in production: a
+   configuration generated into the run's temporary folder (`nginx_config`: an upstream of both ports,
+   `least_conn`, keep-alive connections, its own pid file, logs and temporary files, the current user),
+   run in the foreground as `nginx -p <folder> -c <folder>/nginx.conf` on a free port and stopped by its
+   PID at the end; Locust then talks to nginx only. Without nginx, `--hosts 2` is refused.
 4. For each endpoint, Locust headless (`--users` users, no think time) for `--duration` seconds: the
    anchors (a bare JSON view; a bare view doing one indexed read and one insert), the portal home, the
    nearest outlets to a random point, a signed API read (outlets, 20 per page), a signed API write (a
@@ -31,7 +34,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import grp
+import importlib.util
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -53,6 +59,78 @@ GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 ANCHORS = ["bare_json", "bare_rw"]
 ENDPOINTS = ["portal_home", "nearest", "api_read", "api_write", "workbench_list", "case_accept"]
 STAFF_SESSIONS = 8
+NGINX_HINT = "nginx is not installed: run `make bench-deps` (Debian's nginx-light)"
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx, also when /usr/sbin is not on a user's PATH."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+
+
+def nginx_config(prefix: Path, port: int, upstream_ports: list[int]) -> str:
+    """The balancer of `--hosts 2`: everything it writes stays in `prefix` (pid, logs, temporary files).
+
+    It sends `X-Forwarded-Proto: https`, as the nginx that terminates TLS in production does, and passes
+    the `X-Real-IP` each Locust user sends: those stand for the many client addresses a real site sees
+    (a production nginx overwrites it with `$remote_addr`: docs/operations.md). `Host` keeps the port, so
+    the CSRF check of the case acceptance compares its Referer with the address Locust used.
+    """
+    user = ""
+    if os.geteuid() == 0:  # nginx would drop its workers to `nobody`, who cannot write in `prefix`
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};\n"
+    servers = "".join(f"        server 127.0.0.1:{p};\n" for p in upstream_ports)
+    return f"""# python -m sheyin.bench load --hosts {len(upstream_ports)}: nginx -p {prefix} -c {prefix}/nginx.conf
+{user}daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+
+events {{
+    worker_connections 1024;
+}}
+
+http {{
+    access_log {prefix}/access.log combined buffer=64k flush=1s;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    client_max_body_size 6m;
+
+    upstream sheyin {{
+        least_conn;
+{servers}        keepalive 16;
+    }}
+
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://sheyin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Real-IP $http_x_real_ip;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(nginx: str, prefix: Path, upstream_ports: list[int]) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx in the foreground (its master is the returned process) on a free port, after `nginx -t`."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(nginx_config(prefix, port, upstream_ports), encoding="utf-8")
+    cmd = [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+    subprocess.run([*cmd, "-t", "-q"], check=True, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL), port
 
 
 def _log(msg: str) -> None:
@@ -166,8 +244,10 @@ def run_locust(endpoint: str, hosts: list[str], users: int, duration: int, env: 
            "-r", str(users), "-t", f"{duration}s", "--csv", str(prefix), "--only-summary",
            "--loglevel", "ERROR", "--stop-timeout", "5"]  # fmt: skip
     run_env = {**env, "LOAD_ENDPOINT": endpoint, "LOAD_HOSTS": ",".join(hosts)}
-    subprocess.run(cmd, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   cwd=ROOT, timeout=duration + 120)  # fmt: skip
+    log = Path(f"{prefix}_locust.log")
+    with log.open("wb") as err:
+        subprocess.run(cmd, env=run_env, stdout=subprocess.DEVNULL, stderr=err, check=False, cwd=ROOT,
+                       timeout=duration + 120)  # fmt: skip
     row: dict[str, Any] = {"endpoint": endpoint, "rps": 0.0, "p50": 0.0, "p99": 0.0, "n": 0, "errors": 0,
                            "error": ""}  # fmt: skip
     stats = Path(f"{prefix}_stats.csv")
@@ -183,6 +263,10 @@ def run_locust(endpoint: str, hosts: list[str], users: int, duration: int, env: 
             first = next(csv.DictReader(f), None)
             if first:
                 row["error"] = first.get("Error", "")[:80]
+    if not row["n"]:
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        row["error"] = (lines[-1] if lines else "Locust measured nothing")[:120]
+        _log(f"load: {endpoint}: no request measured: {row['error']}")
     return row
 
 
@@ -197,8 +281,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the database this run builds")
     ap.add_argument("--only", default="", help="comma-separated endpoints (the anchors always run)")
     args = ap.parse_args(argv)
+    nginx = nginx_binary() if args.hosts > 1 else None
+    if args.hosts > 1 and not nginx:
+        print(f"load: --hosts {args.hosts} puts nginx in front of the gunicorn instances; {NGINX_HINT}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if not shutil.which("redis-server"):
-        print("load: redis-server is needed (Debian package redis-server)", file=sys.stderr)
+        print("load: redis-server is needed: run `make bench-deps` (Debian's redis-server)", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("locust") is None:
+        print("load: Locust is not installed: run `make bench-deps` (the `bench` extra)", file=sys.stderr)
         return 2
 
     env = dict(os.environ)
@@ -264,18 +356,26 @@ def main(argv: list[str] | None = None) -> int:
             LOAD_SESSIONS=",".join(prep["sessions"]),
             LOAD_CSRF=secrets.token_hex(16),  # 32 characters: a CSRF secret, sent as cookie and as token
         )
-        hosts = []
+        ports = []
         for _ in range(args.hosts):
             port = _free_port()
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)],
                 env={**env, "SHEYIN_BIND": f"127.0.0.1:{port}"}, cwd=ROOT,
             ))  # fmt: skip
-            hosts.append(f"http://127.0.0.1:{port}")
-        for h in hosts:
-            _wait_http(h + "/__bench__/json")
-        _log(f"load: {args.hosts} host(s) x {args.workers} sync workers (--preload), {args.users} users, "
-             f"{args.duration} s per endpoint")  # fmt: skip
+            ports.append(port)
+        for port in ports:
+            _wait_http(f"http://127.0.0.1:{port}/__bench__/json")
+        hosts = [f"http://127.0.0.1:{ports[0]}"]
+        front = ""
+        if nginx:
+            proc, port = start_nginx(nginx, tmp / "nginx", ports)
+            procs.append(proc)
+            hosts = [f"http://127.0.0.1:{port}"]
+            _wait_http(hosts[0] + "/__bench__/json")
+            front = f" behind nginx (least_conn, port {port})"
+        _log(f"load: {args.hosts} host(s) x {args.workers} sync workers (--preload){front}, {args.users} "
+             f"users, {args.duration} s per endpoint")  # fmt: skip
         only = [e for e in args.only.split(",") if e]
         rows = [run_locust(e, hosts, args.users, args.duration, env, tmp)
                 for e in ANCHORS + [e for e in ENDPOINTS if not only or e in only]]  # fmt: skip
@@ -305,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'endpoint':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
     for r in rows:
         print(f"{r['endpoint']:<16} {r['rps']:8.1f} {r['p50']:8.0f} {r['p99']:8.0f} {r['n']:9d} {r['errors']:7d}"
-              + (f"  {r['error']}" if r["errors"] else ""))  # fmt: skip
+              + (f"  {r['error']}" if r["errors"] or not r["n"] else ""))  # fmt: skip
     by = {r["endpoint"]: r for r in rows}
     bare_json, bare_rw = by["bare_json"]["rps"], by["bare_rw"]["rps"]
     product = [r for r in rows if r["endpoint"] not in ANCHORS]
@@ -313,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = worst["rps"] / bare_rw if bare_rw else 0.0
     print(f"load: bare_json_rps={bare_json:.0f} bare_rw_rps={bare_rw:.0f} min_ratio={ratio:.2f} "
           f"worst={worst['endpoint']}", flush=True)  # fmt: skip
-    return 0
+    return 1 if any(not r["n"] for r in rows) else 0
 
 
 if __name__ == "__main__":

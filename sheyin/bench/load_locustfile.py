@@ -1,8 +1,9 @@
 """Locust user of `python -m sheyin.bench load` (run by it as `locust -f <this file> --headless`).
 
 It does not import Django: the benchmark passes what a user needs in the environment — the endpoint to
-drive, the hosts (users are spread over them round-robin), the API client's key and secret, the staff
-sessions (each user takes its own) and the outlet tickets are raised for. Every request carries
+drive, the host (gunicorn itself, or the nginx in front of two gunicorn instances with `--hosts 2`; given
+several, users are spread over them round-robin), the API client's key and secret, the staff sessions
+(each user takes its own) and the outlet tickets are raised for. Every request carries
 `X-Forwarded-Proto: https` and `X-Real-IP`, as nginx in front of gunicorn would send them; cookies are
 sent as a header because the production cookies are `Secure` and the wire here is plain HTTP on the
 loopback.
