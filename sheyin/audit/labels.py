@@ -289,9 +289,11 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 def _field(model: Any, key: str) -> Any:
     for name in (key, key.removesuffix("_id")):
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except (FieldDoesNotExist, AttributeError):
             continue
+        if getattr(field, "concrete", False):  # a reverse relation has the name but no words of its own
+            return field
     return None
 
 

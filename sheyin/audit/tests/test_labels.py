@@ -58,3 +58,8 @@ def test_the_event_page_shows_the_changed_fields_in_words(client, reference) -> 
 def test_a_recorded_utc_time_reads_as_local_time() -> None:
     rows = change_rows("", None, {"published_at": "2026-12-06T21:11:33.594Z"})
     assert rows == [("published_at", "—", "2026-12-07 05:11:33")]  # Beijing time, UTC+8
+
+
+def test_a_key_named_like_a_reverse_relation_stays_as_recorded() -> None:
+    # "outlets" on a bank is the reverse side of the outlets' foreign key, not a field with words
+    assert change_rows("institutions.bank", None, {"outlets": 3}) == [("outlets", "—", "3")]
