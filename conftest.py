@@ -66,10 +66,16 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    # which requests failed, to name them when a bare "Failed to load resource" line fails a test
+    failed: list[str] = []
+    pg.on(
+        "response",
+        lambda r: failed.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
+    )
     yield pg
     pg.wait_for_load_state("networkidle")  # no request may still be running when the database is emptied
     ctx.close()
-    assert not errors, f"browser console errors: {errors}"
+    assert not errors, f"browser console errors: {errors}; failed requests: {failed}"
 
 
 def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
