@@ -57,6 +57,20 @@ from .base import (
 from .terminations import execute_termination, schedule_bank_end
 
 
+def _agreement_event(action: str, ag: Agreement, *, by: Any, detail: str) -> None:
+    """A step on an agreement in its timeline: the outlet's, the bank's and (for an outlet agreement) the
+    district's."""
+    timeline_event(
+        action,
+        by=by,
+        outlet=ag.outlet,
+        bank=ag.bank,
+        district=ag.agency if ag.outlet_id else None,
+        obj=ag,
+        detail=detail,
+    )
+
+
 def agreement_create(
     *,
     kind: str,
@@ -207,15 +221,7 @@ def agreement_object(
         obj = RenewalObjection.objects.create(
             agreement=ag, party=party, reason=reason, term_end=ag.end_date, recorded_by=by
         )
-        timeline_event(
-            "agreement.object",
-            by=by,
-            outlet=ag.outlet,
-            bank=ag.bank,
-            district=ag.agency if ag.outlet_id else None,
-            obj=ag,
-            detail=reason,
-        )
+        _agreement_event("agreement.object", ag, by=by, detail=reason)
         audit_step(
             "agreement.object", by=by, obj=ag, reason=reason, after={"party": party, "term_end": ag.end_date}
         )
@@ -278,15 +284,7 @@ def renewal_objection_withdraw(
         o.withdrawn_at, o.withdrawn_by, o.withdraw_reason = timezone.now(), by, (reason or "").strip()[:300]
         o.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
         standing = ag.objections.filter(term_end=ag.end_date, withdrawn_at__isnull=True).exists()
-        timeline_event(
-            "agreement.objection_withdraw",
-            by=by,
-            outlet=ag.outlet,
-            bank=ag.bank,
-            district=ag.agency if ag.outlet_id else None,
-            obj=ag,
-            detail=o.withdraw_reason,
-        )
+        _agreement_event("agreement.objection_withdraw", ag, by=by, detail=o.withdraw_reason)
         audit_step(
             "agreement.objection_withdraw",
             by=by,
@@ -379,13 +377,10 @@ def agreements_renew_due(*, today: dt.date | None = None, by: Any = None) -> Ren
                 apply_transition(AGREEMENT, ag, "renew", by, system=True)
                 previous, ag.end_date = ag.end_date, end
                 ag.save(update_fields=["end_date", "status", "updated_at"])
-                timeline_event(
+                _agreement_event(
                     "agreement.renew",
+                    ag,
                     by=by,
-                    outlet=ag.outlet,
-                    bank=ag.bank,
-                    district=ag.agency if ag.outlet_id else None,
-                    obj=ag,
                     detail=_("第%(n)d期：%(s)s至%(e)s") % {"n": term_no, "s": start, "e": end},
                 )
                 audit_step(

@@ -6,6 +6,7 @@ Consultation the organising agency and the bank; AnalysisRule agency roles only.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -65,6 +66,18 @@ VISIBLE = {
 }  # fmt: skip
 
 
+def _user_at(role: Role, home: Any) -> Any:
+    """A user of the role placed at the home outlet's level (municipal, its district, its bank or itself)."""
+    level = LEVEL[role]
+    if level == Level.ALL:
+        return user_with_role(role, agency=municipal())
+    if level == Level.DISTRICT:
+        return user_with_role(role, agency=home.district)
+    if level == Level.BANK:
+        return user_with_role(role, bank=home.bank)
+    return user_with_role(role, outlet=home)
+
+
 def test_every_role_sees_exactly_its_scope(reference) -> None:
     load()
     worlds = {}
@@ -75,15 +88,7 @@ def test_every_role_sees_exactly_its_scope(reference) -> None:
     home = worlds["home"]["o"]
     wrong = []
     for role in Role:
-        level = LEVEL[role]
-        if level == Level.ALL:
-            user = user_with_role(role, agency=municipal())
-        elif level == Level.DISTRICT:
-            user = user_with_role(role, agency=home.district)
-        elif level == Level.BANK:
-            user = user_with_role(role, bank=home.bank)
-        else:
-            user = user_with_role(role, outlet=home)
+        level, user = LEVEL[role], _user_at(role, home)
         for model in worlds["home"]["objs"]:
             base = model.objects.filter(year=2025) if model is Appraisal else model.objects.all()
             seen = set(scoped(base, user).values_list("pk", flat=True))
@@ -124,15 +129,7 @@ def test_the_new_exports_hold_only_the_rows_of_the_scope(client, reference) -> N
     home, other = worlds["home"]["o"], worlds["other"]["o"]
     checked, wrong = 0, []
     for role in Role:
-        level = LEVEL[role]
-        if level == Level.ALL:
-            user = user_with_role(role, agency=municipal())
-        elif level == Level.DISTRICT:
-            user = user_with_role(role, agency=home.district)
-        elif level == Level.BANK:
-            user = user_with_role(role, bank=home.bank)
-        else:
-            user = user_with_role(role, outlet=home)
+        level, user = LEVEL[role], _user_at(role, home)
         client.force_login(user)
         for name, owner in EXPORTS.items():
             resp = client.get(
