@@ -170,3 +170,16 @@ def test_a_target_bucket_that_holds_files_or_is_the_source_is_refused(
 
 def _keys(s3_client: Any, bucket: str) -> list[str]:
     return sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+def test_a_bucket_used_without_a_prefix_is_backed_up_without_the_drills_own_restored_copies(
+    s3_server, s3_client, new_bucket: Callable[[], str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.common.storage import PrivateS3Storage
+    from sheyin.common.tests.conftest import S3_KEYS
+
+    bucket = new_bucket()
+    s3_client.put_object(Bucket=bucket, Key="support/scan.png", Body=PNG)
+    s3_client.put_object(Bucket=bucket, Key="restore-check/20261206T000000Z/support/scan.png", Body=PNG)
+    storage = PrivateS3Storage(bucket_name=bucket, endpoint_url=s3_server, location="", **S3_KEYS)
+    assert list(restore_check.backup_files(storage, tmp_path / "media")) == ["support/scan.png"]

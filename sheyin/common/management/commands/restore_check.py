@@ -45,6 +45,7 @@ from storages.backends.s3 import S3Storage
 
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.json"
+RESTORE_PREFIX = "restore-check"  # in the source bucket, when no --target-bucket is given
 
 
 # --- the source and the restored database, with no model imported: only tables and rows ---------------
@@ -119,9 +120,12 @@ def sha256_of(path: Path) -> str:
 
 
 def backup_files(storage: Storage, target: Path) -> dict[str, str]:
-    """Copy every stored file under `target`; its SHA-256 by name (computed on the copied bytes)."""
+    """Copy every stored file under `target`; its SHA-256 by name (computed on the copied bytes). A bucket
+    used without a prefix also holds the drills' own restored copies (RESTORE_PREFIX): not uploads."""
     hashes = {}
     for name in walk(storage):
+        if is_bucket(storage) and name.startswith(f"{RESTORE_PREFIX}/"):
+            continue
         dest = target / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
@@ -177,7 +181,7 @@ def restore_target(source: Storage, work: Path, bucket: str | None, stamp: str) 
             raise CommandError("the target bucket must not be the source bucket")
         options["bucket_name"] = bucket
     else:
-        options["location"] = f"restore-check/{stamp}"
+        options["location"] = f"{RESTORE_PREFIX}/{stamp}"
     return storages.create_storage({**params, "OPTIONS": options})
 
 
