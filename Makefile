@@ -82,7 +82,7 @@ migrations-check: install-test
 	$(MANAGE) makemigrations --check --dry-run
 
 pytest: install-test assets translations browser-deps
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 -q -rs
 
 test: lint typecheck migrations-check pytest
 

@@ -4,17 +4,14 @@ whose file is missing (a partial restore) answers 404 with a message, never 500 
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.urls import reverse
 
 from sheyin.common.storage import PrivateS3Storage
+from sheyin.common.tests.conftest import S3_KEYS, S3_LOCATION
 from sheyin.staffing.tests.factories import StaffFactory, active_grant, staff_with_account
 from sheyin.support import services
 from sheyin.support.models import Category, Ticket
@@ -23,42 +20,6 @@ from sheyin.support.tests.factories import world
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
-BUCKET = "sheyin-uploads-test"
-KEYS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[str]:
-    """A local S3-compatible server (moto's server mode) with an empty private bucket."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
-                 region_name="us-east-1").create_bucket(Bucket=BUCKET)  # fmt: skip
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture
-def s3_storage(s3_server: str) -> Iterator[Any]:
-    """The production storage settings (config/settings/production.py) pointed at the local server."""
-    options = {"bucket_name": BUCKET, "endpoint_url": s3_server, "location": "media", **KEYS}
-    storages = {
-        "default": {"BACKEND": "sheyin.common.storage.PrivateS3Storage", "OPTIONS": options},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=storages):
-        yield boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="testing",
-                           aws_secret_access_key="testing", region_name="us-east-1")  # fmt: skip
 
 
 def _ticket_with_attachment() -> tuple[Any, Ticket, Any]:
@@ -77,12 +38,12 @@ def _body(response: Any) -> bytes:
 
 
 def test_an_upload_lands_in_the_bucket_and_is_read_back_only_through_the_view(
-    client, reference, s3_storage
+    client, reference, s3_bucket, s3_client
 ) -> None:  # type: ignore[no-untyped-def]
     w, ticket, colleague = _ticket_with_attachment()
     att = ticket.attachments.get()
     assert isinstance(att.file.storage, PrivateS3Storage)
-    stored = s3_storage.get_object(Bucket=BUCKET, Key=f"media/{att.file.name}")
+    stored = s3_client.get_object(Bucket=s3_bucket, Key=f"{S3_LOCATION}/{att.file.name}")
     assert stored["Body"].read() == PNG  # in the bucket, not on this host's disk
     client.force_login(w.staff)
     answer = client.get(reverse("support:attachment", args=[att.pk]))
@@ -91,17 +52,21 @@ def test_an_upload_lands_in_the_bucket_and_is_read_back_only_through_the_view(
     assert client.get(reverse("support:attachment", args=[att.pk])).status_code == 404
 
 
-def test_the_bucket_storage_hands_out_no_public_or_signed_address(s3_storage) -> None:  # type: ignore[no-untyped-def]
-    storage = PrivateS3Storage(bucket_name=BUCKET, endpoint_url="http://127.0.0.1:9", **KEYS)
+def test_the_bucket_storage_hands_out_no_public_or_signed_address() -> None:
+    storage = PrivateS3Storage(bucket_name="sheyin-uploads", endpoint_url="http://127.0.0.1:9", **S3_KEYS)
     url = storage.url("support/2026/scan.png")
     assert url == "/media-protected/support/2026/scan.png"
     assert "Signature" not in url and "X-Amz" not in url and "://" not in url
 
 
-def test_a_file_missing_from_the_bucket_answers_404_with_a_message(client, reference, s3_storage) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_missing_from_the_bucket_answers_404_with_a_message(
+    client, reference, s3_bucket, s3_client
+) -> None:  # type: ignore[no-untyped-def]
     w, ticket, _ = _ticket_with_attachment()
     att = ticket.attachments.get()
-    s3_storage.delete_object(Bucket=BUCKET, Key=f"media/{att.file.name}")  # the restore brought the row only
+    s3_client.delete_object(
+        Bucket=s3_bucket, Key=f"{S3_LOCATION}/{att.file.name}"
+    )  # the restore brought the row only
     client.force_login(w.staff)
     answer = client.get(reverse("support:attachment", args=[att.pk]))
     assert answer.status_code == 404

@@ -32,6 +32,7 @@ from sheyin.api import signing
 from sheyin.api.tests.factories import api_client_for
 from sheyin.common.keys import check_values
 from sheyin.common.models import KeyCheck
+from sheyin.common.tests.components import component_missing
 from sheyin.institutions.tests.factories import BankFactory, OutletFactory, district
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -143,7 +144,7 @@ def hosts(reference, settings, tmp_path: Path) -> Iterator[Callable[[], Hosts]]:
     """Fresh production keys (never the published ones), pinned in the database as `migrate` would; then
     the two hosts. Data the test makes before calling `hosts.start()` is what both see."""
     if not _redis_up():
-        pytest.skip(f"no Redis server at {REDIS_HOST}:{REDIS_PORT} (CI's .ci/run starts one)")
+        component_missing(f"no Redis server at {REDIS_HOST}:{REDIS_PORT} (CI's .ci/run starts one)")
     keys = {
         "SHEYIN_SECRET_KEY": secrets.token_urlsafe(50),
         "SHEYIN_DATA_KEY": secrets.token_hex(16),

@@ -4,16 +4,19 @@
    taken as the source's are exactly what the dump holds; SQLite with the online backup API (a consistent
    file copy, WAL included). The uploads: every file of the default storage (the `MEDIA_ROOT` folder or
    the S3 bucket), read through the storage API, with its SHA-256.
-2. Restore into a database and a folder that did not exist: `pg_restore` into `<database>_restore_check`
-   (`--target-db`), or the SQLite file copied; the files written into a new folder.
-3. Check the restored copy: every table's row count and every file's SHA-256 against the source; then
+2. Restore into a database and a storage that held nothing: `pg_restore` into `<database>_restore_check`
+   (`--target-db`), or the SQLite file copied; the files written through the storage API into a new
+   folder (file-system storage) or, with the S3 storage, into `--target-bucket` (an empty bucket) or else
+   a prefix of their own in the same bucket (`restore-check/<time>/`), never over the source's objects.
+3. Check the restored copy: every table's row count against the source; every file read back from the
+   restored storage (the bucket itself, not the backup's copy) and its SHA-256 compared; then
    `manage.py audit_verify` run as its own process on the restored database (the keys of this process).
 4. Print the recovery point (the backup time; the latest audit event, chain seal and signed checkpoint
    in the restored copy) and OK or FAILED; a mismatch or a broken chain exits non-zero.
 
 `--from-backup DIR` restores a backup this command made before (`--keep` keeps it) instead of taking a
-new one, to prove that last night's copy restores. The restored database is dropped at the end unless
-`--keep`.
+new one, to prove that last night's copy restores. The restored database, and the files restored into a
+bucket, are removed at the end unless `--keep`.
 """
 
 from __future__ import annotations
@@ -33,13 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import Storage, default_storage
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.json"
+RESTORE_PREFIX = "restore-check"  # in the source bucket, when no --target-bucket is given
 
 
 # --- the source and the restored database, with no model imported: only tables and rows ---------------
@@ -114,9 +120,12 @@ def sha256_of(path: Path) -> str:
 
 
 def backup_files(storage: Storage, target: Path) -> dict[str, str]:
-    """Copy every stored file under `target`; its SHA-256 by name (computed on the copied bytes)."""
+    """Copy every stored file under `target`; its SHA-256 by name (computed on the copied bytes). A bucket
+    used without a prefix also holds the drills' own restored copies (RESTORE_PREFIX): not uploads."""
     hashes = {}
     for name in walk(storage):
+        if is_bucket(storage) and name.startswith(f"{RESTORE_PREFIX}/"):
+            continue
         dest = target / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
@@ -128,13 +137,64 @@ def backup_files(storage: Storage, target: Path) -> dict[str, str]:
     return hashes
 
 
-def restore_files(backup: Path, target: Path) -> None:
-    """The uploads folder restored from the backup (a bucket is restored the same way, from its copy)."""
-    shutil.copytree(backup, target)
+def restore_files(backup: Path, target: Storage) -> None:
+    """The backup's copy of the uploads written into `target` (an empty folder, bucket or prefix) under the
+    same names, through the storage API, as an operator's restore would put them back."""
+    for path in sorted(backup.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(backup).as_posix()
+        with path.open("rb") as fh:
+            saved = target.save(name, File(fh, name=name))
+        if saved != name:
+            raise CommandError(f"the restore target renamed {name} to {saved}: it was not empty")
 
 
-def hashes_in(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): sha256_of(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+def hashes_in(storage: Storage) -> dict[str, str]:
+    """SHA-256 of every file in `storage`, read back through the storage API (the folder or the bucket)."""
+    out = {}
+    for name in walk(storage):
+        h = hashlib.sha256()
+        with storage.open(name, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                h.update(chunk)
+        out[name] = h.hexdigest()
+    return out
+
+
+def is_bucket(storage: Storage) -> bool:
+    return isinstance(storage, S3Storage)  # also through default_storage's lazy wrapper
+
+
+def restore_target(source: Storage, work: Path, bucket: str | None, stamp: str) -> Storage:
+    """Where the files are restored: a new folder in the work folder (file-system storage); for a bucket,
+    the same storage class and options with `bucket` (an empty bucket, same prefix) or, without it, the
+    source bucket under `restore-check/<stamp>/`."""
+    if not is_bucket(source):
+        if bucket:
+            raise CommandError("--target-bucket is for the S3 storage; the files are on the file system")
+        return FileSystemStorage(location=work / "restored-media")
+    params: dict[str, Any] = settings.STORAGES["default"]
+    options: dict[str, Any] = dict(params.get("OPTIONS", {}))
+    if bucket:
+        if bucket == options.get("bucket_name"):
+            raise CommandError("the target bucket must not be the source bucket")
+        options["bucket_name"] = bucket
+    else:
+        options["location"] = f"{RESTORE_PREFIX}/{stamp}"
+    return storages.create_storage({**params, "OPTIONS": options})
+
+
+def where(storage: Storage) -> str:
+    if isinstance(storage, S3Storage):
+        prefix = storage.location
+        return f"s3://{storage.bucket_name}/{prefix + '/' if prefix else ''}"
+    return str(getattr(storage, "location", storage))
+
+
+def remove_files(storage: Storage) -> None:
+    for name in list(walk(storage)):
+        storage.delete(name)
 
 
 # --- the drill ----------------------------------------------------------------------------------------
@@ -336,10 +396,15 @@ class Command(BaseCommand):
             "--target-db", help="PostgreSQL: the database to restore into (default <name>_restore_check)"
         )
         parser.add_argument(
+            "--target-bucket",
+            help="S3 storage: an empty bucket to restore the files into (default: a prefix of their own, "
+            "restore-check/<time>/, in the source bucket)",
+        )
+        parser.add_argument(
             "--full", action="store_true", help="verify the whole audit chain, not from the checkpoint"
         )
         parser.add_argument(
-            "--keep", action="store_true", help="keep the backup, the restored database and folder"
+            "--keep", action="store_true", help="keep the backup, the restored database and files"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -347,6 +412,10 @@ class Command(BaseCommand):
         work.mkdir(parents=True, exist_ok=True)
         target = options["target_db"] or f"{settings.DATABASES['default']['NAME']}_restore_check"
         report = Report()
+        stamp = timezone.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        files_to = restore_target(default_storage, work, options["target_bucket"], stamp)
+        if next(walk(files_to), None) is not None:
+            raise CommandError(f"{where(files_to)} holds files: a restore goes into a fresh folder or bucket")
         if options["from_backup"]:
             backup = Backup.load(Path(options["from_backup"]))
             self.stdout.write(f"backup:   {backup.folder} (taken {backup.taken_at})")
@@ -355,22 +424,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"backup:   {backup.db_file.name} and {len(backup.files)} files in {backup.folder}"
             )
-        restored_media = work / "restored-media"
-        if restored_media.exists():
-            raise CommandError(f"{restored_media} exists: a restore goes into a fresh folder")
         url = restore_database(backup, target, work)
-        restore_files(backup.folder / "media", restored_media)
-        shown = url.split("@")[-1] if "@" in url else url
-        self.stdout.write(f"restored: database {shown}, files in {restored_media}")
         try:
+            (backup.folder / "media").mkdir(exist_ok=True)  # a backup of no file at all
+            restore_files(backup.folder / "media", files_to)
+            shown = url.split("@")[-1] if "@" in url else url
+            self.stdout.write(f"restored: database {shown}, files in {where(files_to)}")
             restored = Restored(backup, url, target)
             compare_counts(backup.counts, restored.counts(), report)  # before audit_verify adds a checkpoint
-            compare_files(backup.files, hashes_in(restored_media), report)
+            compare_files(backup.files, hashes_in(files_to), report)
             recovery_point(restored, backup, report)  # the checkpoint the backup holds, not the drill's
             verify_audit(url, bool(options["full"]), report)
         finally:
             if not options["keep"]:
                 drop_database(backup, target)
+                if is_bucket(files_to):
+                    remove_files(files_to)
                 if not options["workdir"]:
                     shutil.rmtree(work, ignore_errors=True)
         for line in report.lines:
