@@ -101,11 +101,17 @@ def export_response(
             written += 1
             yield row
 
-    body = xlsx_bytes(
-        str(title), [str(c.label) for c in columns], counted(rows_of(columns, objects, progress))
-    )
+    response = _xlsx_file(filename, title, columns, counted(rows_of(columns, objects, progress)))
     _audit(request, "list.export", title=str(title),
            after={"rows": written, "job": handle.job_id if handle else None})  # fmt: skip
+    return response
+
+
+def _xlsx_file(filename: str, title: Any, columns: Sequence[Column], rows: Any) -> HttpResponse:
+    """The file itself: the formatted, frozen header row and `rows` (lists of cell values), named in Chinese
+    (the title) with `filename` as the ASCII fallback. Only `export_response` calls it: a list's export is
+    audited and, when large, runs as a job."""
+    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows)
     when = stamp()
     return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 

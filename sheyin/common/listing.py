@@ -24,8 +24,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from .excel import file_response, stamp, xlsx_bytes
-
 PAGE_SIZE = 20
 PAGE_SIZES = (20, 50, 100)
 COUNT_CAP = 10_000
@@ -374,13 +372,6 @@ def rows_of(
         if progress is not None and i and i % 1000 == 0:
             progress(i)
         yield [col.value(obj) for col in columns]
-
-
-def xlsx_response(filename: str, title: str, columns: Sequence[Column], rows: Any) -> HttpResponse:
-    """The export of a list: Chinese file name (title) with `filename` as the ASCII fallback."""
-    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows_of(columns, rows))
-    when = stamp()
-    return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 
 
 # --- registry ---------------------------------------------------------------------------------------------

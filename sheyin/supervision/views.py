@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 
 from . import selectors, services
 from .appraisal import appraisal_compute
@@ -53,7 +53,9 @@ def _guard(request: AuthedRequest, call: Any, ok: str) -> bool:
 def finding_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.findings(request.user), request, FINDING_SPEC)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("findings", _("问题发现"), FINDING_COLUMNS, qs)
+        return export_response(
+            request, filename="findings", title=_("问题发现"), columns=FINDING_COLUMNS, qs=qs
+        )
     return render(request, "supervision/finding_list.html", {
         "page_obj": paginate(qs, request), "statuses": FindingStatus.choices, "sources": Finding.Source.choices,
     })  # fmt: skip

@@ -20,7 +20,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
@@ -111,7 +111,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(selectors.plans(request.user), pk=pk)
     qs = apply(selectors.inspections(request.user).filter(plan=plan), request, INSPECTION_SPEC)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("inspection-plan", str(plan), INSPECTION_COLUMNS, qs)
+        return export_response(
+            request, filename="inspection-plan", title=str(plan), columns=INSPECTION_COLUMNS, qs=qs
+        )
     return render(request, "supervision/plan_detail.html", {
         "plan": plan, "page_obj": paginate(qs, request), "statuses": InspectionStatus.choices,
         "reasons": Inspection.Reason.choices,

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
 from sheyin.common.batch import report, run_batch, selected_ids
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.selectors import districts
 
 from .. import selectors, services
@@ -56,7 +57,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("expiring"):
         qs = selectors.expiring(qs, settings.expiry_warning_days)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("agreements", _("合作协议"), COLUMNS, qs)
+        return export_response(request, filename="agreements", title=_("合作协议"), columns=COLUMNS, qs=qs)
     today = timezone.localdate()
     return render(
         request,
