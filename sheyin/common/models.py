@@ -65,6 +65,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("导出中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")  # the file was deleted after SHEYIN_EXPORT_KEEP_DAYS days
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
