@@ -399,7 +399,8 @@ def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 HANDOVER_LIST = ListSpec(search_fields=("number", "outlet__name"), filters={"status": "status", **scope_filters("outlet")},
-                         order_by=("-created_at", "-id"), sorts={"created": "created_at", "number": "number"})  # fmt: skip
+                         order_by=("-created_at", "-id"), sorts={"created": "created_at", "number": "number", "outlet": "outlet__name",
+                                                                  "due": "due_date", "sent": "sent_at"})  # fmt: skip
 
 
 def _can_see_handovers(user: Any) -> bool:

@@ -107,7 +107,7 @@ RATING_LIST = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("-created_at", "-id"),
-    sorts={"created": "created_at"},
+    sorts={"created": "created_at", "outlet": "outlet__name", "channel": "channel", "level": "level"},
 )
 RATING_COLUMNS = [
     Column(gettext_lazy("评价时间"), lambda r: r.created_at),
@@ -149,7 +149,7 @@ BAD_LIST = ListSpec(
     search_fields=("outlet__name", "rating__comment", "rating__item_name"),
     filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("due_date", "-id"),
-    sorts={"due": "due_date", "opened": "opened_at"},
+    sorts={"due": "due_date", "opened": "opened_at", "outlet": "outlet__name", "district": "district__code"},
 )
 BAD_COLUMNS = [
     Column(gettext_lazy("产生时间"), lambda b: b.opened_at),

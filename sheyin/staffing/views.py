@@ -755,7 +755,7 @@ GRANT_LIST = ListSpec(
     filters={"status": "status", **scope_filters("outlet"), "channel": "channels__contains",
              "category": "categories__contains"},
     order_by=("-created_at", "-id"),
-    sorts={"created": "created_at", "until": "valid_until"},
+    sorts={"created": "created_at", "until": "valid_until", "staff": "staff__name", "outlet": "outlet__name"},
 )  # fmt: skip
 GRANT_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda g: g.staff.name),

@@ -82,7 +82,7 @@ RECTIFICATION_SPEC = ListSpec(
     search_fields=("finding__title", "outlet__name"),
     filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("-ordered_at", "-id"),
-    sorts={"ordered": "ordered_at", "due": "due_date"},
+    sorts={"ordered": "ordered_at", "due": "due_date", "outlet": "outlet__name"},
     empty_hint=_("没有符合条件的整改。整改由检查或数据分析发现的问题下达。"),
 )
 
@@ -136,6 +136,15 @@ APPRAISAL_SPEC = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("-year", "-quarter", "rank_city"),
+    sorts={
+        "period": ("year", "quarter"),
+        "outlet": "outlet__name",
+        "district": "district__code",
+        "score": "score",
+        "grade": "grade",
+        "rank_district": "rank_district",
+        "rank_city": "rank_city",
+    },
     empty_hint=_("没有符合条件的考核结果。市级经办机构按季度计算考核后，结果显示在这里。"),
 )
 
@@ -169,9 +178,9 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
                        _("考核结果已计算。"))  # fmt: skip
         return redirect("supervision:appraisal_list")
     # Ranked outlets first, by rank; those with too little data (no rank) after them, on every database.
-    qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC).order_by(
-        "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
-    )
+    qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC)
+    if not request.list_query.sort:  # type: ignore[attr-defined]  # set by apply
+        qs = qs.order_by("-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code", "-pk")
     if request.GET.get("export") == "xlsx":
         return export_response(request, filename="appraisals", title=_("考核结果"), columns=APPRAISAL_COLUMNS,
                                qs=qs.select_related("outlet", "district", "bank"))  # fmt: skip

@@ -47,6 +47,7 @@ PLAN_SPEC = ListSpec(
     search_fields=("district__name",),
     filters={"year": "year", "quarter": "quarter"},
     order_by=("-year", "-quarter", "district"),
+    sorts={"period": ("year", "quarter"), "district": "district__code", "created": "created_at"},
 )
 
 
@@ -100,7 +101,7 @@ INSPECTION_SPEC = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("scheduled_date", "id"),
-    sorts={"scheduled": "scheduled_date"},
+    sorts={"scheduled": "scheduled_date", "outlet": "outlet__name", "risk": "risk_score", "score": "score"},
     empty_hint=_("没有符合条件的检查。可放宽查询条件，或在检查计划中安排检查。"),
 )
 

@@ -34,6 +34,14 @@ LIST = ListSpec(
         **scope_filters("outlet", district="agency_id", bank="bank_id"),
     },
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "kind": "kind",
+        "end": "end_date",
+        "signed": "agency_signed_on",
+        "filing_due": "filing_due",
+        "created": "created_at",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("协议编号"), lambda a: a.number),

@@ -29,6 +29,13 @@ LIST = ListSpec(
     search_fields=("number", "outlet__name", "outlet__address", "bank__short_name"),
     filters={"status": "status", "district": "district_id", "bank": "bank_id"},
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "outlet": "outlet__name",
+        "bank": "bank__short_name",
+        "district": "district__code",
+        "submitted": "submitted_at",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("申请编号"), lambda a: a.number),
