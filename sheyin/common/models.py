@@ -96,6 +96,6 @@ class ExportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.Status.DONE:
+        if self.status in (self.Status.DONE, self.Status.EXPIRED):
             return 100
         return min(99, int(self.done * 100 / self.total)) if self.total else 0

@@ -24,7 +24,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+def job_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     job = get_object_or_404(jobs_of(request.user), pk=pk)
     if job.status == ExportJob.Status.EXPIRED:
         # The file was cleaned up after the keeping period: say so and offer the export again (410 Gone).
