@@ -26,7 +26,8 @@ from .models import Appraisal, Finding, SupervisionSettings
 from .workflow import FindingStatus, RectificationStatus
 
 FINDING_SPEC = ListSpec(search_fields=("number", "title", "outlet__name"),
-                        filters={"status": "status", "source": "source", **scope_filters("outlet", district="district_id", bank="bank_id")}, order_by=("-found_at", "-id"))  # fmt: skip
+                        filters={"status": "status", "source": "source", **scope_filters("outlet", district="district_id", bank="bank_id")}, order_by=("-found_at", "-id"),
+                        sorts={"number": "number", "outlet": "outlet__name", "source": "source", "found": "found_at"})  # fmt: skip
 FINDING_COLUMNS = [
     Column(_("编号"), lambda f: f.number), Column(_("网点"), lambda f: f.outlet.name),
     Column(_("来源"), lambda f: f.get_source_display()), Column(_("标题"), lambda f: f.title),

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 SORTED_LISTS = (
     "institutions:outlet_list", "casework:case_list", "staffing:grant_list", "casework:handover_list",
     "support:ticket_list", "ratings:list", "ratings:bad_list", "supervision:plan_list",
-    "supervision:rectification_list", "supervision:appraisal_list", "supervision:consultation_list",
+    "supervision:rectification_list", "supervision:finding_list", "supervision:appraisal_list", "supervision:consultation_list",
     "cooperation:agreement_list", "cooperation:filing_list", "cooperation:application_list", "accounts:user_list",
 )  # fmt: skip
 

@@ -1,5 +1,5 @@
-"""The supervision lists sort by their column headers (issue 18 item 3): rectifications, the inspections of a
-plan, appraisals, consultations and plans."""
+"""The supervision lists sort by their column headers (issue 18 item 3): findings, rectifications, the
+inspections of a plan, appraisals and consultations."""
 
 from __future__ import annotations
 
@@ -67,3 +67,11 @@ def test_the_consultations_sort_by_title_and_time(client, admin) -> None:  # typ
     assert order_on_page(client, url, titles, sort="title") == titles
     assert order_on_page(client, url, titles, sort="held") == ["A会商", "C会商", "B会商"]
     assert client.get(url, {"sort": "minutes"}).status_code == 400
+
+
+def test_the_findings_sort_by_number_both_ways(client, admin) -> None:  # type: ignore[no-untyped-def]
+    numbers = [rectification(outlet(name=name), at(DAY), DAY).finding.number for name in NAMES]
+    url = reverse("supervision:finding_list")
+    assert order_on_page(client, url, numbers, sort="number") == sorted(numbers)
+    assert order_on_page(client, url, numbers, sort="-number") == sorted(numbers, reverse=True)
+    assert client.get(url, {"sort": "title"}).status_code == 400
