@@ -199,6 +199,8 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("SHEYIN_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media-protected/"  # never served directly: files go through permission-checked views
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A finished export job's file is deleted this many days after it was written (nightly, short queue).
+SHEYIN_EXPORT_KEEP_DAYS = env.int("SHEYIN_EXPORT_KEEP_DAYS", default=7)
 
 # Strict CSP: no inline script or style anywhere; every asset from this server.
 CONTENT_SECURITY_POLICY = {

@@ -98,8 +98,9 @@ def profile(request: AuthedRequest) -> HttpResponse:
 
 
 USER_LIST = ListSpec(
-    search_fields=("username", "display_name"), filters={"role": "assignments__role"}, order_by=("username",)
-)
+    search_fields=("username", "display_name"), filters={"role": "assignments__role"}, order_by=("username",),
+    sorts={"username": "username", "name": "display_name", "active": "is_active"},
+)  # fmt: skip
 
 
 USER_COLUMNS = [

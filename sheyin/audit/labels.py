@@ -37,6 +37,7 @@ ACTIONS: dict[str, Promise] = {
     "api.refused": _("接口调用被拒绝"),
     "pii.reveal": _("查看完整个人信息"),
     "staffing.reminders": _("发送培训与授权提醒"),
+    "export_job.expire": _("清除过期的导出文件"),
     "staffing.settings_update": _("修改人员管理参数"),
     "support.settings_update": _("修改问题工单参数"),
     "support.contact_set": _("设置区联系人"),

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 
 from .chain import verify
 from .labels import action_label, change_rows, object_type_label, role_label
@@ -64,7 +65,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
     if end:
         qs = qs.filter(at__date__lte=end)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("audit", _("审计日志"), COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(request, filename="audit", title=_("审计日志"), columns=COLUMNS, qs=qs)
     codes = events_for(request.user).values_list("action", flat=True).distinct().order_by("action")
     actions = sorted(((a, action_label(a)) for a in codes), key=lambda pair: pair[1])
     page_obj = paginate(qs, request, per_page=30)

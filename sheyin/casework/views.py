@@ -24,7 +24,7 @@ from sheyin.common.batch import report, run_batch, selected_ids
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
@@ -358,7 +358,9 @@ def archive_list(request: AuthedRequest) -> HttpResponse:
             status__in=[ArchiveStatus.PENDING, ArchiveStatus.BATCHED], due_date__lt=timezone.localdate()
         )
     if request.GET.get("export") == "xlsx" and request.user.has_perm("casework.export"):
-        return xlsx_response("archives", _("业务档案"), ARCHIVE_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(
+            request, filename="archives", title=_("业务档案"), columns=ARCHIVE_COLUMNS, qs=qs
+        )
     return render(request, "casework/archive_list.html", {
         "page_obj": paginate(qs, request), "statuses": ArchiveStatus.choices,
         "can_batch": request.user.has_perm("casework.handover"),
@@ -397,7 +399,8 @@ def archive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 HANDOVER_LIST = ListSpec(search_fields=("number", "outlet__name"), filters={"status": "status", **scope_filters("outlet")},
-                         order_by=("-created_at", "-id"), sorts={"created": "created_at", "number": "number"})  # fmt: skip
+                         order_by=("-created_at", "-id"), sorts={"created": "created_at", "number": "number", "outlet": "outlet__name",
+                                                                  "due": "due_date", "sent": "sent_at"})  # fmt: skip
 
 
 def _can_see_handovers(user: Any) -> bool:
@@ -462,7 +465,13 @@ def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     for i, r in enumerate(records, start=1):
         r.seq = i  # type: ignore[attr-defined]
     if request.GET.get("export") == "xlsx":
-        return xlsx_response(f"handover-{batch.number}", _("移交清单"), HANDOVER_COLUMNS, records)
+        return export_response(
+            request,
+            filename=f"handover-{batch.number}",
+            title=_("移交清单"),
+            columns=HANDOVER_COLUMNS,
+            qs=records,
+        )
     return render(request, "casework/handover_detail.html", {
         "batch": batch, "records": records, "flag_form": flag_form,
         "can_confirm": request.user.has_perm("casework.confirm_handover"),
@@ -521,8 +530,12 @@ def guided_list(request: AuthedRequest) -> HttpResponse:
                 return redirect("casework:guided_list")
     qs = apply(selectors.guided_for(request.user), request, GUIDED_LIST)
     if request.GET.get("export") == "xlsx" and request.user.has_perm("casework.export"):
-        return xlsx_response(
-            "guided-sessions", _("网厅自助引导"), GUIDED_COLUMNS, qs.iterator(chunk_size=2000)
+        return export_response(
+            request,
+            filename="guided-sessions",
+            title=_("网厅自助引导"),
+            columns=GUIDED_COLUMNS,
+            qs=qs,
         )
     return render(request, "casework/guided_list.html", {
         "page_obj": paginate(qs, request), "start_form": start_form, "can_guide": can_guide,
@@ -622,7 +635,11 @@ def lookup_list(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(at__date__lte=day)
     qs = qs.order_by("-at", "-id")
     if get.get("export") == "xlsx" and request.user.has_perm("casework.export"):
-        return xlsx_response(
-            "person-lookups", _("经办人员查询记录"), LOOKUP_COLUMNS, qs.iterator(chunk_size=2000)
+        return export_response(
+            request,
+            filename="person-lookups",
+            title=_("经办人员查询记录"),
+            columns=LOOKUP_COLUMNS,
+            qs=qs,
         )
     return render(request, "casework/lookup_list.html", {"page_obj": paginate(qs, request), "days": days})

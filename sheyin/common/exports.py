@@ -11,12 +11,17 @@ of them to drift apart. Only the user who asked may see or download a job.
 
 Every export is audited (issue 18 item 6): ``list.export`` with the list, its filters and the number of rows
 written (by the job's owner when a job writes it), and ``list.export_job`` when a job is queued.
+
+A finished job's file is kept ``SHEYIN_EXPORT_KEEP_DAYS`` days (7 by default): a nightly job on the short
+queue deletes older files and marks their jobs expired (``export_job.expire``, audited as the system), and
+the job's page then offers to run the export again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +43,10 @@ from .listing import Column, rows_of
 from .models import ExportJob
 
 JOB_ATTR = "sheyin_export_job"
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "SHEYIN_EXPORT_KEEP_DAYS", 7))
 
 
 def job_threshold() -> int:
@@ -101,11 +110,17 @@ def export_response(
             written += 1
             yield row
 
-    body = xlsx_bytes(
-        str(title), [str(c.label) for c in columns], counted(rows_of(columns, objects, progress))
-    )
+    response = _xlsx_file(filename, title, columns, counted(rows_of(columns, objects, progress)))
     _audit(request, "list.export", title=str(title),
            after={"rows": written, "job": handle.job_id if handle else None})  # fmt: skip
+    return response
+
+
+def _xlsx_file(filename: str, title: Any, columns: Sequence[Column], rows: Any) -> HttpResponse:
+    """The file itself: the formatted, frozen header row and `rows` (lists of cell values), named in Chinese
+    (the title) with `filename` as the ASCII fallback. Only `export_response` calls it: a list's export is
+    audited and, when large, runs as a job."""
+    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows)
     when = stamp()
     return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 
@@ -191,6 +206,30 @@ def export_job_execute(*, job_id: int) -> str:
         status=ExportJob.Status.DONE, file=job.file.name, file_name=name[:200], finished_at=now, done=F("total")
     )  # fmt: skip
     return "done"
+
+
+def export_jobs_expire(*, now: Any = None) -> int:
+    """Job: delete the files of finished exports older than `keep_days()` and mark their jobs expired.
+    Safe to run twice (an expired job is no longer done); a file already missing from storage still expires
+    its job. Returns the number of jobs expired."""
+    from sheyin.audit.services import record
+
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days())
+    old = ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff).order_by("pk")
+    n = 0
+    for pk in list(old.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().filter(pk=pk, status=ExportJob.Status.DONE).first()
+            if job is None:
+                continue
+            name = job.file.name
+            if name:
+                job.file.storage.delete(name)
+            ExportJob.objects.filter(pk=pk).update(status=ExportJob.Status.EXPIRED, file="")
+            record(action="export_job.expire", obj=job,
+                   after={"title": job.title, "file": name, "owner": job.user_id, "keep_days": keep_days()})  # fmt: skip
+            n += 1
+    return n
 
 
 def jobs_of(user: Any) -> QuerySet[ExportJob]:

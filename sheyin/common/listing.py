@@ -20,11 +20,10 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-
-from .excel import file_response, stamp, xlsx_bytes
 
 PAGE_SIZE = 20
 PAGE_SIZES = (20, 50, 100)
@@ -325,9 +324,24 @@ def apply(qs: QuerySet, request: HttpRequest, spec: ListSpec) -> QuerySet:
         fields = spec.sorts[key]
         fields = (fields,) if isinstance(fields, str) else tuple(fields)
         desc = lq.sort.startswith("-")
-        order = [(f[1:] if f.startswith("-") else f"-{f}") if desc else f for f in fields]
-        return qs.order_by(*order, *spec.order_by)
-    return qs.order_by(*spec.order_by)
+        order = [by(f, flip=desc) for f in fields]
+        return qs.order_by(*stable([*order, *spec.order_by]))
+    return qs.order_by(*stable(spec.order_by))
+
+
+def by(name: str, *, flip: bool) -> OrderBy:
+    """One sort field, empty values last both ways (a column sorted either way starts with its figures)."""
+    descending = name.startswith("-") != flip
+    expr = F(name.lstrip("-"))
+    return expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+
+
+def stable(order: Sequence[Any]) -> list[Any]:
+    """An ordering ending on the primary key, so equal sort values never swap rows between pages."""
+    out = list(order)
+    if not any(isinstance(f, str) and f.lstrip("-") in ("pk", "id") for f in out):
+        out.append("-pk")
+    return out
 
 
 # --- pagination with a capped count -----------------------------------------------------------------------
@@ -374,13 +388,6 @@ def rows_of(
         if progress is not None and i and i % 1000 == 0:
             progress(i)
         yield [col.value(obj) for col in columns]
-
-
-def xlsx_response(filename: str, title: str, columns: Sequence[Column], rows: Any) -> HttpResponse:
-    """The export of a list: Chinese file name (title) with `filename` as the ASCII fallback."""
-    body = xlsx_bytes(str(title), [str(c.label) for c in columns], rows_of(columns, rows))
-    when = stamp()
-    return file_response(body, name=f"{title}-{when}", fallback=f"{filename}-{when}")
 
 
 # --- registry ---------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("导出中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")  # the file was deleted after SHEYIN_EXPORT_KEEP_DAYS days
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,6 +96,6 @@ class ExportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.Status.DONE:
+        if self.status in (self.Status.DONE, self.Status.EXPIRED):
             return 100
         return min(99, int(self.done * 100 / self.total)) if self.total else 0

@@ -1,6 +1,10 @@
-"""The export job on the long queue (sheyin.common.exports)."""
+"""The export job on the long queue (sheyin.common.exports) and the nightly clean-up of old export files
+on the short queue."""
 
 from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from .jobs import long_task
 
@@ -10,3 +14,11 @@ def run_export_job(job_id: int) -> str:
     from .exports import export_job_execute
 
     return export_job_execute(job_id=job_id)
+
+
+@db_periodic_task(crontab(hour="3", minute="20"))
+def expire_export_files() -> int:
+    """Nightly: finished export files older than SHEYIN_EXPORT_KEEP_DAYS days are deleted, their jobs expired."""
+    from .exports import export_jobs_expire
+
+    return export_jobs_expire()

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from .access import login_required
 from .excel import XLSX_TYPE, content_disposition
-from .exports import jobs_of
+from .exports import jobs_of, keep_days
 from .models import ExportJob
 
 
@@ -20,12 +20,15 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(jobs_of(request.user), pk=pk)
     template = "exports/_job_status.html" if getattr(request, "htmx", False) else "exports/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "keep_days": keep_days()})
 
 
 @login_required
-def job_download(request: HttpRequest, pk: int) -> FileResponse:
+def job_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     job = get_object_or_404(jobs_of(request.user), pk=pk)
+    if job.status == ExportJob.Status.EXPIRED:
+        # The file was cleaned up after the keeping period: say so and offer the export again (410 Gone).
+        return render(request, "exports/job_expired.html", {"job": job, "keep_days": keep_days()}, status=410)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     resp = FileResponse(job.file.open("rb"), content_type=XLSX_TYPE)

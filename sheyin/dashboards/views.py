@@ -17,7 +17,8 @@ from sheyin.accounts.scope import level_labels
 from sheyin.common import geo
 from sheyin.common.access import login_required
 from sheyin.common.db_routing import reads_may_lag
-from sheyin.common.listing import Column, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column
 from sheyin.institutions.selectors import outlets_for
 from sheyin.institutions.workdays import unpublished_years
 from sheyin.notifications.selectors import notifications_for
@@ -38,10 +39,16 @@ def _board(request: AuthedRequest) -> charts.Dashboard:
     return charts.dashboard(user, focus)
 
 
-def chart_xlsx(chart: charts.Chart, board: charts.Dashboard) -> HttpResponse:
+def chart_xlsx(request: AuthedRequest, chart: charts.Chart, board: charts.Dashboard) -> HttpResponse:
     columns = [Column(h, itemgetter(i)) for i, h in enumerate(chart.headers)]
     title = f"{board.title} {chart.title}"
-    return xlsx_response(f"dashboard-{chart.id}-{board.focus.month:%Y%m}", title, columns, chart.rows)
+    return export_response(
+        request,
+        filename=f"dashboard-{chart.id}-{board.focus.month:%Y%m}",
+        title=title,
+        columns=columns,
+        qs=chart.rows,
+    )
 
 
 @login_required
@@ -57,7 +64,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             chart = board.chart(chart_id)
             if chart is None or not user.has_perm("dashboards.export"):
                 raise Http404
-            return chart_xlsx(chart, board)
+            return chart_xlsx(request, chart, board)
         ctx["board"] = board
         ctx["payload"] = board.payload()
         ctx["show_todos"] = board.focus.own

@@ -11,7 +11,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 
 from . import selectors, services
 from .forms import AgencyForm, BankForm, OutletContactForm
@@ -127,7 +127,7 @@ BANK_COLUMNS = [
 def bank_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.banks_for(request.user), request, BANK_LIST)
     if request.GET.get("export") == "xlsx" and request.user.has_perm("institutions.export"):
-        return xlsx_response("banks", _("合作银行"), BANK_COLUMNS, qs)
+        return export_response(request, filename="banks", title=_("合作银行"), columns=BANK_COLUMNS, qs=qs)
     return render(
         request,
         "institutions/bank_list.html",

@@ -25,9 +25,10 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.casework.selectors import receipt_by_code
 from sheyin.common.access import permission_required, public
+from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.common.masking import mask_name
 from sheyin.common.pdf import qr_svg
 from sheyin.common.verification import check_request, normalise_code
@@ -362,7 +363,9 @@ TERMINAL_COLUMNS = [
 def terminal_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.terminals_for(request.user), request, TERMINAL_LIST)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("terminals", _("自助终端"), TERMINAL_COLUMNS, qs)
+        return export_response(
+            request, filename="terminals", title=_("自助终端"), columns=TERMINAL_COLUMNS, qs=qs
+        )
     return render(
         request,
         "kiosk/terminal_list.html",
@@ -456,8 +459,12 @@ QUERY_COLUMNS = [
 def query_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.queries_for(request.user), request, QUERY_LIST)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response(
-            "terminal-queries", _("终端查询记录"), QUERY_COLUMNS, qs.iterator(chunk_size=2000)
+        return export_response(
+            request,
+            filename="terminal-queries",
+            title=_("终端查询记录"),
+            columns=QUERY_COLUMNS,
+            qs=qs,
         )
     ctx = {
         "page_obj": paginate(qs, request),

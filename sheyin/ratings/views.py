@@ -20,7 +20,7 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.common.net import client_address
 from sheyin.institutions import selectors as inst
 
@@ -107,7 +107,7 @@ RATING_LIST = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("-created_at", "-id"),
-    sorts={"created": "created_at"},
+    sorts={"created": "created_at", "outlet": "outlet__name", "channel": "channel", "level": "level"},
 )
 RATING_COLUMNS = [
     Column(gettext_lazy("评价时间"), lambda r: r.created_at),
@@ -136,7 +136,9 @@ def _filter_options() -> dict[str, Any]:
 def rating_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.ratings_for(request.user), request, RATING_LIST)
     if request.GET.get("export") == "xlsx" and request.user.has_perm("ratings.export"):
-        return xlsx_response("ratings", _("评价明细"), RATING_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(
+            request, filename="ratings", title=_("评价明细"), columns=RATING_COLUMNS, qs=qs
+        )
     return render(request, "ratings/rating_list.html", {
         "page_obj": paginate(qs, request), "levels": Level.choices, **_filter_options(),
     })  # fmt: skip
@@ -147,7 +149,7 @@ BAD_LIST = ListSpec(
     search_fields=("outlet__name", "rating__comment", "rating__item_name"),
     filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("due_date", "-id"),
-    sorts={"due": "due_date", "opened": "opened_at"},
+    sorts={"due": "due_date", "opened": "opened_at", "outlet": "outlet__name", "district": "district__code"},
 )
 BAD_COLUMNS = [
     Column(gettext_lazy("产生时间"), lambda b: b.opened_at),
@@ -172,7 +174,9 @@ def bad_list(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("open"):
         qs = qs.exclude(status__in=FINISHED)
     if request.GET.get("export") == "xlsx" and request.user.has_perm("ratings.export"):
-        return xlsx_response("bad-reviews", _("差评整改"), BAD_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(
+            request, filename="bad-reviews", title=_("差评整改"), columns=BAD_COLUMNS, qs=qs
+        )
     return render(request, "ratings/bad_list.html", {
         "page_obj": paginate(qs, request), "statuses": BadReviewStatus.choices, **_filter_options(),
     })  # fmt: skip
@@ -293,7 +297,9 @@ def statistics_view(request: AuthedRequest) -> HttpResponse:
     _names(by, rows)
     rows.sort(key=lambda r: (-r["ratings"], r["name"]))
     if request.GET.get("export") == "xlsx" and request.user.has_perm("ratings.export"):
-        return xlsx_response("rating-statistics", _("好差评统计"), STAT_COLUMNS, rows)
+        return export_response(
+            request, filename="rating-statistics", title=_("好差评统计"), columns=STAT_COLUMNS, qs=rows
+        )
     # Six months of the whole scope for the trend line.
     trend_start = month
     for _i in range(5):

@@ -26,7 +26,7 @@ from sheyin.common.batch import report, run_batch, selected_ids
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.models import Agency, OutletStatus
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
 
@@ -131,7 +131,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("staffing.export"):
             messages.error(request, _("您没有导出权限。"))
             return redirect(request.path)
-        return xlsx_response("staff", _("经办人员花名册"), STAFF_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(
+            request, filename="staff", title=_("经办人员花名册"), columns=STAFF_COLUMNS, qs=qs
+        )
     ctx = {
         "page_obj": paginate(qs, request),
         "outlets": outlets_for(request.user).order_by("code")[:500],
@@ -618,7 +620,7 @@ def exam_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("passed") in ("1", "0"):
         qs = qs.filter(passed=request.GET["passed"] == "1")
     if request.GET.get("export") == "xlsx" and request.user.has_perm("staffing.export"):
-        return xlsx_response("exams", _("考试记录"), EXAM_COLUMNS, qs.iterator(chunk_size=2000))
+        return export_response(request, filename="exams", title=_("考试记录"), columns=EXAM_COLUMNS, qs=qs)
     courses = selectors.courses_for(request.user)
     return render(request, "staffing/exam_list.html", {
         "page_obj": paginate(qs, request), "courses": courses, "modes": ExamAttempt.Mode.choices,
@@ -753,7 +755,7 @@ GRANT_LIST = ListSpec(
     filters={"status": "status", **scope_filters("outlet"), "channel": "channels__contains",
              "category": "categories__contains"},
     order_by=("-created_at", "-id"),
-    sorts={"created": "created_at", "until": "valid_until"},
+    sorts={"created": "created_at", "until": "valid_until", "staff": "staff__name", "outlet": "outlet__name"},
 )  # fmt: skip
 GRANT_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda g: g.staff.name),
@@ -922,8 +924,12 @@ def staffing_check(request: HttpRequest) -> HttpResponse:
     show = qs if request.GET.get("all") == "1" else short
     show = show.order_by("district__code", "code")
     if request.GET.get("export") == "xlsx" and request.user.has_perm("staffing.export"):
-        return xlsx_response(
-            "staffing-check", _("人员配备检查"), CHECK_COLUMNS, show.iterator(chunk_size=2000)
+        return export_response(
+            request,
+            filename="staffing-check",
+            title=_("人员配备检查"),
+            columns=CHECK_COLUMNS,
+            qs=show,
         )
     page = paginate(show, request)
     for o in page:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 
 from . import selectors, services
 from .appraisal import appraisal_compute
@@ -26,7 +26,8 @@ from .models import Appraisal, Finding, SupervisionSettings
 from .workflow import FindingStatus, RectificationStatus
 
 FINDING_SPEC = ListSpec(search_fields=("number", "title", "outlet__name"),
-                        filters={"status": "status", "source": "source", **scope_filters("outlet", district="district_id", bank="bank_id")}, order_by=("-found_at", "-id"))  # fmt: skip
+                        filters={"status": "status", "source": "source", **scope_filters("outlet", district="district_id", bank="bank_id")}, order_by=("-found_at", "-id"),
+                        sorts={"number": "number", "outlet": "outlet__name", "source": "source", "found": "found_at"})  # fmt: skip
 FINDING_COLUMNS = [
     Column(_("编号"), lambda f: f.number), Column(_("网点"), lambda f: f.outlet.name),
     Column(_("来源"), lambda f: f.get_source_display()), Column(_("标题"), lambda f: f.title),
@@ -53,7 +54,9 @@ def _guard(request: AuthedRequest, call: Any, ok: str) -> bool:
 def finding_list(request: AuthedRequest) -> HttpResponse:
     qs = apply(selectors.findings(request.user), request, FINDING_SPEC)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("findings", _("问题发现"), FINDING_COLUMNS, qs)
+        return export_response(
+            request, filename="findings", title=_("问题发现"), columns=FINDING_COLUMNS, qs=qs
+        )
     return render(request, "supervision/finding_list.html", {
         "page_obj": paginate(qs, request), "statuses": FindingStatus.choices, "sources": Finding.Source.choices,
     })  # fmt: skip
@@ -80,7 +83,7 @@ RECTIFICATION_SPEC = ListSpec(
     search_fields=("finding__title", "outlet__name"),
     filters={"status": "status", **scope_filters("outlet", district="district_id", bank="bank_id")},
     order_by=("-ordered_at", "-id"),
-    sorts={"ordered": "ordered_at", "due": "due_date"},
+    sorts={"ordered": "ordered_at", "due": "due_date", "outlet": "outlet__name"},
     empty_hint=_("没有符合条件的整改。整改由检查或数据分析发现的问题下达。"),
 )
 
@@ -134,6 +137,15 @@ APPRAISAL_SPEC = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("-year", "-quarter", "rank_city"),
+    sorts={
+        "period": ("year", "quarter"),
+        "outlet": "outlet__name",
+        "district": "district__code",
+        "score": "score",
+        "grade": "grade",
+        "rank_district": "rank_district",
+        "rank_city": "rank_city",
+    },
     empty_hint=_("没有符合条件的考核结果。市级经办机构按季度计算考核后，结果显示在这里。"),
 )
 
@@ -167,9 +179,9 @@ def appraisal_list(request: AuthedRequest) -> HttpResponse:
                        _("考核结果已计算。"))  # fmt: skip
         return redirect("supervision:appraisal_list")
     # Ranked outlets first, by rank; those with too little data (no rank) after them, on every database.
-    qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC).order_by(
-        "-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code"
-    )
+    qs = apply(selectors.appraisals(request.user), request, APPRAISAL_SPEC)
+    if not request.list_query.sort:  # type: ignore[attr-defined]  # set by apply
+        qs = qs.order_by("-year", "-quarter", F("rank_city").asc(nulls_last=True), "outlet__code", "-pk")
     if request.GET.get("export") == "xlsx":
         return export_response(request, filename="appraisals", title=_("考核结果"), columns=APPRAISAL_COLUMNS,
                                qs=qs.select_related("outlet", "district", "bank"))  # fmt: skip

@@ -117,8 +117,9 @@ def self_inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 CONSULTATION_SPEC = ListSpec(
-    search_fields=("title", "attendees", "bank__name"), filters={}, order_by=("-held_at", "-id")
-)
+    search_fields=("title", "attendees", "bank__name"), filters={}, order_by=("-held_at", "-id"),
+    sorts={"held": "held_at", "title": "title"},
+)  # fmt: skip
 
 
 CONSULTATION_COLUMNS = [

@@ -20,7 +20,7 @@ from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.models import Agency
 
 from . import selectors, services
@@ -47,6 +47,7 @@ PLAN_SPEC = ListSpec(
     search_fields=("district__name",),
     filters={"year": "year", "quarter": "quarter"},
     order_by=("-year", "-quarter", "district"),
+    sorts={"period": ("year", "quarter"), "district": "district__code", "created": "created_at"},
 )
 
 
@@ -100,7 +101,7 @@ INSPECTION_SPEC = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("scheduled_date", "id"),
-    sorts={"scheduled": "scheduled_date"},
+    sorts={"scheduled": "scheduled_date", "outlet": "outlet__name", "risk": "risk_score", "score": "score"},
     empty_hint=_("没有符合条件的检查。可放宽查询条件，或在检查计划中安排检查。"),
 )
 
@@ -111,7 +112,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(selectors.plans(request.user), pk=pk)
     qs = apply(selectors.inspections(request.user).filter(plan=plan), request, INSPECTION_SPEC)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("inspection-plan", str(plan), INSPECTION_COLUMNS, qs)
+        return export_response(
+            request, filename="inspection-plan", title=str(plan), columns=INSPECTION_COLUMNS, qs=qs
+        )
     return render(request, "supervision/plan_detail.html", {
         "plan": plan, "page_obj": paginate(qs, request), "statuses": InspectionStatus.choices,
         "reasons": Inspection.Reason.choices,

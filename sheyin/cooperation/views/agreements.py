@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
 from sheyin.common.batch import report, run_batch, selected_ids
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
 from sheyin.institutions.selectors import districts
 
 from .. import selectors, services
@@ -33,6 +34,14 @@ LIST = ListSpec(
         **scope_filters("outlet", district="agency_id", bank="bank_id"),
     },
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "kind": "kind",
+        "end": "end_date",
+        "signed": "agency_signed_on",
+        "filing_due": "filing_due",
+        "created": "created_at",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("协议编号"), lambda a: a.number),
@@ -56,7 +65,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("expiring"):
         qs = selectors.expiring(qs, settings.expiry_warning_days)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("agreements", _("合作协议"), COLUMNS, qs)
+        return export_response(request, filename="agreements", title=_("合作协议"), columns=COLUMNS, qs=qs)
     today = timezone.localdate()
     return render(
         request,

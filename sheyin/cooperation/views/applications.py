@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import branches_for, districts
 from sheyin.planning import selectors as planning
 
@@ -28,6 +29,13 @@ LIST = ListSpec(
     search_fields=("number", "outlet__name", "outlet__address", "bank__short_name"),
     filters={"status": "status", "district": "district_id", "bank": "bank_id"},
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "outlet": "outlet__name",
+        "bank": "bank__short_name",
+        "district": "district__code",
+        "submitted": "submitted_at",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("申请编号"), lambda a: a.number),
@@ -49,7 +57,9 @@ def _own_bank(user: Any) -> Any:
 def application_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.applications_for(request.user), request, LIST)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("outlet-applications", _("网点设立申请"), COLUMNS, qs)
+        return export_response(
+            request, filename="outlet-applications", title=_("网点设立申请"), columns=COLUMNS, qs=qs
+        )
     bank = _own_bank(request.user)
     return render(
         request,

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from sheyin.accounts.scope import assignments_of
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.models import Bank
 
 from .. import selectors, services
@@ -49,7 +50,9 @@ def _own_bank(user: Any) -> Bank | None:
 def bank_application_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.bank_applications_for(request.user), request, LIST)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("bank-applications", _("银行合作申请"), COLUMNS, qs)
+        return export_response(
+            request, filename="bank-applications", title=_("银行合作申请"), columns=COLUMNS, qs=qs
+        )
     bank = _own_bank(request.user)
     return render(
         request,

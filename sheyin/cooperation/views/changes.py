@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.selectors import branches_for, districts
 
 from .. import layout, selectors, services
@@ -45,7 +46,9 @@ COLUMNS = [
 def change_request_list(request: HttpRequest) -> HttpResponse:
     qs = apply(selectors.change_requests_for(request.user), request, LIST)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("outlet-change-requests", _("网点信息变更申请"), COLUMNS, qs)
+        return export_response(
+            request, filename="outlet-change-requests", title=_("网点信息变更申请"), columns=COLUMNS, qs=qs
+        )
     return render(
         request,
         "cooperation/change_request_list.html",

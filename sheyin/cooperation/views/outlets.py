@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
+from sheyin.common.exports import export_response
 from sheyin.common.links import public_url
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 from sheyin.institutions.models import Outlet
 from sheyin.staffing.selectors import authorised_count
 
@@ -200,7 +201,9 @@ def plaque_list(request: HttpRequest) -> HttpResponse:
 
     qs = apply(selectors.plaques_for(request.user), request, PLAQUES)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("plaques", _("网点标牌"), PLAQUE_COLUMNS, qs)
+        return export_response(
+            request, filename="plaques", title=_("网点标牌"), columns=PLAQUE_COLUMNS, qs=qs
+        )
     # Only what the user may do is offered: an accepted outlet whose agreement is not filed yet shows who
     # acts next instead of a button the server would refuse (R4.4).
     ready, waiting = [], []

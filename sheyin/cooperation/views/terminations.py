@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sheyin.common.access import permission_required
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, xlsx_response
+from sheyin.common.exports import export_response
+from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
 
 from .. import selectors, services
 from ..forms import OpenItemCloseForm, ReasonForm, TerminationForm
@@ -43,7 +44,7 @@ def termination_list(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("children"):
         qs = qs.filter(parent__isnull=True)
     if request.GET.get("export") == "xlsx":
-        return xlsx_response("terminations", _("终止合作"), COLUMNS, qs)
+        return export_response(request, filename="terminations", title=_("终止合作"), columns=COLUMNS, qs=qs)
     open_items = selectors.open_items_for(request.user).filter(status=OpenItemStatus.OPEN)
     return render(
         request,
