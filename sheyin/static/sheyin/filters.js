@@ -12,17 +12,11 @@
     return form.querySelector('select[data-scope-filter="' + name + '"]');
   }
 
-  // Replace the options after the first (全部…); keep the chosen value when it is still offered.
+  // Replace the options after the first (全部…); keep the chosen value when it is still offered. A list cut
+  // short says so first (a disabled option, and the select's title).
   function fill(sel, data) {
     var keep = sel.value;
     while (sel.options.length > 1) { sel.remove(1); }
-    var kept = false;
-    data.options.forEach(function (o) {
-      var opt = new Option(o.label, o.value);
-      if (o.value === keep) { opt.selected = true; kept = true; }
-      sel.add(opt);
-    });
-    if (!kept) { sel.options[0].selected = true; }
     if (data.note) {
       var note = new Option(data.note, "");
       note.disabled = true;
@@ -32,6 +26,13 @@
     } else {
       sel.removeAttribute("title");
     }
+    var kept = false;
+    data.options.forEach(function (o) {
+      var opt = new Option(o.label, o.value);
+      if (o.value === keep) { opt.selected = true; kept = true; }
+      sel.add(opt);
+    });
+    if (!kept) { sel.options[0].selected = true; }
   }
 
   // Capture phase: this runs before the form's own handlers (htmx, data-autosubmit), which then see the
