@@ -32,6 +32,12 @@ RESERVED = ("q", "sort", "size", "page", "export")
 # The organisation filters every municipal and district list offers (issue 18 item 3), shown only when the
 # user's scope holds more than one choice (a district officer gets no district filter, a bank admin no bank).
 SCOPE_PARAMS = ("district", "bank", "outlet")
+# They depend on each other: the banks offered are those with outlets in the chosen district, the outlets
+# those of the chosen district and bank; an outlet outside them is refused (400). The outlet select lists
+# at most this many records and says how many more there are (narrow by district or bank to reach them).
+SCOPE_DEPENDS = {"bank": ("district",), "outlet": ("district", "bank")}
+SCOPE_OPTIONS_CAP = 200
+SCOPE_CAPPED = ("outlet",)
 
 
 @dataclass
@@ -98,6 +104,23 @@ def register_choices(label: str, provider: ChoiceProvider) -> None:
 def register_scoper(fn: Callable[[QuerySet, Any], QuerySet]) -> None:
     """The data-scope function (accounts) applied to related models that declare SCOPE."""
     _scoper[:] = [fn]
+
+
+Narrower = Callable[..., QuerySet]
+_narrowers: dict[str, Narrower] = {}
+
+
+def register_narrowing(label: str, narrower: Narrower) -> None:
+    """`narrower(qs, district=…, bank=…)` narrows the `label` records a scope filter offers (already the
+    user's scope) to those of the chosen district and bank (records or None). It only ever filters `qs`."""
+    _narrowers[label] = narrower
+
+
+def narrowed(qs: QuerySet, *, district: Any = None, bank: Any = None) -> QuerySet:
+    fn = _narrowers.get(qs.model._meta.label)
+    if fn is None or (district is None and bank is None):
+        return qs
+    return fn(qs, district=district, bank=bank)
 
 
 def choices_for(model: type[models.Model], user: Any) -> QuerySet:
@@ -208,13 +231,46 @@ def form_field(param: str, spec_filter: str | Filter, model: type[models.Model],
     return forms.CharField(required=False, label=label, max_length=200)
 
 
+OUTLET_MISMATCH = _("所选网点不属于所选的区或银行，请重新选择网点。")
+
+
 class ListQueryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
         if start and end and hasattr(start, "toordinal") and hasattr(end, "toordinal") and start > end:
             self.add_error("to", _("截止日期不能早于起始日期。"))
+        outlet = data.get("outlet")
+        if isinstance(outlet, models.Model):
+            offered = self.scope_queryset("outlet", data)
+            if offered is not None and not offered.filter(pk=outlet.pk).exists():
+                self.add_error("outlet", OUTLET_MISMATCH)
         return data
+
+    def chosen(self, name: str, data: dict[str, Any] | None = None) -> Any:
+        """The record chosen (and valid) for the scope filter `name`, else None; for the district of a user
+        whose scope holds a single district, that district."""
+        fld = self.fields.get(name)
+        if not isinstance(fld, forms.ModelChoiceField) or fld.queryset is None:
+            return None
+        value = (self.cleaned_data if data is None else data).get(name)
+        if isinstance(value, models.Model):
+            return value
+        if name == "district" and not self.data.get(name):
+            if not hasattr(self, "_only_district"):
+                only = list(fld.queryset[:2])
+                self._only_district = only[0] if len(only) == 1 else None
+            return self._only_district
+        return None
+
+    def scope_queryset(self, name: str, data: dict[str, Any] | None = None) -> QuerySet | None:
+        """The records the scope filter `name` offers and accepts given the district and bank chosen; None
+        when the form has no such filter. Never more than the user's scope (the field's queryset)."""
+        fld = self.fields.get(name)
+        if not isinstance(fld, forms.ModelChoiceField) or fld.queryset is None:
+            return None
+        parents = {p: self.chosen(p, data) for p in SCOPE_DEPENDS.get(name, ())}
+        return narrowed(fld.queryset, **parents)
 
 
 def query_form(spec: ListSpec, model: type[models.Model], user: Any, data: Any = None) -> ListQueryForm:
@@ -260,7 +316,8 @@ class ListQuery:
 
     @cached_property
     def scope_fields(self) -> list[Any]:
-        """The bound district/bank/outlet fields worth showing: those offering more than one record."""
+        """The bound district/bank/outlet fields worth showing: those whose scope (not what the chosen
+        district or bank leaves) holds more than one record."""
         out = []
         for name in SCOPE_PARAMS:
             fld = self.form.fields.get(name)
@@ -268,6 +325,29 @@ class ListQuery:
             if qs is not None and qs[:2].count() > 1:
                 out.append(self.form[name])
         return out
+
+    def scope_options(self, name: str) -> ScopeOptions:
+        """What the `name` select offers given the chosen district and bank (for outlets at most
+        SCOPE_OPTIONS_CAP records), the selected record always among them."""
+        _ = self.valid  # cleans the form
+        fld = self.form.fields[name]
+        qs = self.form.scope_queryset(name)
+        assert qs is not None and isinstance(fld, RecordChoiceField)
+        hidden = 0
+        if name in SCOPE_CAPPED:
+            cap = SCOPE_OPTIONS_CAP
+            records = list(qs[: cap + 1])
+            if len(records) > cap:
+                records = records[:cap]
+                hidden = qs.count() - cap
+        else:
+            records = list(qs)
+        chosen = self.form.cleaned_data.get(name) if name not in self.form.errors else None
+        if isinstance(chosen, models.Model) and chosen.pk not in {r.pk for r in records}:
+            # beyond the cap, or a bank without outlets in the district: what the list is filtered by
+            records.append(chosen)
+        options = [(str(r.pk), str(fld.label_from_instance(r))) for r in records]
+        return ScopeOptions(name, options, str(chosen.pk) if isinstance(chosen, models.Model) else "", hidden)
 
     @property
     def sort(self) -> str:
@@ -277,6 +357,30 @@ class ListQuery:
     def size(self) -> int:
         size = self.form.cleaned_data.get("size") if self.valid else None
         return size or self.spec.sizes[0]
+
+
+@dataclass
+class ScopeOptions:
+    """The options of one scope select: (value, label) pairs, the selected value ("" for all), and how many
+    records the cap left out."""
+
+    name: str
+    options: list[tuple[str, str]]
+    selected: str = ""
+    hidden: int = 0
+
+    @property
+    def note(self) -> str:
+        if not self.hidden:
+            return ""
+        return str(_("还有 %(n)s 项未列出，请先选择所在区或银行缩小范围。") % {"n": f"{self.hidden:,}"})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "options": [{"value": v, "label": label} for v, label in self.options],
+            "selected": self.selected,
+            "note": self.note,
+        }
 
 
 class InvalidListQuery(Exception):

@@ -17,6 +17,9 @@ class InstitutionsConfig(AppConfig):
         listing.register_choices("institutions.Agency", selectors.district_choices_for)
         listing.register_choices("institutions.Bank", selectors.bank_choices_for)
         listing.register_choices("institutions.Outlet", selectors.outlet_choices_for)
+        # ... and depend on each other: banks with outlets in the chosen district, that district's outlets.
+        listing.register_narrowing("institutions.Bank", selectors.banks_in)
+        listing.register_narrowing("institutions.Outlet", selectors.outlets_in)
 
         section = _("机构管理")
         register(

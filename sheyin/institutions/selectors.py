@@ -67,3 +67,21 @@ def bank_choices_for(user: Any) -> QuerySet[Bank]:
 
 def outlet_choices_for(user: Any) -> QuerySet[Outlet]:
     return scoped(Outlet.objects.select_related("bank"), user).order_by("code")
+
+
+def banks_in(qs: QuerySet[Bank], *, district: Agency | None = None, **_: Any) -> QuerySet[Bank]:
+    """Of the banks a list's filter offers (`qs`, already the user's), those with an outlet in `district`."""
+    if district is None:
+        return qs
+    return qs.filter(pk__in=Outlet.objects.filter(district=district).values("bank_id"))
+
+
+def outlets_in(
+    qs: QuerySet[Outlet], *, district: Agency | None = None, bank: Bank | None = None
+) -> QuerySet[Outlet]:
+    """Of the outlets a list's filter offers (`qs`, already the user's), those of `district` and `bank`."""
+    if district is not None:
+        qs = qs.filter(district=district)
+    if bank is not None:
+        qs = qs.filter(bank=bank)
+    return qs

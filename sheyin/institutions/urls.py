@@ -7,6 +7,7 @@ urlpatterns = [
     path("outlets/", views.outlet_list, name="outlet_list"),
     path("outlets/new/", views.outlet_create, name="outlet_create"),
     path("outlets/pick/", views.outlet_pick, name="outlet_pick"),
+    path("outlets/filter-options/", views.filter_options, name="filter_options"),
     path("outlets/<int:pk>/", views.outlet_detail, name="outlet_detail"),
     path("outlets/<int:pk>/edit/", views.outlet_edit, name="outlet_edit"),
     path("banks/", views.bank_list, name="bank_list"),

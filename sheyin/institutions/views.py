@@ -11,11 +11,21 @@ from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
-from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate
+from sheyin.common.listing import (
+    Column,
+    Filter,
+    ListQuery,
+    ListSpec,
+    apply,
+    list_view,
+    paginate,
+    query_form,
+    scope_filters,
+)
 
 from . import selectors, services
 from .forms import AgencyForm, BankForm, OutletContactForm
-from .models import Bank, OutletStatus
+from .models import Bank, Outlet, OutletStatus
 
 OUTLET_LIST = ListSpec(
     search_fields=("name", "address", "code"),
@@ -75,6 +85,34 @@ def outlet_pick(request: AuthedRequest) -> JsonResponse:
     if q:
         qs = qs.filter(name__icontains=q)
     return JsonResponse({"results": [{"id": o.pk, "text": f"{o.code} {o.name}"} for o in qs[:20]]})
+
+
+# The dependent selects of a list's district/bank/outlet filters (sheyin/static/sheyin/filters.js).
+FILTER_OPTIONS = ListSpec(
+    filters={
+        **scope_filters(""),
+        "outlet": Filter("id", kind="model", model=Outlet, label=gettext_lazy("网点")),
+    }
+)
+
+
+@permission_required("institutions.view")
+def filter_options(request: AuthedRequest) -> JsonResponse:
+    """The bank and outlet options a list's filter offers for the chosen district and bank, as JSON: only
+    the user's scope; a district or bank outside it answers 400 with the field's message, as a list does.
+    A chosen bank without outlets in the chosen district is dropped (the select falls back to 全部银行)."""
+    params = {k: request.GET[k] for k in ("district", "bank") if request.GET.get(k)}
+    lq = ListQuery(FILTER_OPTIONS, query_form(FILTER_OPTIONS, Outlet, request.user, params))
+    if not lq.valid:
+        return JsonResponse(
+            {"errors": [{"field": str(label), "message": str(msg)} for label, msg in lq.errors]}, status=400
+        )
+    bank = lq.form.cleaned_data.get("bank")
+    banks = lq.form.scope_queryset("bank")
+    if bank is not None and banks is not None and not banks.filter(pk=bank.pk).exists():
+        params.pop("bank")
+        lq = ListQuery(FILTER_OPTIONS, query_form(FILTER_OPTIONS, Outlet, request.user, params))
+    return JsonResponse({name: lq.scope_options(name).as_json() for name in ("bank", "outlet")})
 
 
 @permission_required("institutions.view")

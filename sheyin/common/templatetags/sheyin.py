@@ -57,9 +57,13 @@ def status_tag(value: Any, label: Any = "") -> str:
 @register.inclusion_tag("includes/scope_filters.html", takes_context=True)
 def scope_filters(context: dict[str, Any]) -> dict[str, Any]:
     """The district, bank and outlet selects of a list's filter form, only those the user's scope makes
-    meaningful (more than one record to choose from); options are the records of the scope."""
+    meaningful (more than one record to choose from). They depend on each other: the banks offered are
+    those with outlets in the chosen district, the outlets those of the chosen district and bank
+    (static/sheyin/filters.js refreshes them as the choice changes; without script, submitting does)."""
     lq = context.get("list_query")
-    return {"fields": lq.scope_fields if lq is not None else []}
+    if lq is None:
+        return {"selects": []}
+    return {"selects": [(f, lq.scope_options(f.name)) for f in lq.scope_fields]}
 
 
 @register.simple_tag(takes_context=True)
