@@ -82,16 +82,17 @@ def sort_th(context: dict[str, Any], key: str, label: Any, classes: str = "") ->
     elif current == f"-{key}":
         state, arrow, nxt = "descending", "▼", key
     else:
-        state, arrow, nxt = "none", "", key
+        state, arrow, nxt = "none", "⇅", key  # a faint mark: this column can be sorted
     params = context["request"].GET.copy()
     params["sort"] = nxt
     params.pop("page", None)
     return format_html(
-        '<th scope="col" aria-sort="{}"{}><a class="link-body-emphasis text-decoration-none" href="?{}">{} '
-        '<span aria-hidden="true">{}</span></a></th>',
+        '<th scope="col" aria-sort="{}"{}><a class="link-body-emphasis text-decoration-none text-nowrap" href="?{}">{} '
+        '<span class="{}" aria-hidden="true">{}</span></a></th>',
         state,
         cls,
         params.urlencode(),
         label,
+        "text-body-secondary small" if state == "none" else "",
         arrow,
     )
