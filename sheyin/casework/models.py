@@ -31,19 +31,28 @@ class Case(models.Model):
     """受理: one service accepted at a staffed window (R2.3, R9.2)."""
 
     receipt_no = models.CharField(_("受理编号"), max_length=30, unique=True)
+    # outlet, district, bank, staff and applicant_index lead composite indexes (Meta.indexes), which serve
+    # their look-ups and the foreign keys' checks: no single-column index of their own (every index is
+    # one more write per accepted case).
     outlet = models.ForeignKey(
-        "institutions.Outlet", verbose_name=_("受理网点"), on_delete=models.PROTECT, related_name="cases"
-    )
+        "institutions.Outlet", verbose_name=_("受理网点"), on_delete=models.PROTECT, related_name="cases",
+        db_index=False,
+    )  # fmt: skip
     district = models.ForeignKey("institutions.Agency", verbose_name=_("所在区"), on_delete=models.PROTECT,
-                                 related_name="+")  # fmt: skip
+                                 related_name="+", db_index=False)  # fmt: skip
     bank = models.ForeignKey(
-        "institutions.Bank", verbose_name=_("银行"), on_delete=models.PROTECT, related_name="+"
+        "institutions.Bank",
+        verbose_name=_("银行"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("经办人"),
         on_delete=models.PROTECT,
         related_name="cases_accepted",
+        db_index=False,
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("复核人"), null=True, blank=True, on_delete=models.PROTECT,
@@ -64,7 +73,7 @@ class Case(models.Model):
     high_risk = models.BooleanField(_("高风险事项"), default=False)
     # The applicant: the core's reference, the blind index (for oversight matching) and masked values.
     applicant_ref = models.CharField(_("参保人员"), max_length=40, blank=True)
-    applicant_index = models.CharField(max_length=64, blank=True, db_index=True)
+    applicant_index = models.CharField(max_length=64, blank=True)
     applicant_masked = models.CharField(_("证件号码"), max_length=18, blank=True)
     applicant_name = models.CharField(_("申请人"), max_length=30, blank=True)
     applicant_hukou = models.CharField(_("户籍地区代码"), max_length=6, blank=True)
@@ -100,6 +109,14 @@ class Case(models.Model):
             models.Index(fields=["bank", "called_at"], name="case_bank_called_idx"),
             models.Index(fields=["staff", "called_at"], name="case_staff_called_idx"),
             models.Index(fields=["applicant_index", "outlet", "called_at"], name="case_person_outlet_idx"),
+            # The rating statistics' completed cases per period (and per district, bank or outlet): an
+            # index-only range scan instead of a scan of every case.
+            models.Index(
+                fields=["ended_at"],
+                include=["outlet", "district", "bank"],
+                condition=Q(status="completed"),
+                name="case_completed_ended_idx",
+            ),
         ]
         constraints = [
             # Past the draft, a case carries what it was accepted under.
@@ -303,7 +320,11 @@ class HandoverBatch(models.Model):
         verbose_name = _("档案移交批次")
         verbose_name_plural = _("档案移交批次")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["district", "status"], name="handover_district_status_idx")]
+        indexes = [
+            models.Index(fields=["district", "status"], name="handover_district_status_idx"),
+            # The list's newest-first page (read backwards) without sorting a year of batches.
+            models.Index(fields=["created_at", "id"], name="handover_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -323,12 +344,17 @@ class ArchiveRecord(models.Model):
     case = models.OneToOneField(
         Case, verbose_name=_("受理业务"), on_delete=models.PROTECT, related_name="archive"
     )
+    # outlet, district and bank lead composite indexes (Meta.indexes): no single-column index of their own.
     outlet = models.ForeignKey(
-        "institutions.Outlet", verbose_name=_("网点"), on_delete=models.PROTECT, related_name="+"
+        "institutions.Outlet",
+        verbose_name=_("网点"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     district = models.ForeignKey("institutions.Agency", verbose_name=_("接收区"), on_delete=models.PROTECT,
-                                 related_name="+")  # fmt: skip
-    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+")
+                                 related_name="+", db_index=False)  # fmt: skip
+    bank = models.ForeignKey("institutions.Bank", on_delete=models.PROTECT, related_name="+", db_index=False)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT,
                               related_name="+")  # fmt: skip
     materials = models.JSONField(_("材料清单"), default=list)
@@ -360,6 +386,8 @@ class ArchiveRecord(models.Model):
             models.Index(fields=["district", "created_at"], name="archive_district_created_idx"),
             models.Index(fields=["bank", "created_at"], name="archive_bank_created_idx"),
             models.Index(fields=["outlet", "created_at"], name="archive_outlet_created_idx"),
+            # The list's default order (the next due first) without sorting every record in scope.
+            models.Index(fields=["due_date", "-id"], name="archive_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(

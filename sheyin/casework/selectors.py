@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of, scoped
 from sheyin.catalogue.choices import Channel
 
 from .models import ArchiveRecord, Case, GuidedSession, HandoverBatch, IssuedReceipt, PersonLookup
-from .workflow import BatchStatus, CaseStatus, GuidedStatus
+from .workflow import ArchiveStatus, BatchStatus, CaseStatus, GuidedStatus
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
@@ -91,11 +92,18 @@ def handovers_for(user: Any) -> QuerySet[HandoverBatch]:
     )
     if not outlet_side:
         qs = qs.exclude(status__in=[BatchStatus.DRAFT, BatchStatus.DISCARDED])
+    # Counted per batch shown (a subquery on the batch's records), not by grouping every batch's records
+    # before the page is cut: a year of batches holds millions of records.
     return qs.annotate(
-        n_records=Count("records"),
-        n_received=Count("records", filter=Q(records__status="received")),
-        n_discrepancy=Count("records", filter=Q(records__status="discrepancy")),
+        n_records=_records_of_batch(),
+        n_received=_records_of_batch(status=ArchiveStatus.RECEIVED),
+        n_discrepancy=_records_of_batch(status=ArchiveStatus.DISCREPANCY),
     )
+
+
+def _records_of_batch(**where: Any) -> Coalesce:
+    records = ArchiveRecord.objects.filter(batch=OuterRef("pk"), **where).order_by().values("batch")
+    return Coalesce(Subquery(records.annotate(n=Count("pk")).values("n")), Value(0))
 
 
 def guided_for(user: Any) -> QuerySet[GuidedSession]:

@@ -676,7 +676,11 @@ class PermissionGrant(TimeStampedModel):
             models.CheckConstraint(condition=~Q(channels=""), name="grant_has_channel"),
             models.CheckConstraint(condition=~Q(categories=""), name="grant_has_category"),
         ]
-        indexes = [models.Index(fields=["outlet", "status"], name="grant_outlet_status_idx")]
+        indexes = [
+            models.Index(fields=["outlet", "status"], name="grant_outlet_status_idx"),
+            # The list's newest-first page (read backwards) without sorting every grant.
+            models.Index(fields=["created_at", "id"], name="grant_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff.name} · {self.outlet}"

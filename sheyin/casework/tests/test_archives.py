@@ -200,3 +200,21 @@ def test_a_corrected_scan_needs_a_note_a_real_file_and_the_outlet_manager(client
     with pytest.raises(TransitionError):
         services.archive_correct(record_=pending, material=pending.materials[0], upload=png(), note="补扫",
                                  by=w.manager)  # fmt: skip
+
+
+def test_the_handover_list_counts_each_batchs_records_received_and_flagged(reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.casework.selectors import handovers_for
+
+    w = world()
+    completed(w)
+    a, b, c = two_records(w)  # three records: one completed above, two more
+    first = services.handover_create(records=[a, b], by=w.manager)
+    second = services.handover_create(records=[c], by=w.manager)
+    for batch in (first, second):
+        services.handover_send(batch=batch, by=w.manager)
+    services.archive_confirm(record_=a, by=w.officer)
+    services.archive_flag(record_=b, note="缺少身份证复印件", by=w.officer)
+    counts = {
+        x.pk: (x.n_records, x.n_received, x.n_discrepancy) for x in handovers_for(w.officer).order_by("pk")
+    }
+    assert counts == {first.pk: (2, 1, 1), second.pk: (1, 0, 0)}

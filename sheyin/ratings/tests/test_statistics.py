@@ -181,3 +181,9 @@ def test_unrated_cases_are_invited_again_once_after_three_days(reference) -> Non
     assert RatingToken.objects.get(case=old).invited_again_at == now
     assert not RatingToken.objects.filter(case=fresh).exists()
     sender.send.assert_called_once_with(tokens=[old.rating_token])
+
+
+def test_the_ranking_loads_each_outlets_district_with_it(planted, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    rows = statistics.monthly_ranking(dt.date(2026, 3, 1))
+    with django_assert_max_num_queries(0):  # the page shows every outlet's district: no query per row
+        assert all(r["outlet"].district.name for r in rows)
