@@ -140,12 +140,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             with CaptureQueriesContext(connection) as ctx:
                 first = client.get(url)
+            # Counted now: `captured_queries` slices the connection's log, which the next request resets.
+            n_queries = len(ctx.captured_queries)
             if first.status_code != 200:
                 rows.append((role, name, str(first.status_code), 0.0, 0.0, 0.0, 0))
                 continue
             times, _resp = _time(lambda c=client, u=url: c.get(u), args.iterations)  # type: ignore[misc]
             rows.append((role, name, "200", pgdb.percentile(times, 50), pgdb.percentile(times, 95), max(times),
-                         len(ctx.captured_queries)))  # fmt: skip
+                         n_queries))  # fmt: skip
             print(f"  {role:<10} {name:<45} p95 {rows[-1][4]:8.1f} ms", flush=True)
     print(
         f"\n{'role':<10} {'page':<45} {'status':>6} {'p50_ms':>8} {'p95_ms':>8} {'max_ms':>8} {'queries':>7}"
