@@ -261,13 +261,18 @@ class ListQuery:
 
     @cached_property
     def scope_fields(self) -> list[Any]:
-        """The bound district/bank/outlet fields worth showing: those offering more than one record."""
+        """The bound district/bank/outlet fields worth showing: those offering more than one record. Each
+        field's records are read once, for the decision and for its options (`options`: value and label)."""
         out = []
         for name in SCOPE_PARAMS:
             fld = self.form.fields.get(name)
-            qs = getattr(fld, "queryset", None)
-            if qs is not None and qs[:2].count() > 1:
-                out.append(self.form[name])
+            if not isinstance(fld, forms.ModelChoiceField):
+                continue
+            records = list(fld.queryset) if fld.queryset is not None else []
+            if len(records) > 1:
+                bound: Any = self.form[name]
+                bound.options = [(fld.prepare_value(r), fld.label_from_instance(r)) for r in records]
+                out.append(bound)
         return out
 
     @property
