@@ -57,11 +57,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sheyin.common.memo.MemoMiddleware",
     "sheyin.common.middleware.ResponseRulesMiddleware",
     "sheyin.common.db_routing.ReplicaPinningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "sheyin.accounts.middleware.LegacySessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -126,8 +128,8 @@ CACHES = {"default": env.cache("SHEYIN_CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "sheyin.accounts.backends.RoleBackend",
+    "sheyin.accounts.backends.AccountBackend",  # password and session; sessions naming Django's
+    "sheyin.accounts.backends.RoleBackend",  # ModelBackend stay valid (accounts.middleware)
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

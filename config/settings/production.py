@@ -29,7 +29,9 @@ STORAGES = {
 
 # --- several app hosts (docs/operations.md "Topology") ------------------------------------------------------
 # Shared state on Redis: the cache (rate limits, the terminal's SMS codes, the replica check), sessions
-# (cached_db: read from Redis, kept in the database so a Redis restart logs nobody out) and Huey (base.py).
+# (Django's cached_db: read from Redis, kept in the database so a Redis restart logs nobody out; a request
+# that only renews a session writes the database at most once a minute: sheyin.accounts.session_store)
+# and Huey (base.py).
 # API nonces, stored idempotent answers and the login lock-out (django-axes' database handler) are in the
 # database, which every host shares (sheyin/common/tests/test_two_hosts.py shows all of it across two hosts).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -41,7 +43,7 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("SHEYIN_CACHE_PREFIX", default="sheyin"),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "sheyin.accounts.session_store"
 
 # Uploads and generated documents in an S3-compatible bucket (sheyin.common.storage): private objects,
 # served only through the permission-checked views. Without a bucket, the file system (one host only).

@@ -1,11 +1,31 @@
-"""Resolves role permission codes for `user.has_perm` (and so for view access rules and the menu)."""
+"""Authentication by password (`AccountBackend`) and the role permission codes behind `user.has_perm`
+(`RoleBackend`, and so the view access rules and the menu)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
+
 from .roles import permissions_of
 from .scope import assignments_of
+
+# What sessions signed in before `AccountBackend` existed name as their backend; still valid
+# (`LegacySessionMiddleware` renames it on their next request).
+LEGACY_BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "sheyin.accounts.backends.AccountBackend"
+
+
+class AccountBackend(ModelBackend):
+    """Django's password and session backend without its permission tables: permissions are the roles'
+    (RoleBackend); nobody is given Django permissions or groups, and asking those empty tables cost two
+    queries on every signed-in request."""
+
+    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
 
 
 class RoleBackend:

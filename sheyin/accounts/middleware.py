@@ -8,16 +8,32 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .backends import BACKEND, LEGACY_BACKEND
 from .twofactor import requires_second_factor
 
 LOGIN_AT = "sheyin_login_at"
+
+
+class LegacySessionMiddleware:
+    """A session signed in through Django's own ModelBackend (before `AccountBackend`) stays signed in: its
+    backend is renamed to the one that replaced it, before the user is read. Install right after
+    SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.get(BACKEND_SESSION_KEY) == LEGACY_BACKEND:
+            session[BACKEND_SESSION_KEY] = BACKEND
+        return self.get_response(request)
 
 
 class AccountStateMiddleware:

@@ -39,9 +39,22 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
+        """Django's answer, kept on this instance: a page asks it for every menu entry, and each asking
+        walks every authentication backend. The backends keep the permissions on the instance already."""
+        if obj is not None:
+            return super().has_perm(perm, obj)
+        answers: dict[tuple[str, bool, bool], bool] = self.__dict__.setdefault("_sheyin_has_perm", {})
+        key = (perm, self.is_active, self.is_superuser)
+        if key not in answers:
+            answers[key] = super().has_perm(perm)
+        return answers[key]
+
     def role_summary(self) -> tuple[str, str]:
         """The user's roles and organisations, as words for the audit trail."""
-        rows = list(self.assignments.select_related("agency", "bank", "outlet"))
+        rows = getattr(self, "_sheyin_assignments", None)  # the request's own (accounts.scope.assignments_of)
+        if rows is None:
+            rows = list(self.assignments.select_related("agency", "bank", "outlet"))
         with override("zh-hans"):  # stored in one language; pages re-render it in the viewer's
             roles = "、".join(str(Role(a.role).label) for a in rows)
         return (

@@ -42,7 +42,8 @@ def assignments_of(user: Any) -> list[Any]:
         return []
     cached = getattr(user, "_sheyin_assignments", None)
     if cached is None:
-        cached = list(user.assignments.all())
+        # With the organisations: the audit trail names them (User.role_summary) from the same rows.
+        cached = list(user.assignments.select_related("agency", "bank", "outlet"))
         user._sheyin_assignments = cached
     return cached
 

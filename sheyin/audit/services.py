@@ -8,6 +8,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from sheyin.common.memo import forget
+
 from .context import client_address
 from .models import AuditEvent, Outcome
 
@@ -51,6 +53,7 @@ def record(
     after: dict[str, Any] | None = None,
     actor_name: str = "",
 ) -> AuditEvent:
+    forget()  # a write: what this request remembered (a grant in force …) may have changed
     role, org = "", ""
     if by is not None and getattr(by, "pk", None):
         describe = getattr(by, "role_summary", None)

@@ -317,7 +317,7 @@ class ListQuery:
     @cached_property
     def scope_fields(self) -> list[Any]:
         """The bound district/bank/outlet fields worth showing: those whose scope (not what the chosen
-        district or bank leaves) holds more than one record."""
+        district or bank leaves) holds more than one record. Their options come from `scope_options`."""
         out = []
         for name in SCOPE_PARAMS:
             fld = self.form.fields.get(name)

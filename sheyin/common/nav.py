@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.functional import Promise
 
@@ -47,15 +47,29 @@ def _key(section: str | Promise) -> str:
         return f"g{zlib.crc32(str(section).encode()):08x}"
 
 
+# Each entry's address, worked out once per process (and URLconf, script prefix): the menu is drawn on
+# every page. None: the entry's page is not installed.
+_URLS: dict[tuple[str, str, str], str | None] = {}
+
+
+def _url(name: str) -> str | None:
+    key = (name, str(get_urlconf() or ""), get_script_prefix())
+    if key not in _URLS:
+        try:
+            _URLS[key] = reverse(name)
+        except NoReverseMatch:
+            _URLS[key] = None
+    return _URLS[key]
+
+
 def menu_groups(user, path: str) -> list[NavGroup]:
     """The menu as groups, the entry for `path` marked current (the longest entry URL that starts it)."""
     sections: dict[str, NavGroup] = {}
     for item in sorted(_ITEMS, key=lambda i: i.order):
         if item.perm and not user.has_perm(item.perm):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _url(item.url_name)
+        if url is None:
             continue
         group = sections.get(str(item.section))
         if group is None:

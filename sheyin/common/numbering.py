@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Max
 
 from .models import NumberSeries
@@ -35,15 +35,36 @@ def allocate_integer(model: type[models.Model], field: str) -> int:
 
 
 def _next(key: str, highest_stored: Callable[[], int]) -> int:
-    with transaction.atomic():
-        if not NumberSeries.objects.filter(key=key).exists():
+    n = _bump(key)
+    if n is None:  # the series' first number: start after what is already stored under the prefix
+        with transaction.atomic():
             NumberSeries.objects.bulk_create(
                 [NumberSeries(key=key, last=highest_stored())], ignore_conflicts=True
             )
-        series = NumberSeries.objects.select_for_update().get(key=key)
-        series.last += 1
-        series.save(update_fields=["last"])
-        return series.last
+            n = _bump(key)
+    if n is None:  # pragma: no cover - the row was just created
+        raise RuntimeError(f"number series {key!r} missing")
+    return n
+
+
+def _bump(key: str) -> int | None:
+    """Add one to the series and read the new value in one statement (`UPDATE … RETURNING`), which
+    locks the row until the caller's transaction ends; None if the series does not exist yet."""
+    conn = connections[router.db_for_write(NumberSeries)]
+    if not conn.features.can_return_columns_from_insert:  # no RETURNING (SQLite before 3.35)
+        with transaction.atomic(using=conn.alias):
+            series = NumberSeries.objects.select_for_update().filter(key=key).first()
+            if series is None:
+                return None
+            series.last += 1
+            series.save(update_fields=["last"])
+            return series.last
+    q = conn.ops.quote_name
+    table, last, key_col = q(NumberSeries._meta.db_table), q("last"), q("key")
+    with conn.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {key_col} = %s RETURNING {last}", [key])  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _highest_stored(model: type[models.Model], field: str, prefix: str) -> int:

@@ -50,12 +50,13 @@ def offices() -> QuerySet[Agency]:
 
 
 def district_choices_for(user: Any) -> QuerySet[Agency]:
-    """The districts a list's district filter offers: all of them to municipal, bank and outlet users
-    (their data spans districts), a district officer's own district(s) only."""
+    """The districts a list's district filter offers: all of them to municipal and bank users (their data
+    spans districts); a district officer's own district(s) only, and an outlet's people their outlet's
+    district (their assignment carries it), so neither is offered a choice that cannot match a row."""
     own: set[int] = set()
     for a in assignments_of(user):
         level = LEVEL[Role(a.role)]
-        if level != Level.DISTRICT:
+        if level not in (Level.DISTRICT, Level.OUTLET, Level.SELF) or a.agency_id is None:
             return districts()
         own.add(a.agency_id)
     return districts().filter(pk__in=own)

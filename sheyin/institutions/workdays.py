@@ -38,19 +38,32 @@ def is_workday(day: dt.date) -> bool:
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
     """The date `n` working days after `start` (start itself not counted)."""
-    if n <= 0:
-        return start
-    horizon = start + dt.timedelta(days=n * 3 + 30)
+    return add_working_days_each(start, [n])[0]
+
+
+def add_working_days_each(start: dt.date, counts: list[int]) -> list[dt.date]:
+    """`add_working_days(start, n)` for each n, from one read of the calendar (e.g. a ticket's reply and
+    close deadlines)."""
+    longest = max([0, *counts])
+    if longest <= 0:
+        return [start for _n in counts]
+    horizon = start + dt.timedelta(days=longest * 3 + 30)
     exc = _exceptions(start, horizon)
     pub = _published({start.year, horizon.year})
-    day, left = start, n
-    while left:
+    found: dict[int, dt.date] = {n: start for n in counts if n <= 0}
+    wanted = sorted({n for n in counts if n > 0})
+    day, done = start, 0
+    while wanted:
         day += dt.timedelta(days=1)
         if day > horizon:  # a very long holiday stretch: widen the window
-            return add_working_days(day - dt.timedelta(days=1), left)
+            for n in wanted:
+                found[n] = add_working_days(day - dt.timedelta(days=1), n - done)
+            break
         if _is_workday(day, exc, pub):
-            left -= 1
-    return day
+            done += 1
+            while wanted and wanted[0] == done:
+                found[wanted.pop(0)] = day
+    return [found[n] for n in counts]
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

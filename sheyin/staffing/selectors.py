@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of, scoped
+from sheyin.common.memo import remember
 from sheyin.institutions.models import Outlet, OutletStatus
 from sheyin.institutions.selectors import outlets_for
 
@@ -315,7 +316,10 @@ def active_grant_for(user: Any, at: dt.datetime | dt.date | None = None) -> Perm
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     day = _day(at)
-    return _current_grants(user, day).order_by("-valid_until").first()
+    found = lambda: _current_grants(user, day).order_by("-valid_until").first()  # noqa: E731
+    if at is None:  # asked by the grant middleware, then by the service, in the same request: read once
+        return remember(("active_grant", user.pk, day), found)
+    return found()
 
 
 def has_active_grant(

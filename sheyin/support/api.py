@@ -119,7 +119,16 @@ def ticket(request: HttpRequest, id: int = Path(..., ge=1, le=2_147_483_647)) ->
     """One ticket in scope with its conversation (404 outside the scope)."""
     principal = request.api_principal  # type: ignore[attr-defined]
     require(principal, "support.view")
-    t = get_object_or_404(selectors.tickets(principal), pk=id)
+    return _detail(principal, id)
+
+
+def _detail(principal: Any, pk: int, *, just_raised: bool = False) -> Ticket:
+    """A ticket in scope with its conversation and attachment count; one raised a moment ago through the
+    API has neither yet (attachments are added on the page), so they are not looked up."""
+    t = get_object_or_404(selectors.tickets(principal), pk=pk)
+    if just_raised:
+        t.message_list, t.attachments_count = [], 0  # type: ignore[attr-defined]
+        return t
     t.message_list = list(TicketMessage.objects.filter(ticket=t).order_by("at", "pk"))  # type: ignore[attr-defined]
     t.attachments_count = t.attachments.count()  # type: ignore[attr-defined]
     return t
@@ -149,4 +158,5 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Ticket]:
         outlet=outlet,
         by=principal,
     )
-    return Status(201, ticket(request, t.pk))
+    require(principal, "support.view")
+    return Status(201, _detail(principal, t.pk, just_raised=True))

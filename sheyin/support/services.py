@@ -26,7 +26,7 @@ from sheyin.audit.services import record, snapshot
 from sheyin.common.numbering import allocate
 from sheyin.common.uploads import DOCUMENTS, check_upload
 from sheyin.institutions.models import Outlet
-from sheyin.institutions.workdays import add_working_days
+from sheyin.institutions.workdays import add_working_days_each
 from sheyin.notifications.models import Notification
 from sheyin.notifications.services import notify, todos_done
 
@@ -67,7 +67,8 @@ def _outlet_of(by: Any) -> Outlet:
 def deadlines(raised: dt.date) -> tuple[dt.date, dt.date]:
     """Reply and close deadlines in working days from the day the ticket was raised (R9.2)."""
     s = SupportSettings.current()
-    return add_working_days(raised, s.reply_working_days), add_working_days(raised, s.close_working_days)
+    reply, close = add_working_days_each(raised, [s.reply_working_days, s.close_working_days])
+    return reply, close
 
 
 def settings_update(*, reply_working_days: int, close_working_days: int, by: Any) -> SupportSettings:
@@ -103,6 +104,8 @@ def contact_set(*, district: Any, category: str, user: Any, phone: str = "", by:
 
 
 def _attach(ticket: Ticket, uploads: list[UploadedFile], by: Any) -> None:
+    if not uploads:
+        return
     if ticket.attachments.count() + len(uploads) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": _("每个工单最多上传%(n)s个附件。") % {"n": MAX_ATTACHMENTS}})
     checked = []

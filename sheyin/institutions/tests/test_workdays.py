@@ -11,7 +11,13 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.institutions import services
 from sheyin.institutions.tests.factories import municipal
-from sheyin.institutions.workdays import add_working_days, is_workday, unpublished_years, working_days_between
+from sheyin.institutions.workdays import (
+    add_working_days,
+    add_working_days_each,
+    is_workday,
+    unpublished_years,
+    working_days_between,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +58,13 @@ def test_only_municipal_roles_edit_the_calendar(reference) -> None:  # type: ign
     officer = user_with_role(Role.DISTRICT_OFFICER, agency=district())
     with pytest.raises(PermissionDenied):
         services.calendar_day_set(date=dt.date(2027, 2, 8), is_workday=False, name="春节", by=officer)
+
+
+def test_several_deadlines_from_one_calendar_read_match_one_at_a_time(  # type: ignore[no-untyped-def]
+    calendar, django_assert_num_queries
+) -> None:
+    start = dt.date(2026, 9, 25)  # across the National Day week and its make-up days
+    counts = [10, 0, 1, 5, 5, 20]
+    with django_assert_num_queries(2):  # the calendar's exceptions and the published years, once
+        together = add_working_days_each(start, counts)
+    assert together == [add_working_days(start, n) for n in counts]

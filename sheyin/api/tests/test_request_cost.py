@@ -1,0 +1,58 @@
+"""What the banks' signed calls cost in queries: the outlet read and the ticket write. Each count is
+locked together with what every query is for: a new query on these paths needs a reason. (The
+savepoints are those of the test's own transaction; in production they are BEGIN and COMMIT.)"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sheyin.api.tests.factories import SignedClient, api_client_for
+from sheyin.support.models import Ticket
+from sheyin.support.tests.factories import world
+
+pytestmark = pytest.mark.django_db
+
+OUTLETS = "/api/v1/institutions/outlets?status=operating&limit=20"
+TICKETS = "/api/v1/support/tickets"
+
+
+def listing(ctx: CaptureQueriesContext) -> str:
+    return "\n".join(f"{i}. {q['sql'][:200]}" for i, q in enumerate(ctx.captured_queries, 1))
+
+
+@pytest.fixture
+def bank_api(reference, calendar):  # type: ignore[no-untyped-def]
+    w = world()
+    client, secret = api_client_for(w.outlet.bank)
+    return w, SignedClient(client, secret)
+
+
+def test_a_signed_outlet_read_takes_nine_queries(bank_api) -> None:  # type: ignore[no-untyped-def]
+    _w, api = bank_api
+    api.get(OUTLETS)
+    with CaptureQueriesContext(connection) as ctx:
+        resp = api.get(OUTLETS)
+    assert resp.status_code == 200 and resp.json()["total"] == 1
+    # 1 savepoint (the call's transaction), 2 the client by its key, 3-5 the nonce in a savepoint of its
+    # own (a reused nonce is refused, the call goes on), 6 the count, 7 the page, 8 the audit event, 9 release.
+    assert len(ctx.captured_queries) == 9, listing(ctx)
+
+
+def test_a_signed_ticket_creation_takes_twenty_four_queries(bank_api) -> None:  # type: ignore[no-untyped-def]
+    w, api = bank_api
+    payload = {"outlet": w.outlet.code, "category": "system", "title": "叫号机无响应",
+               "description": "前台叫号机自今晨起无响应。"}  # fmt: skip
+    api.send("POST", TICKETS, payload, key="first-of-the-day")  # today's ticket series exists from now on
+    with CaptureQueriesContext(connection) as ctx:
+        resp = api.send("POST", TICKETS, payload, key="second")
+    assert resp.status_code == 201 and Ticket.objects.filter(outlet=w.outlet).count() == 2
+    # 1 savepoint (the call's transaction), 2 the client, 3-5 the nonce in its savepoint, 6-8 the
+    # idempotency record in its savepoint, 9 the outlet in the bank's scope, 10 the support settings,
+    # 11-12 the working-day calendar and the published years (both deadlines from one read), 13 the
+    # district's contact, 14 savepoint of ticket_raise, 15 the ticket number (one UPDATE … RETURNING),
+    # 16 the ticket, 17 its audit event, 18 the district's officers to notify, 19 their notification,
+    # 20 release, 21 the ticket as answered (in scope; a ticket just raised has no messages or
+    # attachments to read), 22 the stored answer for the idempotency key, 23 the call's audit event, 24 release.
+    assert len(ctx.captured_queries) == 24, listing(ctx)
