@@ -1,7 +1,7 @@
 """Production: secrets from the environment, TLS everywhere, no demo accounts."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 DEMO_MODE = False
@@ -14,6 +14,11 @@ SHEYIN_INDEX_KEY = env.str("SHEYIN_INDEX_KEY", default="")
 ALLOWED_HOSTS = env.list("SHEYIN_ALLOWED_HOSTS")
 # The public address printed in QR codes and on paper: set it; failing that, the first allowed host over TLS.
 SHEYIN_PUBLIC_BASE_URL = env.str("SHEYIN_PUBLIC_BASE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
+# Persistent database connections: each worker keeps its connection (checked before reuse) instead of
+# opening one per request, which costs a round trip and authentication every time.
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("SHEYIN_DB_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000
