@@ -98,14 +98,35 @@ EOF
 
 running() { pg_isready -h 127.0.0.1 -p "$REPLICA_PORT" -q 2>/dev/null; }
 
-cmd_start() {
-  if running; then echo "replica already running on 127.0.0.1:$REPLICA_PORT"; return; fi
+streaming() {
+  [ "$(psql_primary -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" != "0" ]
+}
+
+start_server() {
   [ -f "$DATA/standby.signal" ] || create
-  local bin
-  bin="$(bindir)"
-  as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null
+  [ -f "$LOG" ] && mv -f "$LOG" "$LOG.previous"
+  as_owner "$(bindir)/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null
   for _ in $(seq 1 30); do running && break; sleep 1; done
   running || { echo "replica did not start; see $LOG" >&2; exit 1; }
+}
+
+wait_streaming() {
+  for _ in $(seq 1 "$1"); do streaming && return 0; sleep 1; done
+  return 1
+}
+
+cmd_start() {
+  if running; then echo "replica already running on 127.0.0.1:$REPLICA_PORT"; else start_server; fi
+  # A replica that was stopped while the primary recycled the WAL it still needs can never catch up (no
+  # replication slot keeps WAL for it, so a stopped replica never fills the primary's disk): rebuild it.
+  if ! wait_streaming 30; then
+    echo "the replica is not streaming (WAL it needs may be gone from the primary): rebuilding it" >&2
+    tail -n 3 "$LOG" >&2 || true
+    cmd_stop
+    rm -rf "$DATA"
+    start_server
+    wait_streaming 60 || { echo "replica is not streaming; see $LOG" >&2; exit 1; }
+  fi
   echo "replica running on 127.0.0.1:$REPLICA_PORT (data $DATA, log $LOG)"
   cmd_status
 }
