@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from sheyin.accounts.roles import LEVEL, Level, Role
 from sheyin.accounts.scope import assignments_of, scoped
+from sheyin.common.memo import remember
 from sheyin.institutions.models import Agency, Bank, Outlet
 from sheyin.institutions.selectors import banks_for, districts, outlets_for
 
-from .models import DailyFigure, Grain, IssuedReport, MonthlyFigure, ReportRun
+from .models import COVERAGE, DailyFigure, Grain, IssuedReport, MonthlyFigure, ReportRun
 
 CITY, DISTRICT, BANK, OUTLET = "city", "district", "bank", "outlet"
 _ORDER = [Level.ALL, Level.DISTRICT, Level.BANK, Level.OUTLET]
@@ -183,7 +184,12 @@ def snapshot(
     from .aggregates import snapshot_day
 
     qs = _daily(user, focus, grain=grain).filter(measure__in=measures)
-    day = snapshot_day(measures, timezone.localdate())
+    today = timezone.localdate()
+    # The day depends only on whether the measures are the coverage ones (one anchor each): several
+    # charts of a page ask.
+    day = remember(
+        ("snapshot_day", frozenset(measures) <= COVERAGE, today), lambda: snapshot_day(measures, today)
+    )
     if day is None:
         return None, {}
     keys = ["measure"] + ([by] if by else [])
@@ -195,7 +201,11 @@ def coverage(user: Any, focus: Focus) -> tuple[dt.date | None, dict[tuple[Any, s
     """Population and covered population per district (district grain; agencies only see it)."""
     if focus.bank is not None or focus.outlet is not None:
         return None, {}
-    return snapshot(user, focus, ["population", "covered"], by="district_id", grain=Grain.DISTRICT)
+    # Asked by the coverage chart and the key figures of the same page.
+    return remember(
+        ("dashboard_coverage", getattr(user, "pk", None), tuple(sorted(focus.filters.items()))),
+        lambda: snapshot(user, focus, ["population", "covered"], by="district_id", grain=Grain.DISTRICT),
+    )
 
 
 # --- current state read live (small tables) ------------------------------------------------------
@@ -245,11 +255,18 @@ def latest_appraisals(user: Any, focus: Focus) -> tuple[tuple[int, int] | None, 
 
 
 def names(model: type[Any], ids: Any) -> dict[int, str]:
+    """Display names of `ids`. The 17 agencies and the banks (a few dozen) are read once per request, as
+    every chart of a dashboard labels them; outlets (thousands) only those asked for."""
     ids = [i for i in set(ids) if i is not None]
     if model is Agency:
-        return dict(Agency.objects.filter(pk__in=ids).values_list("pk", "district_name"))
+        every = remember(("dashboard_names", "agency"),
+                         lambda: dict(Agency.objects.values_list("pk", "district_name")))  # fmt: skip
+        return {i: every[i] for i in ids if i in every}
     if model is Bank:
-        return dict(Bank.objects.filter(pk__in=ids).values_list("pk", "short_name"))
+        every = remember(
+            ("dashboard_names", "bank"), lambda: dict(Bank.objects.values_list("pk", "short_name"))
+        )
+        return {i: every[i] for i in ids if i in every}
     return dict(Outlet.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
