@@ -506,7 +506,7 @@ def handover_inbox(request: AuthedRequest) -> HttpResponse:
 GUIDED_LIST = ListSpec(search_fields=("service_name", "note"), filters={"outcome": "outcome", "outlet": "outlet_id",
                        "from": "started_at__date__gte", "to": "started_at__date__lte"}, order_by=("-started_at", "-id"),
                        sorts={"started": "started_at", "service": "service_name", "outlet": "outlet__name",
-                              "outcome": "outcome"})  # fmt: skip
+                              "minutes": "duration_seconds", "outcome": "outcome"})  # fmt: skip
 GUIDED_COLUMNS = [
     Column(gettext_lazy("网点"), lambda s: s.outlet.name),
     Column(gettext_lazy("引导员"), lambda s: str(s.guide)),
