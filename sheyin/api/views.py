@@ -33,6 +33,14 @@ CLIENT_LIST = ListSpec(
     search_fields=("name", "key_id", "bank__name", "bank__short_name"),
     filters={"bank": "bank_id", "status": "status"},
     order_by=("bank__name", "name"),
+    sorts={
+        "bank": "bank__short_name",
+        "name": "name",
+        "key": "key_id",
+        "rate": "rate_limit_per_minute",
+        "used": "last_used_at",
+        "status": "status",
+    },
 )
 
 

@@ -21,6 +21,8 @@ EVENT_LIST = ListSpec(
     search_fields=("actor_name", "object_repr", "reason", "object_id"),
     filters={"action": "action", "outcome": "outcome", "object_type": "object_type", "actor": "actor_name"},
     order_by=("-id",),
+    # a log is read in time order only, either way (the id keeps the order of events in the same instant)
+    sorts={"at": ("at", "id")},
 )
 COLUMNS = [
     Column(gettext_lazy("时间"), lambda e: e.at),

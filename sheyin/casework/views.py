@@ -320,6 +320,14 @@ ARCHIVE_LIST = ListSpec(
     search_fields=("case__receipt_no", "case__item_name", "batch__number"),
     filters={"status": "status", "outlet": "outlet_id"},
     order_by=("due_date", "-id"),
+    sorts={
+        "receipt": "case__receipt_no",
+        "item": "case__item_name",
+        "outlet": "outlet__name",
+        "due": "due_date",
+        "status": "status",
+        "batch": "batch__number",
+    },
 )
 ARCHIVE_COLUMNS = [
     Column(gettext_lazy("受理编号"), lambda r: r.case.receipt_no),
@@ -496,7 +504,9 @@ def handover_inbox(request: AuthedRequest) -> HttpResponse:
 # --- guided online self-service --------------------------------------------------------------------------
 
 GUIDED_LIST = ListSpec(search_fields=("service_name", "note"), filters={"outcome": "outcome", "outlet": "outlet_id",
-                       "from": "started_at__date__gte", "to": "started_at__date__lte"}, order_by=("-started_at", "-id"))  # fmt: skip
+                       "from": "started_at__date__gte", "to": "started_at__date__lte"}, order_by=("-started_at", "-id"),
+                       sorts={"started": "started_at", "service": "service_name", "outlet": "outlet__name",
+                              "minutes": "duration_seconds", "outcome": "outcome"})  # fmt: skip
 GUIDED_COLUMNS = [
     Column(gettext_lazy("网点"), lambda s: s.outlet.name),
     Column(gettext_lazy("引导员"), lambda s: str(s.guide)),

@@ -32,7 +32,9 @@ from .models import ServiceProposal
 from .workflow import PROPOSAL_ACTION_LABELS, ProposalStatus, proposal_actions
 
 PROPOSAL_LIST = ListSpec(search_fields=("number", "title", "reasons", "bank__name", "agency__name"),
-                         filters={"status": "status", "origin": "origin"}, order_by=("-submitted_at", "-id"))  # fmt: skip
+                         filters={"status": "status", "origin": "origin"}, order_by=("-submitted_at", "-id"),
+                         sorts={"number": "number", "title": "title", "origin": "origin", "volume": "expected_volume",
+                                "submitted": "submitted_at", "status": "status"})  # fmt: skip
 
 
 def _proposes_directly(user: Any) -> bool:

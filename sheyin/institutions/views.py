@@ -149,7 +149,11 @@ def outlet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 BANK_LIST = ListSpec(
-    search_fields=("name", "short_name", "uscc"), filters={"status": "status"}, order_by=("name",)
+    search_fields=("name", "short_name", "uscc"),
+    filters={"status": "status"},
+    order_by=("name",),
+    # outlets: the operating outlets counted by the selector (banks_for), in the database
+    sorts={"name": "name", "uscc": "uscc", "status": "status", "outlets": "outlet_count"},
 )
 BANK_COLUMNS = [
     Column(gettext_lazy("银行名称"), lambda b: b.name),

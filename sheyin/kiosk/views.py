@@ -347,6 +347,8 @@ def verify_record(request: HttpRequest, code: str) -> HttpResponse:
 TERMINAL_LIST = ListSpec(
     search_fields=("name", "serial", "outlet__name"), filters={"status": "status", "outlet": "outlet_id"},
     order_by=("outlet__code", "name"),
+    sorts={"name": "name", "serial": "serial", "outlet": "outlet__name", "status": "status",
+           "seen": "last_seen_at"},
 )  # fmt: skip
 TERMINAL_COLUMNS = [
     Column(gettext_lazy("网点编号"), lambda t: t.outlet.code),
@@ -443,6 +445,7 @@ QUERY_LIST = ListSpec(
     search_fields=("person_masked", "terminal__name", "outlet__name"),
     filters={"action": "action", "terminal": "terminal_id", "from": "at__date__gte", "to": "at__date__lte"},
     order_by=("-at", "-id"),
+    sorts={"at": "at"},  # a log: read in time order, either way
 )
 QUERY_COLUMNS = [
     Column(gettext_lazy("时间"), lambda q: q.at),

@@ -94,6 +94,13 @@ STAFF_LIST = ListSpec(
         **scope_filters("outlet", district="district_id", bank="bank_id"),
     },
     order_by=("outlet__code", "name"),
+    sorts={
+        "name": "name",
+        "employee_no": "employee_no",
+        "outlet": "outlet__name",
+        "post": "post",
+        "status": "status",
+    },
 )
 STAFF_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda s: s.name),
@@ -341,6 +348,14 @@ SESSION_LIST = ListSpec(
     search_fields=("course__title", "place"),
     filters={"course": "course_id", "status": "status", "kind": "course__kind", "district": "district_id"},
     order_by=("-starts_at",),
+    sorts={
+        "course": "course__title",
+        "kind": "course__kind",
+        "starts": "starts_at",
+        "district": "district__code",
+        "hours": "hours",
+        "status": "status",
+    },
 )
 
 
@@ -351,7 +366,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
     when = request.GET.get("when", "")
     now = timezone.now()
     if when == "upcoming":
-        qs = qs.filter(ends_at__gte=now).order_by("starts_at")
+        qs = qs.filter(ends_at__gte=now)
+        if not request.list_query.sort:  # type: ignore[attr-defined]  # a chosen column keeps its order
+            qs = qs.order_by("starts_at", "pk")
     elif when == "past":
         qs = qs.filter(ends_at__lt=now)
     return render(request, "staffing/session_list.html", {
@@ -599,6 +616,16 @@ EXAM_LIST = ListSpec(
     search_fields=("staff__name", "staff__employee_no", "certificate_no"),
     filters={"course": "course_id", "mode": "mode", "status": "status", "outlet": "staff__outlet_id"},
     order_by=("-started_at",),
+    sorts={
+        "staff": "staff__name",
+        "outlet": "staff__outlet__name",
+        "course": "course__title",
+        "mode": "mode",
+        "started": "started_at",
+        "status": "status",
+        "score": "score",
+        "until": "valid_until",
+    },
 )
 EXAM_COLUMNS = [
     Column(gettext_lazy("姓名"), lambda a: a.staff.name),

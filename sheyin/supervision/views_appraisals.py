@@ -94,7 +94,10 @@ def appraisal_preview_view(request: AuthedRequest) -> HttpResponse:
 
 
 TALK_SPEC = ListSpec(search_fields=("outlet__name", "bank__name"), filters={"status": "status"},
-                     order_by=("status", "-scheduled_date", "-id"))  # fmt: skip
+                     order_by=("status", "-scheduled_date", "-id"),
+                     # date: the date set for the talk (a held talk shows the day it was held, mostly the same)
+                     sorts={"outlet": "outlet__name", "period": ("appraisal__year", "appraisal__quarter"),
+                            "date": "scheduled_date", "due": "commitment_due", "status": "status"})  # fmt: skip
 
 
 @list_view(TALK_SPEC)

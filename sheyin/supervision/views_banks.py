@@ -46,7 +46,10 @@ def _checklist_error(items: list[dict[str, str]]) -> str:
 
 
 SELF_INSPECTION_SPEC = ListSpec(
-    search_fields=("bank__name", "period"), filters={"status": "status"}, order_by=("-submitted_at", "-id")
+    search_fields=("bank__name", "period"),
+    filters={"status": "status"},
+    order_by=("-submitted_at", "-id"),
+    sorts={"bank": "bank__name", "period": "period", "submitted": "submitted_at", "status": "status"},
 )
 
 

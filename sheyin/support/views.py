@@ -210,6 +210,13 @@ GUIDANCE_SPEC = ListSpec(
     search_fields=("topic", "note", "outlet__name"),
     filters={"outcome": "outcome"},
     order_by=("-held_at", "-id"),
+    sorts={
+        "held": "held_at",
+        "outlet": "outlet__name",
+        "topic": "topic",
+        "minutes": "duration_minutes",
+        "outcome": "outcome",
+    },
 )
 
 

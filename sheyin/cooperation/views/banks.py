@@ -26,6 +26,13 @@ LIST = ListSpec(
     search_fields=("number", "bank__name", "bank__short_name"),
     filters={"status": "status"},
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "bank": "bank__name",
+        "planned": "planned_outlets",
+        "submitted": "submitted_at",
+        "status": "status",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("申请编号"), lambda a: a.number),

@@ -26,6 +26,13 @@ LIST = ListSpec(
     search_fields=("number", "outlet__name", "outlet__code", "bank__short_name"),
     filters={"status": "status", "district": "district_id", "bank": "bank_id"},
     order_by=("-created_at", "-id"),
+    sorts={
+        "number": "number",
+        "outlet": "outlet__name",
+        "district": "district__code",
+        "created": "created_at",
+        "status": "status",
+    },
 )
 COLUMNS = [
     Column(gettext_lazy("申请编号"), lambda c: c.number),

@@ -24,6 +24,7 @@ LIST = ListSpec(
     search_fields=("outlet__name", "application__number"),
     filters={"status": "status"},
     order_by=("-created_at", "-id"),
+    sorts={"outlet": "outlet__name", "round": "round", "visited": "visit_date", "status": "status"},
 )
 
 

@@ -182,6 +182,14 @@ PLAQUES = ListSpec(
     search_fields=("number", "outlet__name", "outlet__code"),
     filters={"status": "status", "district": "outlet__district_id"},
     order_by=("-issued_on", "-id"),
+    sorts={
+        "number": "number",
+        "outlet": "outlet__name",
+        "bank": "outlet__bank__short_name",
+        "district": "outlet__district__code",
+        "issued": "issued_on",
+        "status": "status",
+    },
 )
 PLAQUE_COLUMNS = [
     Column(gettext_lazy("标牌编号"), lambda p: p.number),

@@ -23,6 +23,7 @@ LIST = ListSpec(
     search_fields=("outlet__name", "outlet__code", "bank__short_name", "reason"),
     filters={"status": "status", "kind": "kind", "district": "district_id"},
     order_by=("-created_at", "-id"),
+    sorts={"kind": "kind", "notice": "notice_date", "effective": "effective_date", "status": "status"},
 )
 COLUMNS = [
     Column(gettext_lazy("网点"), lambda t: t.outlet.name if t.outlet_id else ""),

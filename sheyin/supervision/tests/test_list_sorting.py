@@ -1,5 +1,5 @@
 """The supervision lists sort by their column headers (issue 18 item 3): findings, rectifications, the
-inspections of a plan, appraisals and consultations."""
+inspections of a plan, appraisals, consultations and the banks' self-inspections."""
 
 from __future__ import annotations
 
@@ -75,3 +75,15 @@ def test_the_findings_sort_by_number_both_ways(client, admin) -> None:  # type: 
     assert order_on_page(client, url, numbers, sort="number") == sorted(numbers)
     assert order_on_page(client, url, numbers, sort="-number") == sorted(numbers, reverse=True)
     assert client.get(url, {"sort": "title"}).status_code == 400
+
+
+def test_the_self_inspections_sort_by_period_both_ways(client, admin) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.institutions.tests.factories import BankFactory
+    from sheyin.supervision.models import SelfInspection
+
+    banks = ["A自查银行", "B自查银行", "C自查银行"]
+    for name, period in zip(banks, ("2026Q3", "2026H1", "2026Q1"), strict=True):
+        SelfInspection.objects.create(bank=BankFactory(name=name), period=period, summary="自查总结")
+    url = reverse("supervision:self_inspection_list")
+    assert order_on_page(client, url, banks, sort="period") == ["B自查银行", "C自查银行", "A自查银行"]
+    assert order_on_page(client, url, banks, sort="-period") == ["A自查银行", "C自查银行", "B自查银行"]

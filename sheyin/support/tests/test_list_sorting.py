@@ -1,4 +1,4 @@
-"""The ticket list sorts by its column headers (issue 18 item 3)."""
+"""The ticket and remote-guidance lists sort by their column headers (issue 18 item 3)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,19 @@ def test_the_tickets_sort_by_number_and_deadline_both_ways(client, reference) ->
     assert order_on_page(client, url, numbers, sort="number") == sorted(numbers)
     assert order_on_page(client, url, numbers, sort="-number") == sorted(numbers, reverse=True)
     assert client.get(url, {"sort": "description"}).status_code == 400
+
+
+def test_the_guidance_sessions_sort_by_duration_with_a_tie_kept_in_one_order(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.support.models import GuidanceSession
+
+    host = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
+    client.force_login(host)
+    topics = ["A指导", "B指导", "C指导"]
+    o = outlet()
+    for topic, minutes in zip(topics, (45, 15, 45), strict=True):
+        GuidanceSession.objects.create(outlet=o, district_id=o.district_id, bank_id=o.bank_id, held_at=at(DAY),
+                                       duration_minutes=minutes, topic=topic, outcome="solved", host=host)  # fmt: skip
+    url = reverse("support:guidance_list")
+    # equal durations: the later record first, both ways
+    assert order_on_page(client, url, topics, sort="minutes") == ["B指导", "C指导", "A指导"]
+    assert order_on_page(client, url, topics, sort="-minutes") == ["C指导", "A指导", "B指导"]
