@@ -12,9 +12,10 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 @db_periodic_task(crontab(hour="1", minute="30"))
 def refresh_figures_nightly() -> dict[str, Any]:
     """Nightly: rebuild the last 40 days of figures and take the day's snapshots (staff, coverage …)."""
-    from .aggregates import nightly
+    from .aggregates import nightly, tidy
 
     r = nightly()
+    tidy()
     return {"since": r.since.isoformat(), "until": r.until.isoformat(), "rows": r.rows, "seconds": r.seconds}
 
 

@@ -40,6 +40,25 @@ DARK_TEXT = {"light", "warning", "info"}
 
 
 @register.filter
+def data_json(value: Any, element_id: str) -> str:
+    """`json_script` for large data (a dashboard's thousands of map points): the same escaping of `<`, `>`
+    and `&`, but Chinese kept as UTF-8 and no spaces, so the page carries about half the bytes (a name is
+    3 bytes a character instead of 6 as an escape) and is encoded faster."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.html import _json_script_escapes, format_html
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>',
+        element_id,
+        mark_safe(text.translate(_json_script_escapes)),  # escaped like json_script
+    )
+
+
+@register.filter
 def status_class(value: str) -> str:
     """The one status → colour map of every list and page (issue 18 item 3)."""
     return STATUS_CLASS.get(str(value), "secondary")

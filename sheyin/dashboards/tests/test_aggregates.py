@@ -193,3 +193,31 @@ def test_rebuild_starts_at_the_first_source_row(reference) -> None:  # type: ign
     result = aggregates.rebuild()
     assert result.since == first and result.until == timezone.localdate()
     assert value(Measure.VOLUME, day=first) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_job_vacuums_the_figure_tables_after_its_refresh_on_postgresql(reference) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sheyin.dashboards.tasks import refresh_figures_nightly
+
+    with CaptureQueriesContext(connection) as ctx:
+        refresh_figures_nightly.call_local()
+    vacuumed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("VACUUM")]
+    if connection.vendor == "postgresql":
+        assert vacuumed == [
+            "VACUUM (ANALYZE) dashboards_dailyfigure",
+            "VACUUM (ANALYZE) dashboards_monthlyfigure",
+        ]
+    else:
+        assert vacuumed == []
+
+
+def test_tidying_inside_a_transaction_leaves_the_tables_to_autovacuum() -> None:
+    assert aggregates.tidy() == []  # the test runs in a transaction, where VACUUM is refused
+
+
+def test_a_refresh_before_any_reference_data_writes_nothing_and_does_not_fail() -> None:
+    today = timezone.localdate()
+    assert aggregates.refresh(since=today, until=today).rows == 0

@@ -3,9 +3,6 @@ request, and the snapshot day and the coverage figures are read once however man
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,12 +17,6 @@ from sheyin.institutions.tests.factories import municipal
 from . import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-def repeated(ctx: CaptureQueriesContext) -> dict[str, int]:
-    """Statements issued more than once, literals blanked."""
-    shapes = Counter(re.sub(r"\d+", "N", q["sql"]) for q in ctx.captured_queries)
-    return {sql[:160]: n for sql, n in shapes.items() if n > 1}
 
 
 def test_the_city_cockpit_reads_names_snapshot_day_and_coverage_once(client, reference) -> None:  # type: ignore[no-untyped-def]
@@ -51,5 +42,8 @@ def test_the_city_cockpit_reads_names_snapshot_day_and_coverage_once(client, ref
         if s.startswith('SELECT "dashboards_dailyfigure"."day" AS "day"') and s.endswith("LIMIT 1")
     ]
     assert len(snapshot_days) == 2, snapshot_days  # the outlet snapshots' day and the coverage's day
-    assert not [s for s in repeated(ctx) if "dashboards_dailyfigure" in s], repeated(ctx)
+    # A snapshot (one day's figures) is read once per set of measures; the like-for-like volume reads three
+    # short spans of days on purpose (this month, last month, last year), each its own statement.
+    snapshots = [s for s in sql if '"dashboards_dailyfigure"."day" = ' in s]
+    assert len(snapshots) == len(set(snapshots)), snapshots
     assert len(sql) <= 52, "\n".join(s[:160] for s in sql)
