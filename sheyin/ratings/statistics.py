@@ -15,6 +15,7 @@ A rate whose denominator is zero is None (shown as "—"), never 0 or 100.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -142,7 +143,15 @@ def monthly_ranking(
     per_district: dict[Any, int] = {}
     from sheyin.institutions.models import Outlet
 
-    outlets = Outlet.objects.select_related("district").in_bulk([r["outlet_id"] for r in rows])
+    # Only what the ranking shows and exports (name and district), read as values: up to 3,000 outlets a
+    # month, where model instances cost more than the ranking itself.
+    outlets = {
+        pk: SimpleNamespace(pk=pk, name=name, district_id=district_id,
+                            district=SimpleNamespace(pk=district_id, name=d_name, district_name=d_short))
+        for pk, name, district_id, d_name, d_short in Outlet.objects.filter(
+            pk__in=[r["outlet_id"] for r in rows]
+        ).values_list("pk", "name", "district_id", "district__name", "district__district_name")
+    }  # fmt: skip
     for i, row in enumerate(rows, start=1):
         outlet = outlets[row["outlet_id"]]
         row["outlet"] = outlet

@@ -321,6 +321,7 @@ def statistics_view(request: AuthedRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+RANKING_PAGE = 50
 RANKING_COLUMNS = [
     Column(gettext_lazy("全市排名"), lambda r: r["city_rank"]), Column(gettext_lazy("区内排名"), lambda r: r["district_rank"]),
     Column(gettext_lazy("网点"), lambda r: r["outlet"].name), Column(gettext_lazy("所在区"), lambda r: r["outlet"].district.name),
@@ -342,7 +343,11 @@ def ranking(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied
         return export_response(request, filename="ranking", title=_("网点月度排名"), columns=RANKING_COLUMNS,
                                qs=rows)  # fmt: skip
-    return render(request, "ratings/ranking.html", {"rows": rows, "month": month, **_filter_options()})
+    # Every outlet is ranked (the ranks need the whole city); a page shows 50 of up to 3,000.
+    page_obj = paginate(rows, request, per_page=RANKING_PAGE)  # type: ignore[arg-type]
+    return render(request, "ratings/ranking.html", {
+        "rows": page_obj, "page_obj": page_obj, "month": month, **_filter_options(),
+    })  # fmt: skip
 
 
 @permission_required("ratings.settings")

@@ -187,3 +187,20 @@ def test_the_ranking_loads_each_outlets_district_with_it(planted, django_assert_
     rows = statistics.monthly_ranking(dt.date(2026, 3, 1))
     with django_assert_max_num_queries(0):  # the page shows every outlet's district: no query per row
         assert all(r["outlet"].district.name for r in rows)
+
+
+def test_the_ranking_page_shows_a_page_of_outlets_with_their_city_ranks_and_the_total(
+    planted, client, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from sheyin.institutions.tests.factories import municipal
+    from sheyin.ratings import views
+
+    monkeypatch.setattr(views, "RANKING_PAGE", 2)
+    client.force_login(user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal()))
+    first = client.get(reverse("ratings:ranking"), {"month": "2026-03"})
+    second = client.get(reverse("ratings:ranking"), {"month": "2026-03", "page": "2"})
+    assert [r["city_rank"] for r in first.context["rows"]] == [1, 2]
+    assert [r["city_rank"] for r in second.context["rows"]] == [3]
+    assert "共 3 条" in second.content.decode() and "第 2 / 2 页" in second.content.decode()
