@@ -113,6 +113,27 @@ def figures(
     return out
 
 
+def satisfaction_by_month(
+    *, start: dt.date, end: dt.date, user: Any = None, filters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The trend line: per month, the number of ratings and the satisfaction rate, by the definitions above.
+    Only the ratings are read (no completed cases, no bad reviews), so the city's six months come from one
+    index (`rating_counted_idx`)."""
+    lo, hi = bounds(start, end)
+    rows = (
+        _ratings(user, lo, hi, filters or {})
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(ratings=Count("*"), satisfied=Count("level", filter=Q(level__gte=SATISFIED_LEVEL_MIN)))
+        .order_by("month")
+    )
+    return [
+        {"month": _norm(r["month"]), "ratings": r["ratings"], "satisfied": r["satisfied"],
+         "satisfaction_rate": _rate(r["satisfied"], r["ratings"])}
+        for r in rows
+    ]  # fmt: skip
+
+
 def _norm(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()

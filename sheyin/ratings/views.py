@@ -304,9 +304,7 @@ def statistics_view(request: AuthedRequest) -> HttpResponse:
     trend_start = month
     for _i in range(5):
         trend_start = (trend_start - dt.timedelta(days=1)).replace(day=1)
-    trend = statistics.figures(start=trend_start, end=end, by="city", monthly=True, user=request.user,
-                               filters=filters)  # fmt: skip
-    trend.sort(key=lambda r: r["month"])
+    trend = statistics.satisfaction_by_month(start=trend_start, end=end, user=request.user, filters=filters)
     chart = {
         "names": [r["name"] for r in rows[:20]],
         "ratings": [r["ratings"] for r in rows[:20]],

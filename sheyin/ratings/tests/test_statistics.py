@@ -204,3 +204,16 @@ def test_the_ranking_page_shows_a_page_of_outlets_with_their_city_ranks_and_the_
     assert [r["city_rank"] for r in first.context["rows"]] == [1, 2]
     assert [r["city_rank"] for r in second.context["rows"]] == [3]
     assert "共 3 条" in second.content.decode() and "第 2 / 2 页" in second.content.decode()
+
+
+def test_the_satisfaction_trend_agrees_with_the_full_figures_month_by_month(planted) -> None:
+    from sheyin.ratings.models import Rating
+
+    Rating.objects.filter(outlet=planted["b1"], level=1).update(excluded=True)  # an upheld appeal
+    full = statistics.figures(start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30), by="city", monthly=True)
+    trend = statistics.satisfaction_by_month(start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30))
+    assert trend and [(r["month"], r["ratings"], r["satisfaction_rate"]) for r in trend] == [
+        (r["month"], r["ratings"], r["satisfaction_rate"])
+        for r in sorted(full, key=lambda r: r["month"])
+        if r["ratings"]
+    ]
