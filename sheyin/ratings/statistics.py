@@ -127,11 +127,14 @@ def satisfaction_by_month(
         .annotate(ratings=Count("*"), satisfied=Count("level", filter=Q(level__gte=SATISFIED_LEVEL_MIN)))
         .order_by("month")
     )
-    return [
-        {"month": _norm(r["month"]), "ratings": r["ratings"], "satisfied": r["satisfied"],
-         "satisfaction_rate": _rate(r["satisfied"], r["ratings"])}
-        for r in rows
-    ]  # fmt: skip
+    found = {_norm(r["month"]): r for r in rows}
+    out, month = [], start.replace(day=1)
+    while month <= end:  # every month of the range, a month without ratings too (its rate "—")
+        r = found.get(month, {"ratings": 0, "satisfied": 0})
+        out.append({"month": month, "ratings": r["ratings"], "satisfied": r["satisfied"],
+                    "satisfaction_rate": _rate(r["satisfied"], r["ratings"])})  # fmt: skip
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
 
 
 def _norm(value: Any) -> Any:

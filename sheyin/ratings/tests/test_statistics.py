@@ -212,8 +212,10 @@ def test_the_satisfaction_trend_agrees_with_the_full_figures_month_by_month(plan
     Rating.objects.filter(outlet=planted["b1"], level=1).update(excluded=True)  # an upheld appeal
     full = statistics.figures(start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30), by="city", monthly=True)
     trend = statistics.satisfaction_by_month(start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30))
-    assert trend and [(r["month"], r["ratings"], r["satisfaction_rate"]) for r in trend] == [
+    assert [r["month"] for r in trend] == [dt.date(2026, m, 1) for m in (1, 2, 3, 4)]  # every month listed
+    assert [(r["month"], r["ratings"], r["satisfaction_rate"]) for r in trend if r["ratings"]] == [
         (r["month"], r["ratings"], r["satisfaction_rate"])
         for r in sorted(full, key=lambda r: r["month"])
         if r["ratings"]
     ]
+    assert all(r["satisfaction_rate"] is None for r in trend if not r["ratings"])
