@@ -4,8 +4,8 @@ Inserting tens of millions of rows through 16 secondary indexes and 7 foreign ke
 index writes per row (the 1-million-case build loaded cases at 3,500 rows/s); building each index once
 over the loaded table, and checking each foreign key with one join, is an order of magnitude cheaper.
 
-`set_aside` reads the definitions of a table's secondary indexes and of its unique, exclusion and
-foreign-key constraints from the catalogue, then drops them; `restore_statements` gives back exactly
+`set_aside` reads the definitions of a table's secondary indexes (plain ones: partial and expression
+indexes stay) and of its unique, exclusion and foreign-key constraints from the catalogue, then drops them; `restore_statements` gives back exactly
 those definitions, in their original order (so that the names PostgreSQL gives a partition's indexes
 come out the same), to be run once the rows are in. The primary key, check constraints, NOT NULL and
 triggers are never touched, so every row is still checked against them as it goes in, and the unique and
@@ -23,11 +23,14 @@ from typing import Any
 Execute = Callable[[str], Any]
 Fetch = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
-# Indexes of a table that neither are its primary key nor back a constraint, in creation order.
+# Indexes of a table that neither are its primary key nor back a constraint, in creation order. Partial
+# and expression indexes stay in place: PostgreSQL prints their predicate in a form that, run again, is
+# stored (and printed) differently though it means the same (`status IN (...)` as one array cast, or as
+# casts of each element), so the schema could not be shown to be the migrated one; they are small.
 _INDEXES = """
 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
-WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
+WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indpred IS NULL AND i.indexprs IS NULL
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
 ORDER BY i.indexrelid
 """
