@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -28,6 +27,7 @@ from ninja.security.base import AuthBase
 
 from sheyin.audit.context import address_of
 from sheyin.common.crypto import decrypt, sm3_hex
+from sheyin.common.db import insert_once
 
 from . import signing
 from .models import ApiClient, Nonce, PersonalToken
@@ -89,11 +89,8 @@ def authenticate_signed(request: HttpRequest) -> ClientPrincipal:
     if not signing.verify(decrypt(client.secret_enc), signature, method, target, ts, nonce, _body(request)):
         raise ApiProblem("bad_signature")
     # Only a correctly signed request spends its nonce (so nobody can burn another client's nonces).
-    try:
-        with transaction.atomic():
-            Nonce.objects.create(client=client, nonce=nonce)
-    except IntegrityError as exc:
-        raise ApiProblem("nonce_reused") from exc
+    if insert_once(Nonce, client=client, nonce=nonce) is None:
+        raise ApiProblem("nonce_reused")
     _touch(ApiClient, client)
     return ClientPrincipal(client)
 

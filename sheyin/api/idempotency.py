@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from sheyin.common.crypto import decrypt, encrypt, sm3_hex
+from sheyin.common.db import insert_once
 
 from .models import IdempotencyRecord
 from .principal import ClientPrincipal
@@ -69,12 +69,15 @@ def idempotent(view_func: Callable[..., Any]) -> Callable[..., Any]:
             raise ApiProblem("idempotency_key_missing")
         fp = fingerprint(request)
         owner = _owner(principal)
-        try:
-            with transaction.atomic():
-                rec = IdempotencyRecord.objects.create(
-                    **owner, key=key, method=request.method, path=request.path[:500], request_hash=fp
-                )
-        except IntegrityError:
+        values = {
+            **owner,
+            "key": key,
+            "method": request.method,
+            "path": request.path[:500],
+            "request_hash": fp,
+        }
+        rec = insert_once(IdempotencyRecord, **values)
+        if rec is None:  # the key was used before by this caller
             prior = IdempotencyRecord.objects.filter(**owner, key=key).first()
             if prior is None or (prior.status_code == 0 and prior.request_hash == fp):
                 raise ApiProblem("idempotency_in_progress") from None
