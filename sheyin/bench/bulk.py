@@ -64,6 +64,22 @@ class Aside:
         return [f"ALTER TABLE {self.table} ADD CONSTRAINT {n} {d}" for n, d in self.foreign]
 
 
+def django_fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """`Fetch` through Django's default connection (the build's own, or a test's transaction)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def django_execute(sql: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql)
+
+
 def definitions(fetch: Fetch, tables: Sequence[str]) -> dict[str, list[str]]:
     """Every index (with its definition) and constraint of `tables` and of their partitions, sorted."""
     out: dict[str, list[str]] = {}

@@ -722,21 +722,6 @@ WHERE c.id BETWEEN %(lo)s AND %(hi)s""",
     return counts, seconds
 
 
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
-
-
-def _execute(sql: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql)
-
-
 def build(
     name: str, n_cases: int, n_audit: int, n_outlets: int, n_staff: int, seed: int, workers: int = WORKERS
 ) -> dict[str, int]:
@@ -755,14 +740,14 @@ def build(
     # The bulk tables take their rows before their secondary indexes and keys, as pg_restore does; the
     # migrated definitions are put back afterwards, and the run fails if the schema differs in any way.
     server = Server(workers)
-    migrated = bulk.definitions(_fetch, BULK_TABLES)
-    aside = bulk.set_aside(_fetch, _execute, BULK_TABLES)
+    migrated = bulk.definitions(bulk.django_fetch, BULK_TABLES)
+    aside = bulk.set_aside(bulk.django_fetch, bulk.django_execute, BULK_TABLES)
     counts, seconds = _cases(rng, n_cases, org, n_audit, workers)
     indexes, keys = bulk.restore_statements(aside)
     seconds["indexes"] = server.statements("indexes and unique constraints", indexes)
     # One at a time: adding a foreign key locks both tables, and each is one join of the whole table.
     seconds["keys"] = server.statements("foreign keys", keys, parallel=False)
-    if bulk.definitions(_fetch, BULK_TABLES) != migrated:
+    if bulk.definitions(bulk.django_fetch, BULK_TABLES) != migrated:
         raise RuntimeError("the schema after the bulk load differs from the migrated one")
     _log("schema: every index and constraint as migrated")
     # VACUUM sets the visibility map (index-only scans, as on a table autovacuum has visited) and ANALYZE

@@ -4,9 +4,6 @@ it adds again check the rows loaded meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -18,25 +15,14 @@ pytestmark = [
 ]
 
 
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
-
-
-def _execute(sql: str) -> None:
-    with connection.cursor() as cur:
-        cur.execute(sql)
-
-
 def test_setting_aside_and_restoring_leaves_every_bulk_table_as_migrated() -> None:
-    migrated = bulk.definitions(_fetch, scale.BULK_TABLES)
+    migrated = bulk.definitions(bulk.django_fetch, scale.BULK_TABLES)
     assert any("casework_case_outlet_id" in d for d in migrated["casework_case"])
     assert any("FOREIGN KEY" in d for d in migrated["casework_case"])
     assert any("_y20" in d for d in migrated["audit_auditevent"])  # the partitions' own indexes count too
 
-    aside = bulk.set_aside(_fetch, _execute, scale.BULK_TABLES)
-    bare = bulk.definitions(_fetch, scale.BULK_TABLES)
+    aside = bulk.set_aside(bulk.django_fetch, bulk.django_execute, scale.BULK_TABLES)
+    bare = bulk.definitions(bulk.django_fetch, scale.BULK_TABLES)
     # Only the primary keys, the checks and the partial indexes remain while the rows go in.
     left = [
         d for ds in bare.values() for d in ds if "pkey" not in d and "CHECK" not in d and " WHERE " not in d
@@ -47,19 +33,19 @@ def test_setting_aside_and_restoring_leaves_every_bulk_table_as_migrated() -> No
 
     indexes, keys = bulk.restore_statements(aside)
     for sql in [*indexes, *keys]:
-        _execute(sql)
-    assert bulk.definitions(_fetch, scale.BULK_TABLES) == migrated
+        bulk.django_execute(sql)
+    assert bulk.definitions(bulk.django_fetch, scale.BULK_TABLES) == migrated
 
 
 def test_a_foreign_key_put_back_refuses_a_row_loaded_without_its_parent() -> None:
-    aside = bulk.set_aside(_fetch, _execute, ["casework_personlookup"])
-    _execute(
+    aside = bulk.set_aside(bulk.django_fetch, bulk.django_execute, ["casework_personlookup"])
+    bulk.django_execute(
         "INSERT INTO casework_personlookup (purpose, outlet_id, district_id, bank_id, staff_id, at, person_index, "
         "person_masked) VALUES ('identify', -1, -1, -1, -1, now(), 'x', 'x')"
     )
     indexes, keys = bulk.restore_statements(aside)
     for sql in indexes:
-        _execute(sql)
+        bulk.django_execute(sql)
     with pytest.raises(IntegrityError), transaction.atomic():
         for sql in keys:
-            _execute(sql)
+            bulk.django_execute(sql)
