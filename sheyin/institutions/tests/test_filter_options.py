@@ -79,3 +79,18 @@ def test_anonymous_visitors_are_sent_to_log_in_and_outlet_staff_are_refused(clie
     outlet = OutletFactory(bank=world["home_b"], district=world["home_d"])
     client.force_login(user_with_role(Role.OUTLET_STAFF, outlet=outlet))
     assert client.get(reverse(URL), {"district": world["home_d"].pk}).status_code == 403
+
+
+def test_the_district_filter_offers_each_role_only_districts_that_can_match_its_rows(world) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.institutions.models import Outlet
+    from sheyin.institutions.selectors import district_choices_for
+
+    outlet = Outlet.objects.get(name="他行他区网点")
+    every = set(district_choices_for(user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())))
+    assert len(every) == 16 and world["home_d"] in every
+    assert set(district_choices_for(user_with_role(Role.BANK_ADMIN, bank=world["home_b"]))) == every
+    assert list(district_choices_for(user_with_role(Role.DISTRICT_OFFICER, agency=world["home_d"]))) == [
+        world["home_d"]
+    ]
+    for role in (Role.OUTLET_MANAGER, Role.OUTLET_STAFF):
+        assert list(district_choices_for(user_with_role(role, outlet=outlet))) == [world["other_d"]]
