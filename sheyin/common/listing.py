@@ -475,7 +475,8 @@ class CappedPaginator(Paginator):
         return getattr(self, "capped", False)
 
 
-def paginate(qs: QuerySet, request: HttpRequest, per_page: int | None = None) -> Page:
+def paginate(qs: QuerySet | Sequence[Any], request: HttpRequest, per_page: int | None = None) -> Page:
+    """A page of a list: a queryset (counted up to the cap) or rows computed in Python (a ranking)."""
     lq: ListQuery | None = getattr(request, "list_query", None)
     size = per_page or (lq.size if lq is not None else PAGE_SIZE)
     return CappedPaginator(qs, size).get_page(request.GET.get("page"))

@@ -342,7 +342,7 @@ def ranking(request: AuthedRequest) -> HttpResponse:
         return export_response(request, filename="ranking", title=_("网点月度排名"), columns=RANKING_COLUMNS,
                                qs=rows)  # fmt: skip
     # Every outlet is ranked (the ranks need the whole city); a page shows 50 of up to 3,000.
-    page_obj = paginate(rows, request, per_page=RANKING_PAGE)  # type: ignore[arg-type]
+    page_obj = paginate(rows, request, per_page=RANKING_PAGE)
     return render(request, "ratings/ranking.html", {
         "rows": page_obj, "page_obj": page_obj, "month": month, **_filter_options(),
     })  # fmt: skip

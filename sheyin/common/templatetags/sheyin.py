@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from sheyin.common.masking import mask_id_number, mask_name, mask_phone
 
@@ -48,12 +52,6 @@ def data_json(value: Any, element_id: str) -> str:
     """`json_script` for large data (a dashboard's thousands of map points): the same escaping of `<`, `>`
     and `&`, but Chinese kept as UTF-8 and no spaces, so the page carries about half the bytes (a name is
     3 bytes a character instead of 6 as an escape) and is encoded faster."""
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-    from django.utils.html import format_html
-    from django.utils.safestring import mark_safe
-
     text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
     return format_html(
         '<script id="{}" type="application/json">{}</script>',
@@ -71,8 +69,6 @@ def status_class(value: str) -> str:
 @register.simple_tag
 def status_tag(value: Any, label: Any = "") -> str:
     """A status badge in the colour of `status_class`: `{% status_tag obj.status obj.get_status_display %}`."""
-    from django.utils.html import format_html
-
     colour = status_class(str(value))
     return format_html('<span class="badge text-bg-{}">{}</span>', colour, label or value)
 
@@ -93,8 +89,6 @@ def scope_filters(context: dict[str, Any]) -> dict[str, Any]:
 def sort_th(context: dict[str, Any], key: str, label: Any, classes: str = "") -> str:
     """A column header of a list: a sort link with an arrow and aria-sort when the list declares `key`
     as sortable (ListSpec.sorts), plain text otherwise."""
-    from django.utils.html import format_html
-
     lq = context.get("list_query")
     cls = format_html(' class="{}"', classes) if classes else ""
     if lq is None or key not in lq.spec.sorts:
