@@ -98,8 +98,9 @@ EOF
 
 running() { pg_isready -h 127.0.0.1 -p "$REPLICA_PORT" -q 2>/dev/null; }
 
+# Asked of the replica itself: the primary may be streaming to another replica as well.
 streaming() {
-  [ "$(psql_primary -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" != "0" ]
+  [ "$(psql_replica -c "select count(*) from pg_stat_wal_receiver where status = 'streaming'" 2>/dev/null)" = "1" ]
 }
 
 start_server() {
@@ -149,6 +150,6 @@ case "${1:-status}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  destroy) cmd_stop; rm -rf "$REPLICA_DIR"; echo "removed $REPLICA_DIR" ;;
+  destroy) cmd_stop || true; rm -rf "$REPLICA_DIR"; echo "removed $REPLICA_DIR" ;;
   *) echo "usage: $0 start|stop|status|destroy" >&2; exit 2 ;;
 esac

@@ -30,7 +30,7 @@ def s3_server() -> Iterator[str]:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:  # the test extra not installed
-        component_missing(f"no local S3 server: moto's server mode is not installed ({exc})")
+        component_missing("s3", f"no local S3 server: moto's server mode is not installed ({exc})")
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -156,7 +156,7 @@ def test_the_test_suites_mirror_reads_the_default_database() -> None:
     if connections["default"].vendor != "postgresql":
         pytest.skip("a replica is configured only on PostgreSQL")
     if not os.environ.get("DATABASE_REPLICA_URL"):
-        component_missing("no replica alias configured (DATABASE_REPLICA_URL)")
+        component_missing("replica", "no replica alias configured (DATABASE_REPLICA_URL)")
     assert connections["replica"].settings_dict["TEST"]["MIRROR"] == "default"
     with reads_may_lag():
         assert read_alias() == "default"

@@ -93,7 +93,9 @@ def live_replica() -> Iterator[str]:
         pytest.skip("streaming replication is PostgreSQL's; this run is on SQLite")
     url = os.environ.get("DATABASE_REPLICA_URL", "")
     if not url:
-        component_missing("no streaming replica: DATABASE_REPLICA_URL is empty (scripts/pg_replica.sh start)")
+        component_missing(
+            "replica", "no streaming replica: DATABASE_REPLICA_URL is empty (scripts/pg_replica.sh)"
+        )
     cfg = environ.Env.db_url_config(url)
     cfg.update(NAME=connection.settings_dict["NAME"], OPTIONS={"connect_timeout": 2}, ATOMIC_REQUESTS=False,
                AUTOCOMMIT=True, CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False, TIME_ZONE=None,
@@ -111,8 +113,8 @@ def live_replica() -> Iterator[str]:
             try:  # this test database was created on the primary moments ago: it must have streamed
                 _catch_up(_primary_position())
             except TimeoutError as exc:
-                component_missing(f"the replica at {cfg['HOST']}:{cfg['PORT']} has not replayed the primary's "
-                                  f"position within {CATCH_UP_S:.0f} s: {exc}")  # fmt: skip
+                component_missing("replica", f"the replica at {cfg['HOST']}:{cfg['PORT']} has not replayed the "
+                                  f"primary's position within {CATCH_UP_S:.0f} s: {exc}")  # fmt: skip
             yield ALIAS
     finally:
         db_routing.forget_health()

@@ -144,7 +144,7 @@ def hosts(reference, settings, tmp_path: Path) -> Iterator[Callable[[], Hosts]]:
     """Fresh production keys (never the published ones), pinned in the database as `migrate` would; then
     the two hosts. Data the test makes before calling `hosts.start()` is what both see."""
     if not _redis_up():
-        component_missing(f"no Redis server at {REDIS_HOST}:{REDIS_PORT} (CI's .ci/run starts one)")
+        component_missing("redis", f"no Redis server at {REDIS_HOST}:{REDIS_PORT} (CI's .ci/run starts one)")
     keys = {
         "SHEYIN_SECRET_KEY": secrets.token_urlsafe(50),
         "SHEYIN_DATA_KEY": secrets.token_hex(16),
