@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sheyin.common.context_processors.shell",
             ],
+            # Faster `{% url %}` and `|date` for list rows, same output (sheyin/common/templatetags/fast_builtins.py).
+            "builtins": ["sheyin.common.templatetags.fast_builtins"],
         },
     }
 ]
