@@ -3,7 +3,7 @@ builtins after Django's own (config/settings/base.py, TEMPLATES), so templates k
 `|date`. Each takes a fast path only where its output is provably the same as Django's, and otherwise hands
 over to Django (docs/decisions/0129-faster-list-rows.md):
 
-- `{% url 'app:detail' obj.pk %}` reverses a name once per process (and URLconf, script prefix, current
+- `{% url 'app:detail' obj.pk %}` (or `{% url 'app:list' %}`) reverses a name once per process (and URLconf, script prefix, current
   app) with stand-in numbers, then fills in each row's integers; the first use of every name is checked
   against a real `reverse()` and a name whose converter writes integers differently is never taken fast.
 - `|date:"Y-m-d H:i"` and the other fixed numeric formats are `strftime` on the local time Django has
@@ -46,7 +46,7 @@ def _fill(pattern: str, values: list[int]) -> str:
 
 def fast_reverse(view_name: str, args: list[Any], current_app: str | None) -> str | None:
     """The URL of `view_name` with integer `args`, or None where the fast path does not apply."""
-    if not args or len(args) > len(_STAND_INS) or any(type(a) is not int or a < 0 for a in args):
+    if len(args) > len(_STAND_INS) or any(type(a) is not int or a < 0 for a in args):
         return None
     key = (view_name, len(args), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), current_app)
     if key not in _PATTERNS:
