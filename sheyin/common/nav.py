@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,15 @@ def register(*items: NavItem) -> None:
             _ITEMS.append(item)
 
 
+_KEYS: dict[int, str] = {}
+
+
 def _key(section: str | Promise) -> str:
-    with translation.override("zh-hans"):
-        return f"g{zlib.crc32(str(section).encode()):08x}"
+    """The group's key, from its Chinese name (the same in every language); worked out once per section."""
+    if id(section) not in _KEYS:
+        with translation.override("zh-hans"):
+            _KEYS[id(section)] = f"g{zlib.crc32(str(section).encode()):08x}"
+    return _KEYS[id(section)]
 
 
 # Each entry's address, worked out once per process (and URLconf, script prefix): the menu is drawn on
@@ -93,3 +102,23 @@ def menu_groups(user, path: str) -> list[NavGroup]:
         best[1].current = True
         best[2]["current"] = True
     return list(sections.values())
+
+
+# The drawn menu, per language and distinct menu (the entries a set of roles sees, the current one
+# marked): a few dozen variants in all, drawn on every page. Bounded in case paths multiply the variants.
+_DRAWN: dict[tuple[Any, ...], SafeString] = {}
+_DRAWN_MAX = 2048
+
+
+def menu_html(groups: list[NavGroup]) -> SafeString:
+    """The menu's groups as HTML (`includes/nav_groups.html`), drawn once per distinct menu and language."""
+    key = (
+        translation.get_language(),
+        tuple((g.key, g.label, g.current, tuple(tuple(sorted(e.items())) for e in g.items)) for g in groups),
+    )
+    html = _DRAWN.get(key)
+    if html is None:
+        if len(_DRAWN) >= _DRAWN_MAX:
+            _DRAWN.clear()
+        html = _DRAWN[key] = mark_safe(render_to_string("includes/nav_groups.html", {"nav_groups": groups}))
+    return html

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from sheyin.common.masking import mask_id_number, mask_name, mask_phone
+from sheyin.common.nav import NavGroup, menu_html
 
 register = template.Library()
 
@@ -113,3 +114,9 @@ def sort_th(context: dict[str, Any], key: str, label: Any, classes: str = "") ->
         "text-body-secondary small" if state == "none" else "",
         arrow,
     )
+
+
+@register.simple_tag
+def nav_menu(groups: list[NavGroup] | None) -> str:
+    """The shell's menu groups (drawn once per distinct menu and language: common/nav.py)."""
+    return menu_html(groups or [])
