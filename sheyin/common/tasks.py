@@ -1,5 +1,5 @@
-"""The export job on the long queue (sheyin.common.exports) and the nightly clean-up of old export files
-on the short queue."""
+"""The export job on the long queue (sheyin.common.exports), the nightly clean-up of old export files and
+the daily monthly partitions (sheyin.common.partitions) on the short queue."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ def expire_export_files() -> int:
     from .exports import export_jobs_expire
 
     return export_jobs_expire()
+
+
+@db_periodic_task(crontab(minute="20", hour="1"))
+def ensure_month_partitions() -> list[str]:
+    """PostgreSQL: this month's and the next three months' partitions of every partitioned table (the audit
+    trail, the cases) exist before their first row (docs/decisions/0128-monthly-partitions.md)."""
+    from .partitions import TABLES, ensure_months
+
+    return [name for spec in TABLES for name in ensure_months(spec).created]

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from sheyin.audit import partitions as p
 from sheyin.audit.chain import seal_pending
 from sheyin.audit.models import AuditEvent
-from sheyin.audit.tasks import ensure_audit_partitions
+from sheyin.common.tasks import ensure_month_partitions
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_the_daily_job_creates_the_coming_months_once() -> None:
     assert first.created == ["audit_auditevent_y2031m05", "audit_auditevent_y2031m06"]
     assert p.ensure_months(ahead=1, today=far).created == []
     assert "audit_auditevent_y2031m06" in {name for name, _, _ in p.partitions()}
-    assert ensure_audit_partitions.call_local() == []  # the months around today exist since the migration
+    assert ensure_month_partitions.call_local() == []  # the months around today exist since the migration
 
 
 @on_postgres
