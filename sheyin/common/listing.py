@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -131,6 +132,29 @@ def choices_for(model: type[models.Model], user: Any) -> QuerySet:
     if getattr(model, "SCOPE", None) is not None and _scoper:
         qs = _scoper[0](qs, user)
     return qs
+
+
+# Whether a scope filter holds more than one record depends only on the user's scope, which changes rarely;
+# asked on every list page for three filters, it is kept in the shared cache for a few minutes. A stale
+# answer only shows or hides a select (what a select offers and accepts is always read afresh).
+OFFERS_TTL = 300
+
+
+def offers_a_choice(user: Any, querysets: dict[str, QuerySet]) -> dict[str, bool]:
+    """For each named scope queryset of `user`: does it hold more than one record?"""
+    uid = getattr(user, "pk", None)
+    if uid is None or not querysets:
+        return {n: qs[:2].count() > 1 for n, qs in querysets.items()}
+    keys = {n: f"listing:offers:{uid}:{qs.model._meta.label_lower}" for n, qs in querysets.items()}
+    known = cache.get_many(list(keys.values()))
+    out: dict[str, bool] = {}
+    for n, qs in querysets.items():
+        hit = known.get(keys[n])
+        if hit is None:
+            hit = qs[:2].count() > 1
+            cache.set(keys[n], hit, OFFERS_TTL)
+        out[n] = bool(hit)
+    return out
 
 
 # --- the query form ---------------------------------------------------------------------------------------
@@ -297,6 +321,7 @@ class ListQuery:
 
     spec: ListSpec
     form: ListQueryForm
+    user: Any = None
 
     @cached_property
     def valid(self) -> bool:
@@ -318,13 +343,13 @@ class ListQuery:
     def scope_fields(self) -> list[Any]:
         """The bound district/bank/outlet fields worth showing: those whose scope (not what the chosen
         district or bank leaves) holds more than one record. Their options come from `scope_options`."""
-        out = []
+        querysets: dict[str, QuerySet] = {}
         for name in SCOPE_PARAMS:
-            fld = self.form.fields.get(name)
-            qs = getattr(fld, "queryset", None)
-            if qs is not None and qs[:2].count() > 1:
-                out.append(self.form[name])
-        return out
+            qs = getattr(self.form.fields.get(name), "queryset", None)
+            if qs is not None:
+                querysets[name] = qs
+        offers = offers_a_choice(self.user, querysets)
+        return [self.form[n] for n in querysets if offers[n]]
 
     def scope_options(self, name: str) -> ScopeOptions:
         """What the `name` select offers given the chosen district and bank (for outlets at most
@@ -392,7 +417,8 @@ class InvalidListQuery(Exception):
 
 
 def read_query(request: HttpRequest, spec: ListSpec, model: type[models.Model]) -> ListQuery:
-    lq = ListQuery(spec, query_form(spec, model, getattr(request, "user", None), request.GET))
+    user = getattr(request, "user", None)
+    lq = ListQuery(spec, query_form(spec, model, user, request.GET), user)
     request.list_query = lq  # type: ignore[attr-defined]
     return lq
 

@@ -24,7 +24,7 @@ from sheyin.common.masking import mask_free_text, mask_phone
 from sheyin.common.uploads import check_upload
 from sheyin.institutions.workdays import add_working_days
 
-from . import codes
+from . import codes, statistics
 from .models import BAD_LEVEL_MAX, BadReviewCase, BadReviewStep, Rating, RatingSettings, RatingToken
 from .workflow import BAD_REVIEW, BadReviewStatus, find
 
@@ -393,6 +393,9 @@ def bad_review_decide_appeal(*, bad: BadReviewCase, uphold: bool, note: str, by:
         if uphold:
             bad.outcome = scrub(text, bad.rating.contact_name)
             Rating.objects.filter(pk=bad.rating_id).update(excluded=True)
+            # the rating may be in a closed month whose counts the statistics keep
+            statistics.closed_months_changed()
+            transaction.on_commit(statistics.closed_months_changed)
             _publish(bad, by)
         fields = ["appeal_decision", "appeal_decided_at"] + (["outcome", "published_at"] if uphold else [])
         return _step(bad, action, before, text, by, fields)

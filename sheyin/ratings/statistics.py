@@ -15,9 +15,12 @@ A rate whose denominator is zero is None (shown as "—"), never 0 or 100.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -113,26 +116,62 @@ def figures(
     return out
 
 
-def satisfaction_by_month(
-    *, start: dt.date, end: dt.date, user: Any = None, filters: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """The trend line: per month, the number of ratings and the satisfaction rate, by the definitions above.
-    Only the ratings are read (no completed cases, no bad reviews), so the city's six months come from one
-    index (`rating_counted_idx`)."""
-    lo, hi = bounds(start, end)
+# Closed months change only when an upheld appeal sets a rating aside (`closed_months_changed`, called by
+# the appeal decision); a month counts as closed an hour after it ends, so that a rating committing around
+# midnight is in. Their counts are kept in the shared cache; the current month is always read live.
+CLOSED_AFTER = dt.timedelta(hours=1)
+CLOSED_TTL = 6 * 3600
+GENERATION_KEY = "ratings:closed-months:generation"
+
+
+def closed_months_changed() -> None:
+    """Forget every cached count of a closed month (a new generation)."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _generation() -> str:
+    token = cache.get(GENERATION_KEY)
+    if token is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(GENERATION_KEY)
+    return str(token)
+
+
+def _counts_by_month(qs: QuerySet[Rating]) -> dict[dt.date, tuple[int, int]]:
     rows = (
-        _ratings(user, lo, hi, filters or {})
-        .annotate(month=TruncMonth("created_at"))
+        qs.annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(ratings=Count("*"), satisfied=Count("level", filter=Q(level__gte=SATISFIED_LEVEL_MIN)))
         .order_by("month")
     )
-    found = {_norm(r["month"]): r for r in rows}
+    return {_norm(r["month"]): (r["ratings"], r["satisfied"]) for r in rows}
+
+
+def satisfaction_by_month(
+    *, start: dt.date, end: dt.date, user: Any = None, filters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The trend line: per month, the number of ratings and the satisfaction rate, by the definitions above.
+    Only the ratings are read (no completed cases, no bad reviews), through one index
+    (`rating_counted_idx`); the closed months' counts come from the cache once read."""
+    lo, hi = bounds(start, end)
+    closed_before = bounds(timezone.localdate(timezone.now() - CLOSED_AFTER).replace(day=1), start)[0]
+    cut = min(max(lo, closed_before), hi)
+    found: dict[dt.date, tuple[int, int]] = {}
+    if lo < cut:
+        closed = _ratings(user, lo, cut, filters or {})
+        key = f"ratings:trend:{_generation()}:{hashlib.sha256(str(closed.query).encode()).hexdigest()}"
+        hit = cache.get(key)
+        if hit is None:
+            hit = _counts_by_month(closed)
+            cache.set(key, hit, CLOSED_TTL)
+        found.update(hit)
+    if cut < hi:
+        found.update(_counts_by_month(_ratings(user, cut, hi, filters or {})))
     out, month = [], start.replace(day=1)
     while month <= end:  # every month of the range, a month without ratings too (its rate "—")
-        r = found.get(month, {"ratings": 0, "satisfied": 0})
-        out.append({"month": month, "ratings": r["ratings"], "satisfied": r["satisfied"],
-                    "satisfaction_rate": _rate(r["satisfied"], r["ratings"])})  # fmt: skip
+        ratings, satisfied = found.get(month, (0, 0))
+        out.append({"month": month, "ratings": ratings, "satisfied": satisfied,
+                    "satisfaction_rate": _rate(satisfied, ratings)})  # fmt: skip
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return out
 

@@ -8,12 +8,15 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
 from sheyin.institutions.tests.factories import BankFactory
 from sheyin.ratings import services, statistics
-from sheyin.ratings.models import RatingToken
+from sheyin.ratings.models import BadReviewCase, RatingToken
 from sheyin.ratings.selectors import rating_bursts
 
 from .factories import call_back, completed_case, good, outlet, rate, real_name
@@ -219,3 +222,41 @@ def test_the_satisfaction_trend_agrees_with_the_full_figures_month_by_month(plan
         if r["ratings"]
     ]
     assert all(r["satisfaction_rate"] is None for r in trend if not r["ratings"])
+
+
+def _trend_by_month() -> dict[dt.date, int]:
+    trend = statistics.satisfaction_by_month(start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30))
+    return {r["month"]: r["ratings"] for r in trend}
+
+
+def test_a_closed_months_counts_are_read_once_and_kept_until_a_new_generation(planted) -> None:
+    from sheyin.ratings.models import Rating
+
+    first = _trend_by_month()
+    assert first[dt.date(2026, 3, 1)] == len(PLAN)
+    Rating.objects.filter(created_at__month=3).update(excluded=True)  # not a service: nothing is told
+    with CaptureQueriesContext(connection) as ctx:
+        assert _trend_by_month() == first
+    assert not ctx.captured_queries  # the four months of 2026 closed long ago: nothing is read
+    statistics.closed_months_changed()
+    assert _trend_by_month()[dt.date(2026, 3, 1)] == 0
+
+
+def test_an_upheld_appeal_in_a_closed_month_leaves_the_trend_at_once(planted) -> None:
+    before = _trend_by_month()[dt.date(2026, 3, 1)]
+    bad = BadReviewCase.objects.get(rating__outlet=planted["b1"], rating__level=1)
+    manager = user_with_role(Role.OUTLET_MANAGER, outlet=planted["b1"])
+    officer = user_with_role(Role.DISTRICT_OFFICER, agency=planted["b1"].district)
+    with mock.patch("django.utils.timezone.now", return_value=MARCH + dt.timedelta(days=1)):
+        bad = services.bad_review_appeal(bad=bad, reason="评价人并非本网点办事群众", by=manager)
+        services.bad_review_decide_appeal(bad=bad, uphold=True, note="经核查，申诉成立", by=officer)
+    assert _trend_by_month()[dt.date(2026, 3, 1)] == before - 1
+
+
+def test_the_current_month_is_always_read_live(planted) -> None:
+    today = timezone.localdate().replace(day=1)
+    start = (today - dt.timedelta(days=1)).replace(day=1)
+    trend = statistics.satisfaction_by_month(start=start, end=today + dt.timedelta(days=27))
+    rate(completed_case(planted["a1"]), good(5))
+    again = statistics.satisfaction_by_month(start=start, end=today + dt.timedelta(days=27))
+    assert again[-1]["ratings"] == trend[-1]["ratings"] + 1
