@@ -1,5 +1,6 @@
-"""Production sessions (Redis in front of the database): every request restarts the idle timer in the
-cache; the database copy is rewritten when the session changes or once a minute, not on every page.
+"""Production sessions (Redis in front of the database): a request restarts the idle timer in the cache
+(not again within 15 seconds); the database copy is rewritten when the session changes or once a minute,
+not on every page.
 Sessions signed in through Django's ModelBackend, before the platform's own backend, stay signed in."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.urls import reverse
 from sheyin.accounts import session_store
 from sheyin.accounts.backends import BACKEND, LEGACY_BACKEND
 from sheyin.accounts.middleware import LOGIN_AT
-from sheyin.accounts.session_store import DB_RENEW_SECONDS, SessionStore
+from sheyin.accounts.session_store import CACHE_RENEW_SECONDS, DB_RENEW_SECONDS, SessionStore
 from sheyin.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,30 @@ def test_a_renewal_restarts_the_idle_timer_in_the_cache_and_leaves_the_row_for_a
     with mock.patch.object(session_store, "_now", return_value=session_store._now() + DB_RENEW_SECONDS + 1):
         assert client.get(reverse("accounts:profile")).status_code == 200
     assert _row_expiry(key) > written  # a minute on: the row follows
+
+
+@PRODUCTION_SESSIONS
+def test_a_renewal_moments_after_the_last_one_writes_nothing(client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user())
+    key = SessionStore.cache_key_prefix + client.cookies["sessionid"].value
+    start = session_store._now()
+    writes: list[str] = []
+    real_set = cache.set
+
+    def counting_set(k, *args, **kwargs):  # type: ignore[no-untyped-def]
+        writes.append(k)
+        return real_set(k, *args, **kwargs)
+
+    with mock.patch.object(session_store, "_now", return_value=start):
+        assert client.get(reverse("accounts:profile")).status_code == 200  # the first page may write
+    with mock.patch.object(cache, "set", side_effect=counting_set):
+        for offset in (1, CACHE_RENEW_SECONDS - 1):
+            with mock.patch.object(session_store, "_now", return_value=start + offset):
+                assert client.get(reverse("accounts:profile")).status_code == 200
+        assert key not in writes
+        with mock.patch.object(session_store, "_now", return_value=start + CACHE_RENEW_SECONDS):
+            assert client.get(reverse("accounts:profile")).status_code == 200
+        assert writes.count(key) == 1  # the idle timer restarted
 
 
 def test_a_change_to_the_session_is_written_to_the_database_at_once() -> None:
