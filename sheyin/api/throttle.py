@@ -20,11 +20,11 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
 from sheyin.audit.context import address_of
+from sheyin.common.counters import bump
 
 from . import signing
 from .principal import ClientPrincipal
@@ -74,12 +74,7 @@ def _key(kind: str, identity: str, window: int) -> str:
 
 
 def _incr(key: str) -> int:
-    cache.add(key, 0, timeout=WINDOW + 10)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW + 10)
-        return 1
+    return bump([key], WINDOW + 10)[0][0]
 
 
 def hit(identity: str, limit: int, now: float | None = None) -> tuple[bool, int]:
@@ -108,17 +103,15 @@ def refuse_before_authentication(request: HttpRequest, now: float | None = None)
     now = _now() if now is None else now
     window = window_of(now)
     address = address_of(request)
-    if _incr(_key("address", address, window)) > _setting(
-        "SHEYIN_API_ADDRESS_RATE_PER_MINUTE", DEFAULT_ADDRESS_RATE
-    ):
-        return seconds_left(now)
-    failures = _setting("SHEYIN_API_AUTH_FAILURES_PER_MINUTE", DEFAULT_AUTH_FAILURES)
     credential = credential_of(request)
-    counters = [_key("fail-address", address, window)]
+    failures_seen = [_key("fail-address", address, window)]
     if credential:
-        counters.append(_key("fail-credential", credential, window))
-    counts = cache.get_many(counters)
-    if any(int(counts.get(k) or 0) >= failures for k in counters):
+        failures_seen.append(_key("fail-credential", credential, window))
+    # the call counted and the failures read in one round trip
+    (calls,), failed = bump([_key("address", address, window)], WINDOW + 10, read=failures_seen)
+    if calls > _setting("SHEYIN_API_ADDRESS_RATE_PER_MINUTE", DEFAULT_ADDRESS_RATE):
+        return seconds_left(now)
+    if max(failed) >= _setting("SHEYIN_API_AUTH_FAILURES_PER_MINUTE", DEFAULT_AUTH_FAILURES):
         return seconds_left(now)
     return None
 

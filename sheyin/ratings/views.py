@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from sheyin.accounts.http import AuthedRequest
 from sheyin.common.access import permission_required, public
+from sheyin.common.counters import bump
 from sheyin.common.exports import export_response
 from sheyin.common.forms import apply_errors
 from sheyin.common.listing import Column, ListSpec, apply, list_view, paginate, scope_filters
@@ -48,13 +48,7 @@ def _rate_limited(request: HttpRequest, kind: str = "submit") -> bool:
     and look-ups of unknown codes are counted apart: guessing codes is slowed, rating is not."""
     limit = RatingSettings.load().rate_limit_per_minute
     key = f"ratings:rl:{kind}:{services.client_hash(_address(request))}:{int(time.time() // 60)}"
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 90)
-        count = 1
-    return count > limit
+    return bump([key], 90)[0][0] > limit
 
 
 # --- Public rating -------------------------------------------------------------------------------
