@@ -111,11 +111,11 @@ def seed(rng: random.Random, stdout: Any) -> None:
             n += 1
     # The history's bad reviews were dealt with when they came in, in the slump quarter mostly after their
     # deadline (one in four on time); their alerts (sent once this commits) are not left in today's inboxes.
-    late = 0
+    slumped = 0
     for bad in history:
         if slump[0] <= timezone.localdate(bad.opened_at) <= slump[1]:
-            late += 1
-            _handled(bad, rng, late=late % 4 != 0)
+            slumped += 1
+            _handled(bad, rng, late=slumped % 4 != 0)
         else:
             _handled(bad, rng, late=False)
     urls = [f"/ratings/bad-reviews/{bad.pk}/" for bad in history]
