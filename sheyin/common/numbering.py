@@ -22,7 +22,7 @@ from .models import NumberSeries
 def allocate(model: type[models.Model], field: str, prefix: str, width: int = 4) -> str:
     """The next free `field` value of `model` under `prefix`, e.g. allocate(Ticket, "number",
     "WT20261206", 4) → "WT202612060001". Must run inside the transaction that stores it."""
-    n = _next(f"{model._meta.label_lower}.{field}:{prefix}", lambda: _highest_stored(model, field, prefix))
+    n = _next(_series(model, field, prefix), lambda: _highest_stored(model, field, prefix))
     return f"{prefix}{n:0{width}d}"
 
 
@@ -32,6 +32,17 @@ def allocate_integer(model: type[models.Model], field: str) -> int:
         f"{model._meta.label_lower}.{field}",
         lambda: model._default_manager.aggregate(m=Max(field))["m"] or 0,
     )
+
+
+def restart(model: type[models.Model], field: str, prefix: str) -> None:
+    """Forget the counter of a series, so that its next number follows the highest one stored under the
+    prefix again: after rows numbered under it were renumbered (demo history moved back to the days it
+    happened under the numbers of those days). Only while nothing else allocates under the prefix."""
+    NumberSeries.objects.filter(key=_series(model, field, prefix)).delete()
+
+
+def _series(model: type[models.Model], field: str, prefix: str) -> str:
+    return f"{model._meta.label_lower}.{field}:{prefix}"
 
 
 def _next(key: str, highest_stored: Callable[[], int]) -> int:

@@ -3,6 +3,9 @@ state the pages show (new, answered, answered then followed up, closed twice, on
 remote guidance session and two FAQ entries from the closed tickets. The demo outlet's own staff raise
 theirs; the demo bank raises the others for two more of its 朝阳 outlets (its head-office channel).
 
+Then a year of history (sheyin.common.demo_history): a few tickets a month from the demo bank's 朝阳 outlets,
+each answered and closed by the district, most within the deadlines.
+
 Everything goes through the services as the demo users; only history (when a ticket was raised) is moved
 back with a queryset update afterwards, because the services always stamp "now". Idempotent: once the demo
 district has tickets, nothing is added.
@@ -14,18 +17,42 @@ import datetime as dt
 import random
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from sheyin.accounts.models import RoleAssignment, User
 from sheyin.accounts.roles import Role
+from sheyin.common import demo_history
+from sheyin.common.numbering import restart
 from sheyin.institutions.models import Agency, Outlet, OutletStatus
-from sheyin.institutions.workdays import add_working_days
+from sheyin.institutions.workdays import add_working_days, is_workday
+from sheyin.notifications.models import Notification
 
 from . import services
 from .models import Category, DistrictContact, Ticket, TicketMessage
 from .workflow import TicketStatus
 
 DEMO_DISTRICT = "110105"  # 朝阳区
+TICKETS_PER_MONTH = 8  # raised in the demo district in an average month of the history
+# The history's tickets: category, title, description, the district's answer and the resolution.
+HISTORY_TICKETS = [
+    (Category.CARD, "社保卡制卡进度查询", "群众询问两周前申请的社保卡制卡进度，系统显示“制卡中”，网点无法答复领卡时间。",
+     "经向制卡中心核实，该批次卡片已制成，三个工作日内配送至网点，可通知群众届时领取。", "已答复群众领卡时间，卡片已送达网点。"),
+    (Category.SYSTEM, "业务系统查询响应缓慢", "上午高峰时段业务系统查询参保信息响应很慢，单笔查询超过一分钟。",
+     "经排查为专网线路拥塞，已协调运营商扩容；如仍缓慢请记录发生时间后补充反馈。", "线路扩容后查询恢复正常。"),
+    (Category.EQUIPMENT, "自助终端读卡器无法识别社保卡", "大厅自助终端插入社保卡后提示“读卡失败”，已重启终端，问题依旧。",
+     "请先清洁读卡器触点并更新驱动；已安排厂商上门检修。", "厂商更换读卡模块后恢复正常。"),
+    (Category.BUSINESS, "城乡居民养老保险缴费档次变更", "群众询问一年内能否多次变更城乡居民养老保险缴费档次。",
+     "每年可变更一次缴费档次，须在当年缴费前办理；当年已缴费的不再变更。", "已按答复向群众解释。"),
+    (Category.POLICY, "异地就医备案后的门诊报销", "退休人员询问办理异地就医备案后，门诊费用报销比例是否变化。",
+     "备案后在就医地定点医疗机构就医，按北京市待遇标准报销，比例不变。", "已答复群众。"),
+    (Category.BUSINESS, "外区户籍人员办理失业登记的材料", "外区户籍人员询问在本网点办理失业登记需要哪些材料。",
+     "持居民身份证即可办理，网点核验原件后受理，无需户籍地证明。", "网点已按答复受理。"),
+    (Category.CARD, "社保卡临时挂失后能否在网点解挂", "群众临时挂失后找到了卡片，询问能否在网点直接解挂。",
+     "可持本人居民身份证在窗口办理解挂；解挂为高风险事项，须另一名持证人员复核后提交。", "已为群众办理解挂。"),
+    (Category.OTHER, "政策宣传折页补充", "网点政策宣传折页已发完，询问如何申领新版折页。",
+     "新版折页已随本月物料配送；如仍不足，可到区社保中心领取。", "已领取新版宣传折页。"),
+]  # fmt: skip
 
 
 def _users() -> dict[str, User]:
@@ -40,12 +67,8 @@ def _backdate(ticket: Ticket, days: int) -> Ticket:
     shift = dt.timedelta(days=days)
     raised = ticket.raised_at - shift
     reply_due, close_due = services.deadlines(timezone.localdate(raised))
-    prefix = f"WT{timezone.localdate(raised):%Y%m%d}"
-    n = Ticket.objects.filter(number__startswith=prefix).count() + 1
-    while Ticket.objects.filter(number=f"{prefix}{n:04d}").exists():
-        n += 1
     Ticket.objects.filter(pk=ticket.pk).update(
-        number=f"{prefix}{n:04d}", raised_at=raised, reply_due=reply_due, close_due=close_due,
+        number=_number(raised), raised_at=raised, reply_due=reply_due, close_due=close_due,
         first_reply_at=ticket.first_reply_at - shift if ticket.first_reply_at else None,
         closed_at=ticket.closed_at - shift if ticket.closed_at else None,
         escalated_at=ticket.escalated_at - shift if ticket.escalated_at else None,
@@ -54,6 +77,15 @@ def _backdate(ticket: Ticket, days: int) -> Ticket:
         TicketMessage.objects.filter(pk=m.pk).update(at=m.at - shift)
     ticket.refresh_from_db()
     return ticket
+
+
+def _number(raised: dt.datetime) -> str:
+    """A free number of the day the ticket was raised."""
+    prefix = f"WT{timezone.localdate(raised):%Y%m%d}"
+    n = Ticket.objects.filter(number__startswith=prefix).count() + 1
+    while Ticket.objects.filter(number=f"{prefix}{n:04d}").exists():
+        n += 1
+    return f"{prefix}{n:04d}"
 
 
 def seed(rng: random.Random, stdout: Any) -> None:
@@ -179,9 +211,68 @@ def seed(rng: random.Random, stdout: Any) -> None:
         answer="在终端“设备管理”中卸载高拍仪驱动，重新插拔USB线，系统会自动安装新版驱动；仍不行请提交问题反馈。",
         by=officer,
     )  # fmt: skip
+    history = _history(rng, others=others, raisers=[staff, manager], bank=bank, officer=officer)
     states = {s: Ticket.objects.filter(district=district, status=s).count() for s in TicketStatus.values}
     stdout.write(
         f"support demo data: {sum(states.values())} tickets ({', '.join(f'{k} {v}' for k, v in states.items())}), "
         f"escalated {sum(escalated.values())}, {DistrictContact.objects.filter(district=district).count()} contacts, "
-        f"1 guidance session, 2 FAQ entries"
+        f"1 guidance session, 2 FAQ entries; a year of history: {history} tickets"
     )
+
+
+def _history(
+    rng: random.Random, *, others: list[Outlet], raisers: list[User], bank: User, officer: User
+) -> int:
+    """A year of tickets in the demo district, topping up each month around the six above: raised by the
+    demo outlet's people or by the bank for its other 朝阳 outlets, answered by the district's contact the
+    same or the next working day and closed within a few days (now and then after the closing deadline).
+    The demo outlet raised none due in the slump quarter: its appraisal of that quarter counts the tickets
+    due then (sheyin.common.demo_history.slump). The services' messages about them were dealt with back then
+    and are not left in today's inboxes. Returns the number of tickets."""
+    since = timezone.now()
+    plan = demo_history.Plan(timezone.localdate(since), open_day=is_workday)
+    first, last = demo_history.slump(plan.today)
+    tz = timezone.get_current_timezone()
+    urls = []
+    for at in plan.moments(
+        TICKETS_PER_MONTH,
+        rng,
+        have=demo_history.by_month(Ticket.objects.values_list("raised_at", flat=True)),
+        noise=0.3,
+    ):
+        category, title, description, answer, resolution = rng.choice(HISTORY_TICKETS)
+        day = timezone.localdate(at)
+        due = services.deadlines(day)[1]
+        if others and (first <= day <= last or first <= due <= last or rng.random() < 0.5):
+            ticket = services.ticket_raise(outlet=rng.choice(others), category=category, title=title,
+                                           description=description, by=bank)  # fmt: skip
+        else:
+            ticket = services.ticket_raise(category=category, title=title, description=description,
+                                           by=rng.choice(raisers))  # fmt: skip
+        services.ticket_reply(ticket=ticket, body=answer, by=officer)
+        services.ticket_close(ticket=ticket, resolution=resolution, by=officer)
+        replied = at + dt.timedelta(minutes=rng.randrange(60, 180))
+        if at.hour >= 14:  # answered the next working day, unless that is still to come
+            replied = min(dt.datetime.combine(plan.next_open(day), dt.time(10, rng.randrange(60)), tzinfo=tz),
+                          max(replied, since - dt.timedelta(minutes=90)))  # fmt: skip
+        late = rng.random() < 0.1
+        closing = plan.next_open(day, rng.randint(6, 8) if late else rng.randint(1, 4))
+        closed = dt.datetime.combine(closing, dt.time(rng.randrange(14, 17), rng.randrange(60)), tzinfo=tz)
+        closed = min(closed, max(replied + dt.timedelta(minutes=30), since - dt.timedelta(minutes=30)))
+        _place(ticket, at, replied, closed)
+        urls.append(reverse("support:ticket_detail", args=[ticket.pk]))
+    restart(Ticket, "number", f"WT{plan.today:%Y%m%d}")  # today's numbers the history took are free again
+    Notification.objects.filter(url__in=urls, created_at__gte=since).delete()
+    return len(urls)
+
+
+def _place(ticket: Ticket, raised: dt.datetime, replied: dt.datetime, closed: dt.datetime) -> None:
+    """History: the ticket was raised, answered and closed at these moments (its deadlines and number follow
+    the day it was raised)."""
+    reply_due, close_due = services.deadlines(timezone.localdate(raised))
+    Ticket.objects.filter(pk=ticket.pk).update(
+        number=_number(raised), raised_at=raised, reply_due=reply_due, close_due=close_due,
+        first_reply_at=replied, closed_at=closed,
+    )  # fmt: skip
+    TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.AGENCY).update(at=replied)
+    TicketMessage.objects.filter(ticket=ticket).exclude(kind=TicketMessage.Kind.AGENCY).update(at=closed)
