@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.utils import timezone
 
 MONTHS = 13  # this month and the twelve before it: the dashboards' 13-month trend
@@ -31,6 +32,12 @@ SEASON = {1: 1.06, 2: 0.86, 3: 1.06, 4: 0.97, 5: 0.9, 6: 1.02, 7: 1.12, 8: 1.03,
 GROWTH = 0.008  # a month: about +10 % a year
 NOISE = 0.05
 MAX_CHANGE = 0.25
+
+
+def history_months() -> int:
+    """`MONTHS`, or fewer where the settings say so: the tests that run the whole demo for other reasons
+    take two months of it (config/settings/test.py); the history's own test takes the whole year."""
+    return int(getattr(settings, "SHEYIN_DEMO_HISTORY_MONTHS", MONTHS))
 
 
 def weekday(day: dt.date) -> bool:
@@ -73,7 +80,7 @@ class Plan:
     @cached_property
     def months(self) -> list[dt.date]:
         this = self.today.replace(day=1)
-        return [add_months(this, n) for n in range(1 - MONTHS, 1)]
+        return [add_months(this, n) for n in range(1 - history_months(), 1)]
 
     @cached_property
     def _open(self) -> dict[dt.date, list[dt.date]]:

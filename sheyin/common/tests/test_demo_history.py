@@ -7,12 +7,23 @@ import datetime as dt
 import itertools
 import random
 
+import pytest
 from django.utils import timezone
 
 from sheyin.common import demo_history
 from sheyin.common.demo_history import MAX_CHANGE, Plan
 
 TODAY = dt.date(2026, 12, 7)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _a_whole_year(settings):  # type: ignore[no-untyped-def]
+    settings.SHEYIN_DEMO_HISTORY_MONTHS = demo_history.MONTHS  # as `make run` loads it
+
+
+def test_the_test_settings_take_two_months_and_the_planner_follows_them(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SHEYIN_DEMO_HISTORY_MONTHS = 2
+    assert Plan(TODAY).months == [dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
 
 
 def test_thirteen_months_end_with_this_one() -> None:
