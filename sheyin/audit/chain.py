@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from sheyin.common.crypto import blind_index, sm3_hex
@@ -63,11 +63,26 @@ def seal_pending() -> int:
                 seq += 1
                 e.seq, e.prev_hash = seq, prev
                 e.hash = prev = link(prev, e)
-            AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+            _write_links(batch)
             head.last_seq, head.last_hash = seq, prev
             head.sealed_at = timezone.now()
             head.save()
             sealed += len(batch)
+
+
+def _write_links(batch: list[AuditEvent]) -> None:
+    """Store each event's place in the chain: one UPDATE per event by its key with the partition key
+    (`at`, monthly partitions on PostgreSQL), sent together (psycopg pipelines `executemany`). Django's
+    `bulk_update` writes one CASE of every id in the batch for each column, which the partitioned table
+    evaluates per row: 2,000 events took 10 s."""
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND at = %s",
+            [(e.seq, e.prev_hash, e.hash, e.pk, at(e.at)) for e in batch],
+        )
+        if cursor.rowcount != len(batch):  # never leave the batch unsealed and pick it up again forever
+            raise DatabaseError(f"sealing wrote {cursor.rowcount} of {len(batch)} audit events")
 
 
 @dataclass

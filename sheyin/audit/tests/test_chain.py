@@ -39,6 +39,33 @@ def test_sealing_links_every_event_to_the_previous_one() -> None:
     assert {e.pk for e in events} == {e.pk for e in rows}
 
 
+def test_sealing_in_several_batches_links_across_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheyin.audit import chain
+
+    monkeypatch.setattr(chain, "BATCH", 2)
+    make_events(5)
+    assert seal_pending() == 5
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+    assert verify().ok
+
+
+def test_sealing_writes_the_table_it_names() -> None:
+    assert AuditEvent._meta.db_table == "audit_auditevent"  # the sealing UPDATE names it
+
+
+def test_a_batch_that_cannot_be_written_whole_is_refused_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheyin.audit import chain
+
+    make_events(2)
+    real = chain._write_links
+    monkeypatch.setattr(
+        chain, "_write_links", lambda batch: real([*batch[:1], AuditEvent(pk=0, at=batch[0].at)])
+    )
+    with pytest.raises(DatabaseError, match="sealing wrote 1 of 2"):
+        seal_pending()
+    assert not AuditEvent.objects.filter(seq__isnull=False).exists()  # the batch rolled back whole
+
+
 def test_sealing_twice_changes_nothing() -> None:
     make_events(3)
     seal_pending()
