@@ -34,6 +34,14 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def put(key: Hashable, value: Any) -> None:
+    """Replace what this request remembers for `key` (a write that knows the new value); outside a
+    request, nothing."""
+    store = _store.get()
+    if store is not None:
+        store[key] = value
+
+
 def forget() -> None:
     """Drop everything remembered in this request (after a write that changes it)."""
     store = _store.get()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from sheyin.catalogue.models import CatalogueVersion
@@ -63,13 +64,13 @@ def test_an_outlet_opening_or_terminating_changes_the_district_counts_at_the_nex
 
 def test_a_notice_dated_in_the_future_is_not_cached_past_its_time(reference, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     stored: list[int] = []
-    real_set = public_cache.cache.set
+    real_set = cache.set
 
     def recording_set(key: str, value: Any, timeout: int | None = None) -> None:
         stored.append(timeout or 0)
         real_set(key, value, timeout)
 
-    monkeypatch.setattr(public_cache.cache, "set", recording_set)
+    monkeypatch.setattr(cache, "set", recording_set)
     notice(title="两分钟后发布的公示", days_ago=-2 / (24 * 60))
     selectors.home_data()
     assert stored and 100 <= stored[-1] <= 120
@@ -88,9 +89,9 @@ def test_a_value_that_changes_within_a_second_is_not_cached(reference) -> None: 
 
 def test_a_catalogue_write_starts_a_new_generation(reference) -> None:  # type: ignore[no-untyped-def]
     selectors.catalogue_in_force()
-    before = public_cache._generation()
+    before = public_cache.PUBLIC.generation()
     CatalogueVersion.objects.create(number=CatalogueVersion.objects.count() + 100)
-    assert public_cache._generation() != before
+    assert public_cache.PUBLIC.generation() != before
 
 
 def test_the_catalogue_in_force_is_cached_per_language(reference) -> None:  # type: ignore[no-untyped-def]
