@@ -17,3 +17,7 @@ class CommonConfig(AppConfig):
         from .text import install_form_guard
 
         install_form_guard()  # every form's character fields refuse control characters (R9.3)
+
+        from .reference_cache import REFERENCE
+
+        REFERENCE.connect()  # cached calendar and deadline settings are dropped on every write of them

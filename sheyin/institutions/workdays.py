@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sheyin.common.reference_cache import REFERENCE
+
 from .models import CalendarDay, HolidaySchedule
 
 # Fixed-date statutory holidays (全国年节及纪念日放假办法, 2025): used only for unpublished years.
 FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 
 
+def _year(year: int) -> tuple[dict[dt.date, bool], bool]:
+    """A year's exceptions and whether its schedule is published, cached until the calendar's next write."""
+
+    def build() -> tuple[tuple[dict[dt.date, bool], bool], None]:
+        rows = CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday")
+        return (dict(rows), HolidaySchedule.objects.filter(year=year).exists()), None
+
+    return REFERENCE.cached(f"calendar:{year}", build, per_language=False)
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
-    rows = CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday")
-    return dict(rows)
+    found: dict[dt.date, bool] = {}
+    for year in range(start.year, end.year + 1):
+        found.update((d, w) for d, w in _year(year)[0].items() if start <= d <= end)
+    return found
 
 
 def _published(years: set[int]) -> set[int]:
-    return set(HolidaySchedule.objects.filter(year__in=years).values_list("year", flat=True))
+    return {year for year in years if _year(year)[1]}
 
 
 def _is_workday(day: dt.date, exceptions: dict[dt.date, bool], published: set[int]) -> bool:

@@ -24,6 +24,7 @@ from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import assignments_of
 from sheyin.audit.services import record, snapshot
 from sheyin.common.numbering import allocate
+from sheyin.common.reference_cache import REFERENCE
 from sheyin.common.uploads import DOCUMENTS, check_upload
 from sheyin.institutions.models import Outlet
 from sheyin.institutions.workdays import add_working_days_each
@@ -53,6 +54,23 @@ def _users_with(roles: list[str], **org: Any) -> list[Any]:
     ]
 
 
+def _contact_for(district_id: int, category: str) -> DistrictContact | None:
+    """The district's named contact for the category while they can still take the ticket: an active
+    account that still works in that district (R9.2). A contact switched off or moved since being named is
+    passed over, and the ticket goes to the district's officers rather than to nobody's queue."""
+    return (
+        DistrictContact.objects.filter(
+            district_id=district_id,
+            category=category,
+            user__is_active=True,
+            user__assignments__agency_id=district_id,
+            user__assignments__role__in=ASSIGNABLE,
+        )
+        .select_related("user")
+        .first()
+    )
+
+
 def _url(pk: int) -> str:
     return reverse("support:ticket_detail", args=[pk])
 
@@ -66,9 +84,19 @@ def _outlet_of(by: Any) -> Outlet:
 
 def deadlines(raised: dt.date) -> tuple[dt.date, dt.date]:
     """Reply and close deadlines in working days from the day the ticket was raised (R9.2)."""
-    s = SupportSettings.current()
-    reply, close = add_working_days_each(raised, [s.reply_working_days, s.close_working_days])
+    reply_days, close_days = _deadline_days()
+    reply, close = add_working_days_each(raised, [reply_days, close_days])
     return reply, close
+
+
+def _deadline_days() -> tuple[int, int]:
+    """The settings' two figures, cached until the settings' next write (`common.reference_cache`)."""
+
+    def build() -> tuple[tuple[int, int], None]:
+        s = SupportSettings.objects.filter(pk=1).first() or SupportSettings()  # a read writes nothing
+        return (s.reply_working_days, s.close_working_days), None
+
+    return REFERENCE.cached("support:deadline-days", build, per_language=False)
 
 
 def settings_update(*, reply_working_days: int, close_working_days: int, by: Any) -> SupportSettings:
@@ -148,7 +176,7 @@ def ticket_raise(
         raise ValidationError(errors)
     now = timezone.now()
     reply_due, close_due = deadlines(timezone.localdate(now))
-    contact = DistrictContact.objects.filter(district_id=outlet.district_id, category=category).first()
+    contact = _contact_for(outlet.district_id, category)
     ticket = Ticket(
         outlet=outlet, district_id=outlet.district_id,
         bank_id=outlet.bank_id, category=category, title=title.strip()[:100],

@@ -68,3 +68,18 @@ def test_several_deadlines_from_one_calendar_read_match_one_at_a_time(  # type: 
     with django_assert_num_queries(2):  # the calendar's exceptions and the published years, once
         together = add_working_days_each(start, counts)
     assert together == [add_working_days(start, n) for n in counts]
+
+
+def test_the_calendar_read_again_costs_no_query_and_a_change_counts_at_once(  # type: ignore[no-untyped-def]
+    calendar, reference, django_assert_num_queries
+) -> None:
+    officer = user_with_role(Role.MUNICIPAL_OFFICER, agency=municipal())
+    day = dt.date(2027, 3, 3)  # an ordinary Wednesday
+    assert is_workday(day)
+    with django_assert_num_queries(0):
+        assert add_working_days(dt.date(2027, 3, 2), 1) == day
+    services.calendar_day_set(date=day, is_workday=False, name="临时调整", by=officer)
+    assert not is_workday(day)
+    assert add_working_days(dt.date(2027, 3, 2), 1) == dt.date(2027, 3, 4)
+    services.calendar_day_set(date=day, is_workday=True, name="", by=officer)  # back to the rule
+    assert is_workday(day)

@@ -40,6 +40,46 @@ def test_a_ticket_goes_to_the_districts_named_contact_for_its_category(reference
     assert AuditEvent.objects.filter(action="ticket.raise", object_id=str(t.pk)).exists()
 
 
+def test_a_contact_switched_off_since_being_named_is_passed_over_for_the_districts_officers(
+    reference,
+) -> None:
+    w = world()
+    services.contact_set(district=w.outlet.district, category=Category.SYSTEM, user=w.officer, by=w.head)
+    w.officer.is_active = False
+    w.officer.save()
+    t = services.ticket_raise(
+        category=Category.SYSTEM, title="网络中断", description="专线中断一小时以上", by=w.staff
+    )
+    assert t.assignee is None
+    assert Notification.objects.filter(user=w.head, title__contains="网络中断").exists()
+    assert not Notification.objects.filter(user=w.officer).exists()
+
+
+def test_a_contact_who_no_longer_works_in_the_district_is_passed_over(reference) -> None:
+    w = world()
+    services.contact_set(district=w.outlet.district, category=Category.SYSTEM, user=w.officer, by=w.head)
+    w.officer.assignments.all().delete()  # moved to another post
+    t = services.ticket_raise(
+        category=Category.SYSTEM, title="网络中断", description="专线中断一小时以上", by=w.staff
+    )
+    assert t.assignee is None
+    assert Notification.objects.filter(user=w.head, title__contains="网络中断").exists()
+
+
+def test_new_deadlines_apply_to_the_next_ticket_at_once(reference, calendar) -> None:
+    w = world()
+    first = raise_on(dt.date(2027, 3, 1), w)  # a Monday
+    from sheyin.accounts.roles import Role
+    from sheyin.accounts.tests.factories import user_with_role
+    from sheyin.institutions.tests.factories import municipal
+
+    admin = user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
+    services.settings_update(reply_working_days=2, close_working_days=6, by=admin)
+    second = raise_on(dt.date(2027, 3, 1), w)
+    assert (first.reply_due, first.close_due) == (dt.date(2027, 3, 2), dt.date(2027, 3, 8))
+    assert (second.reply_due, second.close_due) == (dt.date(2027, 3, 3), dt.date(2027, 3, 9))
+
+
 def test_the_contact_must_work_in_that_district(reference) -> None:
     w, other = world(), world("110108")
     with pytest.raises(ValidationError) as exc:
