@@ -40,3 +40,12 @@ def pre_fork(server: Any, worker: Any) -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+def when_ready(server: Any) -> None:
+    """Templates, translations, URLs and the static manifest built once in the master, before the first
+    fork: every worker (and every replacement after `max_requests`) inherits them (sheyin/common/warmup.py)."""
+    if preload_app:
+        from sheyin.common.warmup import warm
+
+        warm()
