@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from sheyin.accounts.models import RoleAssignment
+from sheyin.accounts.roles import Role
 from sheyin.accounts.scope import scoped
 
 from .models import DistrictContact, FaqEntry, GuidanceSession, Ticket
+
+# Who can be a district's contact, or be handed its tickets: its own officers (R9.2).
+DISTRICT_ROLES = (Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR)
 
 
 def tickets(user: Any) -> QuerySet[Ticket]:
@@ -20,7 +25,17 @@ def guidance_sessions(user: Any) -> QuerySet[GuidanceSession]:
 
 
 def contacts(user: Any) -> QuerySet[DistrictContact]:
-    return scoped(DistrictContact.objects.select_related("district", "user"), user)
+    """With `still_works_there`: the contact still holds a district role there (a contact who does not, or
+    whose account is switched off, is passed over: their district's officers get the tickets)."""
+    works_there = RoleAssignment.objects.filter(
+        user=OuterRef("user"), agency=OuterRef("district"), role__in=DISTRICT_ROLES
+    )
+    return scoped(
+        DistrictContact.objects.select_related("district", "user").annotate(
+            still_works_there=Exists(works_there)
+        ),
+        user,
+    )
 
 
 def faq(user: Any, q: str = "", category: str = "") -> QuerySet[FaqEntry]:

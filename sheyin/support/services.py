@@ -41,6 +41,7 @@ from .models import (
     TicketAttachment,
     TicketMessage,
 )
+from .selectors import DISTRICT_ROLES
 from .workflow import TICKET, TicketStatus
 
 MAX_ATTACHMENTS = 5
@@ -64,7 +65,7 @@ def _contact_for(district_id: int, category: str) -> DistrictContact | None:
             category=category,
             user__is_active=True,
             user__assignments__agency_id=district_id,
-            user__assignments__role__in=ASSIGNABLE,
+            user__assignments__role__in=DISTRICT_ROLES,
         )
         .select_related("user")
         .first()
@@ -117,8 +118,9 @@ def contact_set(*, district: Any, category: str, user: Any, phone: str = "", by:
     require(by, "support.manage_contacts")
     if category not in Category.values:
         raise ValidationError({"category": _("请选择问题类别。")})
-    agency_roles = {Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR}
-    if not RoleAssignment.objects.filter(user=user, agency=district, role__in=agency_roles).exists():
+    if not getattr(user, "is_active", False):
+        raise ValidationError({"user": _("该账号已停用，不能指定为联系人。")})
+    if not RoleAssignment.objects.filter(user=user, agency=district, role__in=DISTRICT_ROLES).exists():
         raise ValidationError({"user": _("联系人须为本区经办机构的工作人员。")})
     with transaction.atomic():
         contact = DistrictContact.objects.filter(district=district, category=category).first()
@@ -202,7 +204,7 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-ASSIGNABLE = (Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.DISTRICT_INSPECTOR)
+ASSIGNABLE = DISTRICT_ROLES
 ASSIGNABLE_MUNICIPAL = (Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER)
 
 

@@ -274,7 +274,13 @@ def contact_list(request: AuthedRequest) -> HttpResponse:
     district = Agency.objects.filter(pk__in=district_ids, level=Agency.Level.DISTRICT).first()
     form = None
     if district is not None and request.user.has_perm("support.manage_contacts"):
-        users = get_user_model().objects.filter(assignments__agency=district).distinct()
+        users = (
+            get_user_model()
+            .objects.filter(
+                is_active=True, assignments__agency=district, assignments__role__in=selectors.DISTRICT_ROLES
+            )
+            .distinct()
+        )
         form = ContactForm(request.POST or None, users=users)
         if request.method == "POST" and form.is_valid():
             try:

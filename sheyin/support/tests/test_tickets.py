@@ -80,6 +80,32 @@ def test_new_deadlines_apply_to_the_next_ticket_at_once(reference, calendar) -> 
     assert (second.reply_due, second.close_due) == (dt.date(2027, 3, 3), dt.date(2027, 3, 9))
 
 
+def test_an_account_switched_off_cannot_be_named_a_contact(reference) -> None:
+    w = world()
+    w.officer.is_active = False
+    w.officer.save()
+    with pytest.raises(ValidationError) as exc:
+        services.contact_set(district=w.outlet.district, category=Category.SYSTEM, user=w.officer, by=w.head)
+    assert "user" in exc.value.message_dict
+
+
+def test_the_contact_list_flags_a_contact_who_can_no_longer_take_tickets(client, reference) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    w = world()
+    services.contact_set(district=w.outlet.district, category=Category.SYSTEM, user=w.officer, by=w.head)
+    client.force_login(w.head)
+    page = client.get(reverse("support:contact_list")).content.decode()
+    assert 'data-testid="contact-gone"' not in page
+    w.officer.is_active = False
+    w.officer.save()
+    page = client.get(reverse("support:contact_list")).content.decode()
+    assert 'data-testid="contact-gone"' in page and "请重新指定联系人" in page
+    form_choices = page.split('name="user"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{w.officer.pk}"' not in form_choices  # nor offered again
+    assert f'value="{w.head.pk}"' in form_choices
+
+
 def test_the_contact_must_work_in_that_district(reference) -> None:
     w, other = world(), world("110108")
     with pytest.raises(ValidationError) as exc:
