@@ -116,7 +116,3 @@ class GenerationalCache:
         self._local.move_to_end(key)
         while len(self._local) > self.local_size:
             self._local.popitem(last=False)
-
-    def clear_local(self) -> None:
-        """Drop this process's decoded copies (tests that swap the shared cache underneath)."""
-        self._local.clear()

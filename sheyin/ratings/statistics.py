@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from types import SimpleNamespace
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from sheyin.accounts.scope import scoped
+from sheyin.common.generational import GenerationalCache
 
 from .models import BAD_LEVEL_MAX, SATISFIED_LEVEL_MIN, Rating
 
@@ -121,20 +120,13 @@ def figures(
 # midnight is in. Their counts are kept in the shared cache; the current month is always read live.
 CLOSED_AFTER = dt.timedelta(hours=1)
 CLOSED_TTL = 6 * 3600
-GENERATION_KEY = "ratings:closed-months:generation"
+# No model is watched: only the appeal decision changes a closed month, and it says so.
+CLOSED = GenerationalCache("ratings:closed-months", list, ttl=CLOSED_TTL)
 
 
 def closed_months_changed() -> None:
     """Forget every cached count of a closed month (a new generation)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
-def _generation() -> str:
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GENERATION_KEY)
-    return str(token)
+    CLOSED.invalidate()
 
 
 def _counts_by_month(qs: QuerySet[Rating]) -> dict[dt.date, tuple[int, int]]:
@@ -159,12 +151,8 @@ def satisfaction_by_month(
     found: dict[dt.date, tuple[int, int]] = {}
     if lo < cut:
         closed = _ratings(user, lo, cut, filters or {})
-        key = f"ratings:trend:{_generation()}:{hashlib.sha256(str(closed.query).encode()).hexdigest()}"
-        hit = cache.get(key)
-        if hit is None:
-            hit = _counts_by_month(closed)
-            cache.set(key, hit, CLOSED_TTL)
-        found.update(hit)
+        name = f"trend:{hashlib.sha256(str(closed.query).encode()).hexdigest()}"
+        found.update(CLOSED.cached(name, lambda: (_counts_by_month(closed), None), per_language=False))
     if cut < hi:
         found.update(_counts_by_month(_ratings(user, cut, hi, filters or {})))
     out, month = [], start.replace(day=1)

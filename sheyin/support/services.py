@@ -204,7 +204,6 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-ASSIGNABLE = DISTRICT_ROLES
 ASSIGNABLE_MUNICIPAL = (Role.MUNICIPAL_ADMIN, Role.MUNICIPAL_OFFICER)
 
 
@@ -214,7 +213,7 @@ def may_be_assigned(user: Any, ticket: Ticket) -> bool:
         return False
     mine = RoleAssignment.objects.filter(user=user)
     return (
-        mine.filter(role__in=ASSIGNABLE, agency_id=ticket.district_id).exists()
+        mine.filter(role__in=DISTRICT_ROLES, agency_id=ticket.district_id).exists()
         or mine.filter(role__in=ASSIGNABLE_MUNICIPAL).exists()
     )
 
