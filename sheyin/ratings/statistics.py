@@ -178,37 +178,58 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[float, int]:
-    sat = row["satisfaction_rate"]
-    return (-(sat if sat is not None else -1.0), -row["ratings"])
+# What the ranking shows and sorts by: no completed cases, no call-backs (they are the statistics page's).
+RANKED = {k: AGGREGATES[k] for k in ("ratings", "satisfied", "bad", "rectified_on_time")}
+
+
+def _outlet_names(user: Any, pks: set[int]) -> dict[int, SimpleNamespace]:
+    """Name and district of each outlet in `pks`, as values (model instances cost more than the ranking).
+
+    The outlets of the user's scope are read whole (at most 3,000 rows, no parameter list); an id outside
+    it (an outlet whose rating is in scope by another road) is read by id."""
+    from sheyin.institutions.models import Outlet
+
+    fields = ("pk", "name", "district_id", "district__name", "district__district_name")
+    outlets = Outlet.objects.all() if user is None else scoped(Outlet.objects.all(), user)
+    rows = list(outlets.order_by().values_list(*fields))
+    missing = pks - {r[0] for r in rows}
+    if missing:
+        rows += Outlet.objects.filter(pk__in=missing).values_list(*fields)
+    districts: dict[int, SimpleNamespace] = {}
+    out = {}
+    for pk, name, d_pk, d_name, d_short in rows:
+        district = districts.setdefault(d_pk, SimpleNamespace(pk=d_pk, name=d_name, district_name=d_short))
+        out[pk] = SimpleNamespace(pk=pk, name=name, district_id=d_pk, district=district)
+    return out
 
 
 def monthly_ranking(
     month: dt.date, *, user: Any = None, district_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Outlets ranked by satisfaction rate, then by number of ratings (both descending), city-wide, with
-    each outlet's rank within its district. Outlets without a rating that month are not ranked."""
-    start, end = month_bounds(month)
-    rows = [r for r in figures(start=start, end=end, by="outlet", user=user) if r["ratings"]]
-    rows.sort(key=_sort_key)
-    per_district: dict[Any, int] = {}
-    from sheyin.institutions.models import Outlet
+    each outlet's rank within its district. Outlets without a rating that month are not ranked.
 
-    # Only what the ranking shows and exports (name and district), read as values: up to 3,000 outlets a
-    # month, where model instances cost more than the ranking itself.
-    outlets = {
-        pk: SimpleNamespace(pk=pk, name=name, district_id=district_id,
-                            district=SimpleNamespace(pk=district_id, name=d_name, district_name=d_short))
-        for pk, name, district_id, d_name, d_short in Outlet.objects.filter(
-            pk__in=[r["outlet_id"] for r in rows]
-        ).values_list("pk", "name", "district_id", "district__name", "district__district_name")
-    }  # fmt: skip
+    The month's ratings (about 90,000 at Beijing's volume) are counted per outlet before any join, the
+    outlets' names read apart and the up to 3,000 rows sorted here: joining the names in before counting
+    doubled the query's time, and reading them by a list of 3,000 ids cost more than the counting."""
+    lo, hi = bounds(*month_bounds(month))
+    counted = list(
+        _ratings(user, lo, hi, {}).values("outlet_id").annotate(**RANKED)
+        .values_list("outlet_id", *RANKED).order_by()
+    )  # fmt: skip
+    outlets = _outlet_names(user, {r[0] for r in counted})
+    rows = [
+        {"outlet_id": pk, "outlet": outlets[pk], "ratings": ratings, "satisfied": satisfied, "bad": bad,
+         "rectified_on_time": rectified, "satisfaction_rate": _rate(satisfied, ratings),
+         "rectification_rate": _rate(rectified, bad)}
+        for pk, ratings, satisfied, bad, rectified in counted
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (-r["satisfaction_rate"], -r["ratings"], r["outlet_id"]))
+    per_district: dict[int, int] = {}
     for i, row in enumerate(rows, start=1):
-        outlet = outlets[row["outlet_id"]]
-        row["outlet"] = outlet
+        d_pk = row["outlet"].district_id
         row["city_rank"] = i
-        per_district[outlet.district_id] = per_district.get(outlet.district_id, 0) + 1
-        row["district_rank"] = per_district[outlet.district_id]
+        row["district_rank"] = per_district[d_pk] = per_district.get(d_pk, 0) + 1
     if district_id:
         rows = [r for r in rows if r["outlet"].district_id == district_id]
     return rows

@@ -317,8 +317,8 @@ RANKING_PAGE = 50
 RANKING_COLUMNS = [
     Column(gettext_lazy("全市排名"), lambda r: r["city_rank"]), Column(gettext_lazy("区内排名"), lambda r: r["district_rank"]),
     Column(gettext_lazy("网点"), lambda r: r["outlet"].name), Column(gettext_lazy("所在区"), lambda r: r["outlet"].district.name),
-    Column(gettext_lazy("满意率"), lambda r: r["satisfaction_rate_pct"]), Column(gettext_lazy("评价数"), lambda r: r["ratings"]),
-    Column(gettext_lazy("差评数"), lambda r: r["bad"]), Column(gettext_lazy("差评整改率"), lambda r: r["rectification_rate_pct"]),
+    Column(gettext_lazy("满意率"), lambda r: _pct(r["satisfaction_rate"])), Column(gettext_lazy("评价数"), lambda r: r["ratings"]),
+    Column(gettext_lazy("差评数"), lambda r: r["bad"]), Column(gettext_lazy("差评整改率"), lambda r: _pct(r["rectification_rate"])),
 ]  # fmt: skip
 
 
@@ -327,9 +327,6 @@ def ranking(request: AuthedRequest) -> HttpResponse:
     month = _month(request.GET.get("month"))
     district = int(request.GET["district"]) if request.GET.get("district", "").isdigit() else None
     rows = statistics.monthly_ranking(month, user=request.user, district_id=district)
-    for r in rows:
-        r["satisfaction_rate_pct"] = _pct(r["satisfaction_rate"])
-        r["rectification_rate_pct"] = _pct(r["rectification_rate"])
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("ratings.export"):
             raise PermissionDenied
@@ -337,6 +334,9 @@ def ranking(request: AuthedRequest) -> HttpResponse:
                                qs=rows)  # fmt: skip
     # Every outlet is ranked (the ranks need the whole city); a page shows 50 of up to 3,000.
     page_obj = paginate(rows, request, per_page=RANKING_PAGE)
+    for r in page_obj:
+        r["satisfaction_rate_pct"] = _pct(r["satisfaction_rate"])
+        r["rectification_rate_pct"] = _pct(r["rectification_rate"])
     return render(request, "ratings/ranking.html", {
         "rows": page_obj, "page_obj": page_obj, "month": month, **_filter_options(),
     })  # fmt: skip

@@ -127,6 +127,41 @@ def test_the_ranking_orders_by_satisfaction_then_volume(planted) -> None:
     assert [r["district_rank"] for r in chaoyang] == [1, 2]
 
 
+def test_the_ranking_shows_each_outlets_figures_as_the_statistics_define_them(planted) -> None:
+    rows = {r["outlet_id"]: r for r in statistics.monthly_ranking(dt.date(2026, 3, 1))}
+    for key, o in planted.items():
+        e = expected({key})
+        row = rows[o.pk]
+        bad = sum(1 for k, level, _rn, _h in PLAN if k == key and level <= 2)
+        assert (row["ratings"], row["bad"]) == (e["ratings"], bad)
+        assert row["satisfaction_rate"] == e["satisfaction_rate"]
+        assert row["rectification_rate"] == e["rectification_rate"]
+
+
+def test_the_ranking_counts_in_two_queries_however_many_outlets(planted, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    for _i in range(3):
+        rate(completed_case(outlet("110105")), good(5), at=MARCH)
+    with django_assert_num_queries(2):  # the counts per outlet, then the outlets' names
+        rows = statistics.monthly_ranking(dt.date(2026, 3, 1))
+    assert len(rows) == len(planted) + 3
+
+
+def test_a_district_officer_ranks_only_the_outlets_of_their_district(planted) -> None:
+    officer = user_with_role(Role.DISTRICT_OFFICER, agency=planted["b1"].district)
+    rows = statistics.monthly_ranking(dt.date(2026, 3, 1), user=officer)
+    assert [(r["outlet_id"], r["city_rank"], r["district_rank"]) for r in rows] == [(planted["b1"].pk, 1, 1)]
+
+
+def test_an_outlet_ranked_but_outside_the_outlets_the_user_may_list_still_has_its_name(planted) -> None:
+    from sheyin.ratings import statistics as module
+
+    with mock.patch.object(
+        module, "scoped", side_effect=lambda qs, user: qs.none() if qs.model.__name__ == "Outlet" else qs
+    ):
+        rows = statistics.monthly_ranking(dt.date(2026, 3, 1), user=user_with_role(Role.MUNICIPAL_ADMIN))
+    assert {r["outlet"].name for r in rows} == {o.name for o in planted.values()}
+
+
 def test_outlet_scores_feed_the_appraisal(planted) -> None:
     scores = statistics.outlet_scores(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     e = expected({"b1"})
