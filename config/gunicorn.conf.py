@@ -44,8 +44,9 @@ def pre_fork(server: Any, worker: Any) -> None:
 
 def when_ready(server: Any) -> None:
     """Templates, translations, URLs and the static manifest built once in the master, before the first
-    fork: every worker (and every replacement after `max_requests`) inherits them (sheyin/common/warmup.py)."""
+    fork, and the master's objects frozen out of the garbage collector's walks: every worker (and every
+    replacement after `max_requests`) inherits them (sheyin/common/warmup.py)."""
     if preload_app:
-        from sheyin.common.warmup import warm
+        from sheyin.common.warmup import prepare_to_fork
 
-        warm()
+        prepare_to_fork()

@@ -6,6 +6,7 @@ NAME is a data set built by `python -m sheyin.bench scale --keep` (this benchmar
 the schema of, or drops a database). It logs in as each benchmark user the scale builder made
 (municipal, district, bank, outlet manager, outlet staff), requests every page below with Django's test
 client (the whole stack: middleware, views, templates), once to warm up and then `--iterations` times,
+in a process prepared as gunicorn prepares its workers (`sheyin.common.warmup.prepare_to_fork`),
 and prints a table (p50/p95/max in ms, queries) and, last,
 `pages: cases=<n> worst=<page> worst_p95_ms=<n>`. A page a role may not open (403/404/redirect) is
 listed as such and not timed; an export above the in-request limit, answered by queueing a job and
@@ -120,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pgdb.use_database(args.db)
     logging.disable(logging.WARNING)
+    from sheyin.common.warmup import prepare_to_fork
+
+    prepare_to_fork()  # this process serves as a gunicorn worker does: warmed, its loaded heap frozen
 
     from django.db import connection
     from django.test import Client

@@ -5,10 +5,18 @@ catalogues, the URL resolver, the static files' manifest. In a preloaded master 
 yet, so every worker built them again on its first requests — and gunicorn replaces each worker after
 `SHEYIN_WEB_MAX_REQUESTS` requests, so that cost came back all day, as a slow first page per new worker.
 Built once in the master, it is inherited by every worker at its fork. Nothing here touches the database.
+
+Then the master's objects are moved out of the garbage collector's reach (`gc.freeze()`, as the Python
+documentation advises before forking without exec): a worker's full collection then walks only what the
+worker itself made, not the 300,000 objects of the loaded application. Without it a full collection fell
+now and then inside a request: on the ranking of 3,000 outlets at 10 million cases it was the difference
+between a p95 of about 300 ms and of about 130 ms (p50 unchanged). It also keeps the workers from writing
+to (and so copying) the pages they share with the master.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -71,4 +79,19 @@ def warm() -> dict[str, int]:
     manifest = getattr(staticfiles_storage, "hashed_files", {})
     figures = {"templates": warm_templates(), "url_namespaces": resolvers, "static_files": len(manifest)}
     logger.info("warmed before forking: %s", figures)
+    return figures
+
+
+def freeze() -> int:
+    """Collect once, then exempt every object alive now from later collections; returns how many."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
+def prepare_to_fork() -> dict[str, int]:
+    """What gunicorn's master does before its first fork (and the page benchmark before it measures)."""
+    figures = warm()
+    figures["frozen_objects"] = freeze()
+    logger.info("frozen before forking: %s objects", figures["frozen_objects"])
     return figures

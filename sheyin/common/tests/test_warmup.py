@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,18 @@ def test_every_template_is_compiled_into_the_cache_before_the_fork() -> None:
 
 def test_the_gunicorn_master_warms_the_application_when_ready(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls: list[int] = []
-    monkeypatch.setattr(warmup, "warm", lambda: calls.append(1))
+    monkeypatch.setattr(warmup, "prepare_to_fork", lambda: calls.append(1))
     conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
     assert conf["preload_app"] is True
     conf["when_ready"](object())
     assert calls == [1]
+
+
+def test_the_objects_alive_before_the_fork_are_frozen_out_of_later_collections() -> None:
+    try:
+        figures = warmup.prepare_to_fork()
+        assert figures["templates"] >= 200
+        assert figures["frozen_objects"] == gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # the test process goes on collecting as before
+    assert gc.get_freeze_count() == 0
