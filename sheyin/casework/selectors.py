@@ -91,7 +91,10 @@ def handovers_for(user: Any) -> QuerySet[HandoverBatch]:
         a.role in (Role.OUTLET_MANAGER, Role.OUTLET_STAFF, Role.BANK_ADMIN) for a in assignments_of(user)
     )
     if not outlet_side:
-        qs = qs.exclude(status__in=[BatchStatus.DRAFT, BatchStatus.DISCARDED])
+        # Named positively: PostgreSQL's generic plan for a prepared `status <> ALL($1, $2)` expects one
+        # row, and sorted every batch of the year instead of reading the newest 50 by index (5 → 190 ms
+        # from a worker's eighth request on; decision 0133).
+        qs = qs.filter(status__in=[BatchStatus.SENT, BatchStatus.CLOSED])
     # Counted per batch shown (a subquery on the batch's records), not by grouping every batch's records
     # before the page is cut: a year of batches holds millions of records.
     return qs.annotate(

@@ -218,3 +218,21 @@ def test_the_handover_list_counts_each_batchs_records_received_and_flagged(refer
         x.pk: (x.n_records, x.n_received, x.n_discrepancy) for x in handovers_for(w.officer).order_by("pk")
     }
     assert counts == {first.pk: (2, 1, 1), second.pk: (1, 0, 0)}
+
+
+def test_an_agency_sees_a_batch_once_it_is_handed_over_and_the_outlet_sees_its_drafts_too(reference) -> None:  # type: ignore[no-untyped-def]
+    from sheyin.casework.selectors import handovers_for
+
+    w = world()
+    completed(w)
+    a, b, c = two_records(w)  # three records: one completed above, two more
+    sent = services.handover_send(batch=services.handover_create(records=[a], by=w.manager), by=w.manager)
+    draft = services.handover_create(records=[b], by=w.manager)
+    discarded = services.handover_discard(
+        batch=services.handover_create(records=[c], by=w.manager), by=w.manager
+    )
+    services.archive_confirm(record_=a, by=w.officer)
+    sent.refresh_from_db()
+    assert sent.status == BatchStatus.CLOSED
+    assert set(handovers_for(w.officer).values_list("pk", flat=True)) == {sent.pk}
+    assert set(handovers_for(w.manager).values_list("pk", flat=True)) == {sent.pk, draft.pk, discarded.pk}
