@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sheyin.accounts.roles import Role
 from sheyin.accounts.tests.factories import user_with_role
-from sheyin.institutions.tests.factories import BankFactory
+from sheyin.institutions.tests.factories import BankFactory, municipal
 from sheyin.ratings import services, statistics
 from sheyin.ratings.models import BadReviewCase, RatingToken
 from sheyin.ratings.selectors import rating_bursts
@@ -158,7 +158,9 @@ def test_an_outlet_ranked_but_outside_the_outlets_the_user_may_list_still_has_it
     with mock.patch.object(
         module, "scoped", side_effect=lambda qs, user: qs.none() if qs.model.__name__ == "Outlet" else qs
     ):
-        rows = statistics.monthly_ranking(dt.date(2026, 3, 1), user=user_with_role(Role.MUNICIPAL_ADMIN))
+        rows = statistics.monthly_ranking(
+            dt.date(2026, 3, 1), user=user_with_role(Role.MUNICIPAL_ADMIN, agency=municipal())
+        )
     assert {r["outlet"].name for r in rows} == {o.name for o in planted.values()}
 
 
@@ -232,7 +234,6 @@ def test_the_ranking_page_shows_a_page_of_outlets_with_their_city_ranks_and_the_
 ) -> None:  # type: ignore[no-untyped-def]
     from django.urls import reverse
 
-    from sheyin.institutions.tests.factories import municipal
     from sheyin.ratings import views
 
     monkeypatch.setattr(views, "RANKING_PAGE", 2)
