@@ -395,7 +395,6 @@ def bad_review_decide_appeal(*, bad: BadReviewCase, uphold: bool, note: str, by:
             Rating.objects.filter(pk=bad.rating_id).update(excluded=True)
             # the rating may be in a closed month whose counts the statistics keep
             statistics.closed_months_changed()
-            transaction.on_commit(statistics.closed_months_changed)
             _publish(bad, by)
         fields = ["appeal_decision", "appeal_decided_at"] + (["outcome", "published_at"] if uphold else [])
         return _step(bad, action, before, text, by, fields)

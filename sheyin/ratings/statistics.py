@@ -125,8 +125,9 @@ CLOSED = GenerationalCache("ratings:closed-months", list, ttl=CLOSED_TTL)
 
 
 def closed_months_changed() -> None:
-    """Forget every cached count of a closed month (a new generation)."""
-    CLOSED.invalidate()
+    """Forget every cached count of a closed month (a new generation), at once and again when the
+    writing transaction commits (a read racing the write may have stored the old counts)."""
+    CLOSED.invalidate_on_write()
 
 
 def _counts_by_month(qs: QuerySet[Rating]) -> dict[dt.date, tuple[int, int]]:

@@ -32,8 +32,8 @@ def is_number(value: Any) -> bool:
 
 @register.simple_tag(takes_context=True)
 def chart_rows(context: template.Context, rows: list[list[Any]]) -> SafeString:
-    """A chart's (or a report section's) data table body: the first cell of a row is its header, numbers align right, a missing
-    figure shows "—". Built here rather than by nested template loops, which cost the municipal board
+    """A chart's (or a report section's) data table body: the first cell of a row is its header, numbers
+    align right, a missing figure shows "—". Built here rather than by nested template loops, which cost the municipal board
     (some 700 rows, 4,000 cells over its charts) about a fifth of its time; every value still goes through
     `render_value_in_context`, which localises and escapes it as `{{ v }}` would."""
     out = []
